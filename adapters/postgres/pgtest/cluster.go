@@ -1,0 +1,313 @@
+package pgtest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// ClusterOptions configures StartCluster. The zero value is a cluster tuned
+// for tests: durability off, 200 connections, everything else the server default.
+type ClusterOptions struct {
+	// Fsync keeps durability on (fsync, synchronous_commit and
+	// full_page_writes). Tests leave it false: fsync dominates their run time
+	// and a throwaway cluster needs no crash safety. Benchmarks set it so
+	// their numbers resemble production.
+	Fsync bool
+	// MaxConnections is max_connections; 0 means 200, because parallel tests
+	// each open their own pool and the server default of 100 runs out.
+	MaxConnections int
+	// SharedBuffers is shared_buffers, e.g. "512MB"; "" keeps the server default.
+	SharedBuffers string
+	// Settings are extra server settings (name → value) passed as -c name=value
+	// after the ones above, so they win.
+	Settings map[string]string
+	// BinDir holds initdb and postgres; "" means FindBinDir.
+	BinDir string
+}
+
+// Cluster is a throwaway PostgreSQL cluster listening only on a unix socket,
+// owned by this process. Its superuser is "postgres" with trust
+// authentication. Methods are safe for concurrent use.
+type Cluster struct {
+	opts    ClusterOptions
+	binDir  string
+	dir     string // socket directory, parent of the data directory
+	dataDir string
+	cred    *syscall.Credential
+
+	mu      sync.Mutex
+	exited  chan struct{} // closed when the running postmaster exits; nil when stopped
+	pid     int
+	stopped bool
+}
+
+const (
+	clusterGlob = "/tmp/clpg*"
+	port        = 5432 // each cluster has its own socket directory, so the port never clashes
+	superuser   = "postgres"
+	logName     = "postgres.log"
+)
+
+// StartCluster creates a cluster in a new directory under /tmp, starts it and
+// waits until it accepts connections. The caller must Stop it. When running
+// as root the server runs as the postgres system user.
+func StartCluster(ctx context.Context, opts ClusterOptions) (*Cluster, error) {
+	binDir := opts.BinDir
+	if binDir == "" {
+		var err error
+		if binDir, err = FindBinDir(); err != nil {
+			return nil, err
+		}
+	}
+	cred, err := serverCredential()
+	if err != nil {
+		return nil, err
+	}
+	removeStale(clusterGlob)
+	// /tmp, not os.TempDir: TMPDIR may be long, and the socket path must stay
+	// under 107 bytes; it also must be reachable by the postgres user.
+	dir, err := os.MkdirTemp("/tmp", "clpg")
+	if err != nil {
+		return nil, fmt.Errorf("pgtest: create cluster directory: %w", err)
+	}
+	c := &Cluster{opts: opts, binDir: binDir, dir: dir, dataDir: filepath.Join(dir, "data"), cred: cred}
+	if err := c.create(ctx); err != nil {
+		_ = os.RemoveAll(dir)
+		return nil, err
+	}
+	if err := c.start(ctx); err != nil {
+		_ = os.RemoveAll(dir)
+		return nil, err
+	}
+	return c, nil
+}
+
+// create writes the owner marker, hands the directory to the server user and runs initdb.
+func (c *Cluster) create(ctx context.Context) error {
+	if err := os.WriteFile(filepath.Join(c.dir, ownerFile), []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
+		return fmt.Errorf("pgtest: write owner file: %w", err)
+	}
+	if c.cred != nil {
+		if err := os.Chown(c.dir, int(c.cred.Uid), int(c.cred.Gid)); err != nil {
+			return fmt.Errorf("pgtest: chown cluster directory to postgres: %w", err)
+		}
+	}
+	// C.UTF-8 gives byte-order collation (fast, deterministic) while still
+	// classifying non-ASCII letters; older systems lack it, so fall back to C.
+	var first error
+	for _, locale := range []string{"C.UTF-8", "C"} {
+		out, err := c.command(ctx, "initdb", "-D", c.dataDir, "-E", "UTF8", "--locale="+locale,
+			"-U", superuser, "--auth=trust", "--no-sync").CombinedOutput()
+		if err == nil {
+			return nil
+		}
+		err = fmt.Errorf("pgtest: initdb --locale=%s: %w\n%s", locale, err, out)
+		if first == nil {
+			first = err
+		}
+		if !strings.Contains(string(out), "locale") {
+			break
+		}
+		_ = os.RemoveAll(c.dataDir)
+	}
+	return first
+}
+
+// command builds a server-side command (initdb, postgres) run as the server user.
+func (c *Cluster) command(ctx context.Context, name string, args ...string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, filepath.Join(c.binDir, name), args...)
+	cmd.Dir = c.dir // the postgres user may not be allowed into our working directory
+	cmd.Env = serverEnv()
+	if c.cred != nil {
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: c.cred}
+	}
+	return cmd
+}
+
+// serverEnv is our environment minus PG* variables, which would otherwise
+// redirect the server tools (PGDATA, PGPORT, …) away from this cluster.
+func serverEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "PG") {
+			env = append(env, kv)
+		}
+	}
+	return env
+}
+
+// serverArgs are the postgres command-line arguments for the options.
+func (c *Cluster) serverArgs() []string {
+	maxConn := c.opts.MaxConnections
+	if maxConn == 0 {
+		maxConn = 200
+	}
+	durable := "off"
+	if c.opts.Fsync {
+		durable = "on"
+	}
+	args := []string{"-D", c.dataDir, "-k", c.dir, "-p", strconv.Itoa(port),
+		"-c", "listen_addresses=", // unix socket only: no port clashes, nothing exposed
+		"-c", "max_connections=" + strconv.Itoa(maxConn),
+		"-c", "fsync=" + durable,
+		"-c", "synchronous_commit=" + durable,
+		"-c", "full_page_writes=" + durable,
+	}
+	if c.opts.SharedBuffers != "" {
+		args = append(args, "-c", "shared_buffers="+c.opts.SharedBuffers)
+	}
+	names := make([]string, 0, len(c.opts.Settings))
+	for name := range c.opts.Settings {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		args = append(args, "-c", name+"="+c.opts.Settings[name])
+	}
+	return args
+}
+
+// start runs the postmaster as our child and waits until it accepts connections.
+// The caller holds no lock or holds c.mu; start does not take it.
+func (c *Cluster) start(ctx context.Context) error {
+	logFile, err := os.OpenFile(filepath.Join(c.dir, logName), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return fmt.Errorf("pgtest: open server log: %w", err)
+	}
+	defer logFile.Close() // the child keeps its own descriptor
+	// Not CommandContext: the server must outlive the ctx of whoever started it.
+	cmd := c.command(context.Background(), "postgres", c.serverArgs()...)
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	if cmd.SysProcAttr == nil {
+		cmd.SysProcAttr = &syscall.SysProcAttr{}
+	}
+	// If this process dies without stopping the cluster, the kernel sends the
+	// postmaster SIGQUIT (immediate shutdown), so no orphan server lingers.
+	// Pdeathsig fires when the *thread* that forked dies, so fork from a
+	// goroutine locked to its thread that lives as long as the server.
+	cmd.SysProcAttr.Pdeathsig = syscall.SIGQUIT
+	started := make(chan error, 1)
+	exited := make(chan struct{})
+	go func() {
+		runtime.LockOSThread() // never unlocked: the thread must die with the goroutine, not before
+		if err := cmd.Start(); err != nil {
+			started <- err
+			return // thread exits with the goroutine; nothing was forked
+		}
+		started <- nil
+		_ = cmd.Wait()
+		close(exited)
+	}()
+	if err := <-started; err != nil {
+		return fmt.Errorf("pgtest: start postgres: %w", err)
+	}
+	c.exited, c.pid = exited, cmd.Process.Pid
+	if err := c.waitReady(ctx, exited); err != nil {
+		c.kill()
+		return err
+	}
+	return nil
+}
+
+// waitReady polls until the server accepts a connection, gives up when it
+// exits, and includes the server log in the error so failures are diagnosable.
+func (c *Cluster) waitReady(ctx context.Context, exited <-chan struct{}) error {
+	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	for {
+		err := ping(ctx, c.DSN(superuser))
+		if err == nil {
+			return nil
+		}
+		select {
+		case <-exited:
+			return fmt.Errorf("pgtest: postgres exited during startup:\n%s", c.logTail())
+		case <-ctx.Done():
+			return fmt.Errorf("pgtest: postgres not ready: %w (last error: %v)\n%s", ctx.Err(), err, c.logTail())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+func (c *Cluster) logTail() string {
+	b, _ := os.ReadFile(filepath.Join(c.dir, logName))
+	if len(b) > 4000 {
+		b = b[len(b)-4000:]
+	}
+	return string(b)
+}
+
+// stop asks the postmaster for a fast shutdown (disconnect clients, checkpoint)
+// and escalates to immediate and then SIGKILL if it does not exit.
+func (c *Cluster) stop() error {
+	if c.exited == nil {
+		return nil
+	}
+	defer func() { c.exited = nil }()
+	select {
+	case <-c.exited: // died on its own; its pid may already be reused, so do not signal it
+		return nil
+	default:
+	}
+	for _, step := range []struct {
+		sig  syscall.Signal
+		wait time.Duration
+	}{{syscall.SIGINT, 60 * time.Second}, {syscall.SIGQUIT, 10 * time.Second}, {syscall.SIGKILL, 10 * time.Second}} {
+		if err := syscall.Kill(c.pid, step.sig); err != nil && !errors.Is(err, syscall.ESRCH) {
+			return fmt.Errorf("pgtest: signal postgres: %w", err)
+		}
+		select {
+		case <-c.exited:
+			return nil
+		case <-time.After(step.wait):
+		}
+	}
+	return fmt.Errorf("pgtest: postgres (pid %d) did not exit", c.pid)
+}
+
+func (c *Cluster) kill() {
+	_ = syscall.Kill(c.pid, syscall.SIGKILL)
+	<-c.exited
+	c.exited = nil
+}
+
+// Stop shuts the server down and removes its directory. Calling it again is a no-op.
+func (c *Cluster) Stop() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.stopped {
+		return nil
+	}
+	c.stopped = true
+	err := c.stop()
+	if rmErr := os.RemoveAll(c.dir); rmErr != nil && err == nil {
+		err = fmt.Errorf("pgtest: remove cluster directory: %w", rmErr)
+	}
+	return err
+}
+
+// Restart stops the server (fast shutdown) and starts it again on the same
+// data directory and socket, so DSNs stay valid. Existing client connections
+// are broken; pools have to discard them and reconnect.
+func (c *Cluster) Restart(ctx context.Context) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.stopped {
+		return errors.New("pgtest: restart of a stopped cluster")
+	}
+	if err := c.stop(); err != nil {
+		return err
+	}
+	return c.start(ctx)
+}
