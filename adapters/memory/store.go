@@ -1,0 +1,124 @@
+// Package memory implements every storage port in memory, with the same
+// observable behaviour as the PostgreSQL adapter: a unit of work stages its
+// writes and publishes them only on commit, and a row or unique key held by
+// another unit gives the same retryable outcome a database would (no global
+// mutex that would hide contention). Reads see the newest committed state
+// plus the unit's own writes.
+package memory
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/chatlens/chatlens/core"
+	"github.com/chatlens/chatlens/ports"
+)
+
+// Store holds all data in memory. Its zero value is not usable; call New.
+type Store struct {
+	opts ports.StoreOptions
+
+	mu       sync.Mutex // guards everything below, held only briefly
+	users    map[core.UserID]core.User
+	keys     map[core.KeyID]core.APIKey
+	accounts map[core.UserID]core.CreditAccount
+	ledger   map[core.UserID][]core.LedgerEntry
+	locks    map[string]*rowLock
+}
+
+// rowLock is a row lock or a unique-key reservation held by one unit until
+// it ends; done closes when it is released.
+type rowLock struct {
+	owner *unit
+	done  chan struct{}
+}
+
+// New returns an empty store.
+func New(opts ports.StoreOptions) *Store {
+	return &Store{
+		opts:     opts,
+		users:    map[core.UserID]core.User{},
+		keys:     map[core.KeyID]core.APIKey{},
+		accounts: map[core.UserID]core.CreditAccount{},
+		ledger:   map[core.UserID][]core.LedgerEntry{},
+		locks:    map[string]*rowLock{},
+	}
+}
+
+// errRowHeld is what a unit meets when another unit holds what it needs.
+var errRowHeld = errors.New("row is held by another unit of work")
+
+// Do runs fn in a unit of work; see ports.UnitOfWork.
+func (s *Store) Do(ctx context.Context, fn func(ctx context.Context, tx ports.Tx) error, opts ...ports.UnitOption) error {
+	o := ports.ApplyUnitOptions(opts)
+	if o.Lock == ports.LockDefault {
+		o.Lock = s.opts.Lock
+	}
+	return s.opts.Retry.Run(ctx, func(ctx context.Context) error {
+		return s.attempt(ctx, fn, o)
+	})
+}
+
+func (s *Store) attempt(ctx context.Context, fn func(ctx context.Context, tx ports.Tx) error, o ports.UnitOptions) (err error) {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	u := newUnit(s, o)
+	defer func() {
+		if p := recover(); p != nil {
+			u.end(false)
+			panic(p)
+		}
+	}()
+	if err := fn(ctx, u); err != nil {
+		u.end(false)
+		return err
+	}
+	if err := ctx.Err(); err != nil { // a database would refuse to commit too
+		u.end(false)
+		return fmt.Errorf("committing: %w", err)
+	}
+	u.end(true)
+	return nil
+}
+
+// acquire takes the lock named key for u under the unit's policy: at once or
+// failing (nowait), or waiting up to the store's lock timeout.
+func (s *Store) acquire(ctx context.Context, u *unit, key string, policy ports.LockPolicy) error {
+	var deadline <-chan time.Time
+	for {
+		s.mu.Lock()
+		l := s.locks[key]
+		if l == nil {
+			s.locks[key] = &rowLock{owner: u, done: make(chan struct{})}
+			u.held = append(u.held, key)
+			s.mu.Unlock()
+			return nil
+		}
+		if l.owner == u {
+			s.mu.Unlock()
+			return nil
+		}
+		done := l.done
+		s.mu.Unlock()
+
+		if policy == ports.LockNoWait {
+			return &ports.RetryableError{Reason: "lock_not_available", Err: errRowHeld}
+		}
+		if deadline == nil {
+			t := time.NewTimer(s.opts.LockTimeout)
+			defer t.Stop()
+			deadline = t.C
+		}
+		select {
+		case <-done:
+		case <-deadline:
+			return &ports.RetryableError{Reason: "lock_not_available", Err: errRowHeld}
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}

@@ -1,0 +1,76 @@
+package users
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/chatlens/chatlens/core"
+	"github.com/chatlens/chatlens/ports"
+)
+
+// MaxKeysPerUser bounds how many active keys a user holds, so a leaked
+// key cannot be used to mint keys without limit.
+const MaxKeysPerUser = 50
+
+func (s *Service) newKey(user core.UserID, name string) NewKey {
+	secret := core.NewAPIKeySecret()
+	return NewKey{
+		Secret: secret,
+		Key: core.APIKey{
+			ID: core.KeyID(s.ids.NewID()), UserID: user, Name: name,
+			Hint: core.KeyHint(secret), Hash: core.HashAPIKey(secret), CreatedAt: s.clock.Now(),
+		},
+	}
+}
+
+// CreateKey gives a live user another API key.
+func (s *Service) CreateKey(ctx context.Context, user core.UserID, name string) (NewKey, error) {
+	name, err := core.ParseKeyName(name)
+	if err != nil {
+		return NewKey{}, err
+	}
+	var key NewKey
+	err = s.uow.Do(ctx, func(ctx context.Context, tx ports.Tx) error {
+		if _, err := tx.Users().Get(ctx, user); err != nil {
+			return err
+		}
+		keys, err := tx.APIKeys().List(ctx, user)
+		if err != nil {
+			return err
+		}
+		active := 0
+		for _, k := range keys {
+			if k.Active() {
+				active++
+			}
+		}
+		if active >= MaxKeysPerUser {
+			return fmt.Errorf("%w: a user holds at most %d active keys; revoke one first", core.ErrConflict, MaxKeysPerUser)
+		}
+		key = s.newKey(user, name)
+		return tx.APIKeys().Create(ctx, key.Key)
+	})
+	return key, err
+}
+
+// ListKeys returns a live user's keys, revoked ones included, oldest first.
+func (s *Service) ListKeys(ctx context.Context, user core.UserID) ([]core.APIKey, error) {
+	var keys []core.APIKey
+	err := s.uow.Do(ctx, func(ctx context.Context, tx ports.Tx) error {
+		if _, err := tx.Users().Get(ctx, user); err != nil {
+			return err
+		}
+		var err error
+		keys, err = tx.APIKeys().List(ctx, user)
+		return err
+	}, ports.ReadOnly())
+	return keys, err
+}
+
+// RevokeKey revokes one of a user's keys; another user's key is
+// core.ErrNotFound.
+func (s *Service) RevokeKey(ctx context.Context, user core.UserID, id core.KeyID) error {
+	return s.uow.Do(ctx, func(ctx context.Context, tx ports.Tx) error {
+		return tx.APIKeys().Revoke(ctx, user, id, s.clock.Now())
+	})
+}

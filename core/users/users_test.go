@@ -1,0 +1,148 @@
+package users_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/chatlens/chatlens/adapters/memory"
+	"github.com/chatlens/chatlens/adapters/system"
+	"github.com/chatlens/chatlens/core"
+	"github.com/chatlens/chatlens/core/users"
+	"github.com/chatlens/chatlens/ports"
+)
+
+func newService() *users.Service {
+	return users.NewService(memory.New(ports.DefaultStoreOptions()), system.Clock{}, &system.UUIDv7{})
+}
+
+func TestSignUpAuthenticateAndKeys(t *testing.T) {
+	ctx := context.Background()
+	svc := newService()
+	u, first, err := svc.SignUp(ctx, "  Ada@Example.com ", "Ada")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.Email != "Ada@Example.com" || u.Role != core.RoleUser || !strings.HasPrefix(first.Secret, "cl_") {
+		t.Fatalf("SignUp = %+v, key %q", u, first.Secret)
+	}
+	got, key, err := svc.Authenticate(ctx, first.Secret)
+	if err != nil || got.ID != u.ID || key.ID != first.Key.ID {
+		t.Fatalf("Authenticate = %v, %v, %v", got.ID, key.ID, err)
+	}
+	second, err := svc.CreateKey(ctx, u.ID, "laptop")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.RevokeKey(ctx, u.ID, first.Key.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := svc.Authenticate(ctx, first.Secret); !errors.Is(err, core.ErrUnauthenticated) {
+		t.Fatalf("revoked key: %v; want ErrUnauthenticated", err)
+	}
+	if _, _, err := svc.Authenticate(ctx, second.Secret); err != nil {
+		t.Fatalf("second key: %v", err)
+	}
+	keys, err := svc.ListKeys(ctx, u.ID)
+	if err != nil || len(keys) != 2 || keys[1].Name != "laptop" || keys[0].Active() {
+		t.Fatalf("ListKeys = %+v, %v", keys, err)
+	}
+	if _, _, err := svc.SignUp(ctx, "ada@example.COM", "Other"); !errors.Is(err, core.ErrConflict) {
+		t.Fatalf("same email, other case: %v; want ErrConflict", err)
+	}
+	if err := svc.Delete(ctx, u.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := svc.Authenticate(ctx, second.Secret); !errors.Is(err, core.ErrUnauthenticated) {
+		t.Fatalf("deleted user's key: %v; want ErrUnauthenticated", err)
+	}
+	if _, _, err := svc.SignUp(ctx, "ada@example.com", "Ada again"); err != nil {
+		t.Fatalf("a deleted user's email should sign up again: %v", err)
+	}
+}
+
+func TestBadInputIsRefused(t *testing.T) {
+	ctx := context.Background()
+	svc := newService()
+	u, _, err := svc.SignUp(ctx, "b@example.com", "B")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, otherKey, err := svc.SignUp(ctx, "o@example.com", "O")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name string
+		call func() error
+		want error
+	}{
+		{"empty email", func() error { _, _, err := svc.SignUp(ctx, "", "X"); return err }, core.ErrInvalid},
+		{"malformed email", func() error { _, _, err := svc.SignUp(ctx, "not-an-email", "X"); return err }, core.ErrInvalid},
+		{"display-name form", func() error { _, _, err := svc.SignUp(ctx, "X <x@example.com>", "X"); return err }, core.ErrInvalid},
+		{"no dot in domain", func() error { _, _, err := svc.SignUp(ctx, "x@localhost", "X"); return err }, core.ErrInvalid},
+		{"long email", func() error {
+			_, _, err := svc.SignUp(ctx, strings.Repeat("a", 250)+"@example.com", "X")
+			return err
+		}, core.ErrInvalid},
+		{"empty name", func() error { _, _, err := svc.SignUp(ctx, "x@example.com", "  "); return err }, core.ErrInvalid},
+		{"long name", func() error { _, _, err := svc.SignUp(ctx, "x@example.com", strings.Repeat("n", 101)); return err }, core.ErrInvalid},
+		{"control in name", func() error { _, _, err := svc.SignUp(ctx, "x@example.com", "a\x00b"); return err }, core.ErrInvalid},
+		{"long key name", func() error { _, err := svc.CreateKey(ctx, u.ID, strings.Repeat("k", 101)); return err }, core.ErrInvalid},
+		{"key for unknown user", func() error { _, err := svc.CreateKey(ctx, "0190a000-0000-7000-8000-000000000000", "k"); return err }, core.ErrNotFound},
+		{"revoke another user's key", func() error { return svc.RevokeKey(ctx, u.ID, otherKey.Key.ID) }, core.ErrNotFound},
+		{"garbage key", func() error { _, _, err := svc.Authenticate(ctx, "hello"); return err }, core.ErrUnauthenticated},
+		{"unknown key", func() error { _, _, err := svc.Authenticate(ctx, core.NewAPIKeySecret()); return err }, core.ErrUnauthenticated},
+		{"delete unknown user", func() error { return svc.Delete(ctx, "0190a000-0000-7000-8000-000000000000") }, core.ErrNotFound},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if err := c.call(); !errors.Is(err, c.want) {
+				t.Fatalf("error = %v; want %v", err, c.want)
+			}
+		})
+	}
+	if _, _, err := svc.Authenticate(ctx, otherKey.Secret); err != nil {
+		t.Fatalf("the other user's key was touched: %v", err)
+	}
+	if keys, _ := svc.ListKeys(ctx, u.ID); len(keys) != 1 {
+		t.Fatalf("%d keys after refused input; want 1", len(keys))
+	}
+}
+
+func TestEnsureAdmin(t *testing.T) {
+	ctx := context.Background()
+	svc := newService()
+	admin, key, created, err := svc.EnsureAdmin(ctx, "root@example.com")
+	if err != nil || !created || !admin.IsAdmin() || key.Secret == "" {
+		t.Fatalf("EnsureAdmin = %+v, %v, %v", admin, created, err)
+	}
+	again, key, created, err := svc.EnsureAdmin(ctx, "ROOT@example.com")
+	if err != nil || created || again.ID != admin.ID || key.Secret != "" {
+		t.Fatalf("second EnsureAdmin = %+v, %v, %v; want the same admin, no new key", again, created, err)
+	}
+	if _, _, err := svc.SignUp(ctx, "plain@example.com", "P"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, _, err := svc.EnsureAdmin(ctx, "plain@example.com"); !errors.Is(err, core.ErrConflict) {
+		t.Fatalf("EnsureAdmin over a plain user = %v; want ErrConflict (no silent promotion)", err)
+	}
+}
+
+func TestKeyLimit(t *testing.T) {
+	ctx := context.Background()
+	svc := newService()
+	u, _, err := svc.SignUp(ctx, "many@example.com", "M")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range users.MaxKeysPerUser - 1 {
+		if _, err := svc.CreateKey(ctx, u.ID, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := svc.CreateKey(ctx, u.ID, ""); !errors.Is(err, core.ErrConflict) {
+		t.Fatalf("key past the limit: %v; want ErrConflict", err)
+	}
+}

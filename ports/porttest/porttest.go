@@ -1,0 +1,152 @@
+// Package porttest is the storage conformance suite: the definition of
+// correct storage. Every storage adapter's tests call Run with a function
+// that makes a fresh, empty store, as testing/fstest does for file systems:
+//
+//	func TestConformance(t *testing.T) {
+//		porttest.Run(t, func(t *testing.T, opts ports.StoreOptions) ports.UnitOfWork {
+//			return memory.New(opts)
+//		})
+//	}
+//
+// The suite checks outcomes (no lost update, a reference applied once,
+// core.ErrBusy when retries run out), never an adapter's error codes.
+package porttest
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/chatlens/chatlens/core"
+	"github.com/chatlens/chatlens/ports"
+)
+
+// NewStore returns a fresh, empty store configured with opts. It is called
+// once per test case, possibly from parallel tests.
+type NewStore func(t *testing.T, opts ports.StoreOptions) ports.UnitOfWork
+
+// Run runs the whole suite against the stores newStore makes.
+func Run(t *testing.T, newStore NewStore) {
+	t.Run("UnitOfWork", func(t *testing.T) { runUnitOfWork(t, newStore) })
+	t.Run("Users", func(t *testing.T) { runUsers(t, newStore) })
+	t.Run("APIKeys", func(t *testing.T) { runAPIKeys(t, newStore) })
+	t.Run("Credits", func(t *testing.T) { runCredits(t, newStore) })
+	t.Run("Pagination", func(t *testing.T) { runPagination(t, newStore) })
+}
+
+// fastRetry retries often and quickly: tests want outcomes, not waits.
+func fastRetry(attempts int) ports.RetryPolicy {
+	return ports.RetryPolicy{Attempts: attempts, BaseDelay: time.Millisecond, MaxDelay: 20 * time.Millisecond}
+}
+
+func options(lock ports.LockPolicy, attempts int) ports.StoreOptions {
+	return ports.StoreOptions{Retry: fastRetry(attempts), Lock: lock, LockTimeout: 100 * time.Millisecond}
+}
+
+// policies are the lock policies every concurrency case runs under.
+var policies = []ports.LockPolicy{ports.LockNoWait, ports.LockWait}
+
+// newID returns a random (version 4) UUID, a form every adapter accepts.
+func newID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+var ticks atomic.Int64
+
+// now returns increasing times with a nanosecond part, which stores must
+// truncate to microseconds exactly as PostgreSQL does.
+func now() time.Time {
+	return time.Now().UTC().Truncate(time.Second).Add(time.Duration(ticks.Add(1))*time.Microsecond + 789)
+}
+
+// do runs fn in a unit of work and fails the test on error.
+func do(t *testing.T, s ports.UnitOfWork, fn func(ctx context.Context, tx ports.Tx) error, opts ...ports.UnitOption) {
+	t.Helper()
+	if err := s.Do(context.Background(), fn, opts...); err != nil {
+		t.Fatalf("unit of work: %v", err)
+	}
+}
+
+// newUser stores a live user with a credit account holding balance.
+func newUser(t *testing.T, s ports.UnitOfWork, email string, balance int64) core.User {
+	t.Helper()
+	u := core.User{ID: core.UserID(newID()), Email: email, DisplayName: "Test", Role: core.RoleUser, CreatedAt: now()}
+	do(t, s, func(ctx context.Context, tx ports.Tx) error {
+		if err := tx.Users().Create(ctx, u); err != nil {
+			return err
+		}
+		if err := tx.Credits().CreateAccount(ctx, u.ID, u.CreatedAt); err != nil {
+			return err
+		}
+		if balance == 0 {
+			return nil
+		}
+		_, err := change(ctx, tx, u.ID, balance, core.KindGrant, "opening")
+		return err
+	})
+	u.CreatedAt = u.CreatedAt.Truncate(time.Microsecond)
+	return u
+}
+
+// change applies one ledger change the way the credits service does: lock
+// the account first, append if absent, then write the balance.
+func change(ctx context.Context, tx ports.Tx, user core.UserID, amount int64, kind core.EntryKind, ref string) (bool, error) {
+	acc, err := tx.Credits().Lock(ctx, user)
+	if err != nil {
+		return false, err
+	}
+	e := core.LedgerEntry{
+		ID: core.EntryID(newID()), UserID: user, Amount: amount, BalanceAfter: acc.Balance + amount,
+		Kind: kind, Reference: ref, CreatedAt: now(),
+	}
+	if e.BalanceAfter < 0 {
+		return false, core.ErrInsufficientCredits
+	}
+	inserted, err := tx.Credits().Append(ctx, e)
+	if err != nil || !inserted {
+		return false, err
+	}
+	return true, tx.Credits().SetBalance(ctx, user, e.BalanceAfter, e.CreatedAt)
+}
+
+// balance reads an account's balance and the sum of its ledger.
+func balance(t *testing.T, s ports.UnitOfWork, user core.UserID) (bal, sum int64, entries []core.LedgerEntry) {
+	t.Helper()
+	do(t, s, func(ctx context.Context, tx ports.Tx) error {
+		acc, err := tx.Credits().Get(ctx, user)
+		if err != nil {
+			return err
+		}
+		bal = acc.Balance
+		entries, err = allEntries(ctx, tx, user)
+		return err
+	}, ports.ReadOnly())
+	for _, e := range entries {
+		sum += e.Amount
+	}
+	return bal, sum, entries
+}
+
+func allEntries(ctx context.Context, tx ports.Tx, user core.UserID) ([]core.LedgerEntry, error) {
+	var all []core.LedgerEntry
+	var before *core.PageKey
+	for {
+		page, err := tx.Credits().Ledger(ctx, user, before, core.MaxPageLimit)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, page...)
+		if len(page) < core.MaxPageLimit {
+			return all, nil
+		}
+		last := page[len(page)-1]
+		before = &core.PageKey{Time: last.CreatedAt, ID: string(last.ID)}
+	}
+}

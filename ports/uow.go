@@ -1,0 +1,132 @@
+package ports
+
+import (
+	"context"
+	"time"
+)
+
+// UnitOfWork runs a function in one transaction.
+//
+// Do commits when fn returns nil and rolls everything back when it returns
+// an error or panics (the panic is re-raised after the rollback). When the
+// store meets contention (a serialization failure, a deadlock, a row lock
+// it may not wait for) it runs fn again, bounded by the store's
+// RetryPolicy; when attempts run out Do returns an error matching
+// core.ErrBusy. So fn must keep no state across attempts and never call an
+// outside system (an AI, a payment provider): a retry replays it.
+//
+// A lost connection, or one lost during COMMIT (the outcome is then
+// unknown), is never retried: it surfaces as core.ErrUnavailable.
+type UnitOfWork interface {
+	Do(ctx context.Context, fn func(ctx context.Context, tx Tx) error, opts ...UnitOption) error
+}
+
+// Tx gives a unit of work the repositories bound to its transaction.
+type Tx interface {
+	Users() Users
+	APIKeys() APIKeys
+	Credits() Credits
+}
+
+// Isolation is a transaction isolation level.
+type Isolation int
+
+// Isolation levels. The zero value is the default, REPEATABLE READ.
+const (
+	RepeatableRead Isolation = iota
+	// ReadCommitted suits a unit whose correctness rests on the row lock it
+	// takes first: a lock wait then ends with the row's newest version,
+	// not a serialization failure.
+	ReadCommitted
+)
+
+func (i Isolation) String() string {
+	if i == ReadCommitted {
+		return "read committed"
+	}
+	return "repeatable read"
+}
+
+// LockPolicy says what loading a row for change does when another unit
+// holds it.
+type LockPolicy int
+
+// Lock policies. LockDefault means the store's configured policy.
+const (
+	LockDefault LockPolicy = iota
+	// LockNoWait fails at once (FOR UPDATE NOWAIT) and the unit retries.
+	LockNoWait
+	// LockWait waits up to the store's lock timeout (FOR UPDATE under
+	// SET LOCAL lock_timeout), then fails and the unit retries.
+	LockWait
+)
+
+func (p LockPolicy) String() string {
+	switch p {
+	case LockNoWait:
+		return "nowait"
+	case LockWait:
+		return "wait"
+	}
+	return "default"
+}
+
+// ParseLockPolicy reads "nowait" or "wait", as configuration spells them.
+func ParseLockPolicy(s string) (LockPolicy, bool) {
+	switch s {
+	case "nowait":
+		return LockNoWait, true
+	case "wait":
+		return LockWait, true
+	}
+	return LockDefault, false
+}
+
+// UnitOptions are the choices one unit of work makes.
+type UnitOptions struct {
+	Isolation Isolation
+	Lock      LockPolicy
+	ReadOnly  bool
+}
+
+// UnitOption sets one of a unit's choices.
+type UnitOption func(*UnitOptions)
+
+// WithIsolation runs the unit at the given isolation level.
+func WithIsolation(i Isolation) UnitOption { return func(o *UnitOptions) { o.Isolation = i } }
+
+// WithLock overrides the store's lock policy for the unit.
+func WithLock(p LockPolicy) UnitOption { return func(o *UnitOptions) { o.Lock = p } }
+
+// ReadOnly marks a unit that only reads.
+func ReadOnly() UnitOption { return func(o *UnitOptions) { o.ReadOnly = true } }
+
+// ApplyUnitOptions folds opts over the defaults (REPEATABLE READ, the
+// store's lock policy).
+func ApplyUnitOptions(opts []UnitOption) UnitOptions {
+	var o UnitOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
+	return o
+}
+
+// StoreOptions configure any storage adapter's unit of work the same way,
+// so the conformance suite can drive every adapter alike.
+type StoreOptions struct {
+	Retry RetryPolicy
+	// Lock is the policy of units that do not choose one.
+	Lock LockPolicy
+	// LockTimeout bounds a LockWait wait.
+	LockTimeout time.Duration
+}
+
+// DefaultStoreOptions are the production defaults. The lock policy and
+// timings come from the credits benchmark (docs/BENCHMARKS.md).
+func DefaultStoreOptions() StoreOptions {
+	return StoreOptions{
+		Retry:       DefaultRetryPolicy(),
+		Lock:        LockNoWait,
+		LockTimeout: 200 * time.Millisecond,
+	}
+}
