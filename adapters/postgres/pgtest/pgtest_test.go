@@ -91,8 +91,8 @@ func TestParallelDatabasesAreIsolated(t *testing.T) {
 		})
 	}
 	t.Cleanup(func() {
-		if c := prepareCalls.Load(); c != 1 {
-			t.Errorf("prepare ran %d times, want 1", c)
+		if c := prepareCalls.Load(); c > 1 { // 0 when the subtests skipped
+			t.Errorf("prepare ran %d times, want once", c)
 		}
 	})
 }

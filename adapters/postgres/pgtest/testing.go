@@ -37,8 +37,8 @@ func decide(getenv func(string) string, findBinDir func() (string, error)) plan 
 	}
 	dir, err := findBinDir()
 	if err != nil {
-		return plan{fatal: ci, missing: fmt.Sprintf("no PostgreSQL for this test (%v): install the PostgreSQL server "+
-			"binaries (e.g. apt-get install postgresql) or set %s to a server where the user may CREATE DATABASE", err, EnvURL)}
+		return plan{fatal: ci, missing: fmt.Sprintf("%v; to run this test install the PostgreSQL server binaries "+
+			"(e.g. apt-get install postgresql) or set %s to a server where the user may CREATE DATABASE", err, EnvURL)}
 	}
 	return plan{binDir: dir, fatal: ci}
 }
@@ -91,9 +91,9 @@ func acquire(t testing.TB) *server {
 	}
 	switch {
 	case srvPlan.missing != "" && srvPlan.fatal:
-		t.Fatal("pgtest: CI is true, so a missing database fails: " + srvPlan.missing)
+		t.Fatal(srvPlan.missing + " (CI is true, so this fails instead of skipping)")
 	case srvPlan.missing != "":
-		t.Skip("pgtest: " + srvPlan.missing)
+		t.Skip(srvPlan.missing)
 	case srvErr != nil:
 		// Binaries or URL exist but do not work: that is a bug to fix, not a skip.
 		t.Fatalf("pgtest: %v", srvErr)
@@ -230,8 +230,11 @@ func (s *server) prepareTemplate(dbname string, prepare func(context.Context, st
 // Restart stops and starts the throwaway cluster (same socket, same data), so
 // a test can show that its pool recovers from a server restart. Every
 // connection in the process breaks, so call it only from a test that is not
-// parallel. Skips when TEST_DATABASE_URL is used: a shared server is not ours
-// to restart.
+// parallel. A *sql.DB on pgx's driver recovers by itself (its dead
+// connections fail to write, are reported as driver.ErrBadConn and replaced);
+// a *sql.Conn or *sql.Tx held across the restart is lost (see
+// TestRestartPoolRecovers). Skips when TEST_DATABASE_URL is used: a shared
+// server is not ours to restart.
 func Restart(t testing.TB) {
 	t.Helper()
 	s := acquire(t)
