@@ -1,0 +1,113 @@
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/chatlens/chatlens/core"
+)
+
+type credits unit
+
+func (r *credits) u() *unit { return (*unit)(r) }
+
+var errAccountNotFound = fmt.Errorf("credit account: %w", core.ErrNotFound)
+
+func (r *credits) CreateAccount(ctx context.Context, user core.UserID, at time.Time) error {
+	row := &accountRow{UserID: string(user), UpdatedAt: micro(at)}
+	_, err := r.u().tx.NewInsert().Model(row).On("CONFLICT (user_id) DO NOTHING").Exec(ctx)
+	return r.u().check(err)
+}
+
+// Lock takes the account's row lock under the unit's policy: NOWAIT fails
+// at once; otherwise the wait is bounded by the connection's lock_timeout.
+func (r *credits) Lock(ctx context.Context, user core.UserID) (core.CreditAccount, error) {
+	return r.get(ctx, user, r.u().lockClause())
+}
+
+func (r *credits) Get(ctx context.Context, user core.UserID) (core.CreditAccount, error) {
+	return r.get(ctx, user, "")
+}
+
+func (r *credits) get(ctx context.Context, user core.UserID, lock string) (core.CreditAccount, error) {
+	if !validUUID(string(user)) {
+		return core.CreditAccount{}, errAccountNotFound
+	}
+	var row accountRow
+	q := r.u().tx.NewSelect().Model(&row).Where("user_id = ?", string(user))
+	if lock != "" {
+		q = q.For(lock)
+	}
+	err := q.Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return core.CreditAccount{}, errAccountNotFound
+	}
+	if err != nil {
+		return core.CreditAccount{}, r.u().check(err)
+	}
+	return row.toAccount(), nil
+}
+
+func (r *credits) SetBalance(ctx context.Context, user core.UserID, balance int64, at time.Time) error {
+	res, err := r.u().tx.NewUpdate().Model((*accountRow)(nil)).
+		Set("balance = ?, updated_at = ?", balance, micro(at)).
+		Where("user_id = ?", string(user)).Exec(ctx)
+	if err := r.u().check(err); err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return errAccountNotFound
+	}
+	return nil
+}
+
+// Append inserts unless the account already has the reference. ON CONFLICT
+// DO NOTHING waits for a concurrent insert of the same reference and then
+// skips, so no duplicate-key error reaches the caller.
+func (r *credits) Append(ctx context.Context, e core.LedgerEntry) (bool, error) {
+	res, err := r.u().tx.NewInsert().Model(fromEntry(e)).
+		On("CONFLICT (user_id, reference) DO NOTHING").Exec(ctx)
+	if err := r.u().check(err); err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+func (r *credits) EntryByReference(ctx context.Context, user core.UserID, reference string) (core.LedgerEntry, error) {
+	var row ledgerRow
+	err := r.u().tx.NewSelect().Model(&row).Where("user_id = ? AND reference = ?", string(user), reference).Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return core.LedgerEntry{}, fmt.Errorf("ledger entry: %w", core.ErrNotFound)
+	}
+	if err != nil {
+		return core.LedgerEntry{}, r.u().check(err)
+	}
+	return row.toEntry(), nil
+}
+
+func (r *credits) Ledger(ctx context.Context, user core.UserID, before *core.PageKey, limit int) ([]core.LedgerEntry, error) {
+	if !validUUID(string(user)) {
+		return nil, nil
+	}
+	var rows []ledgerRow
+	q := r.u().tx.NewSelect().Model(&rows).Where("user_id = ?", string(user)).
+		OrderExpr("created_at DESC, id DESC").Limit(int64(limit))
+	if before != nil {
+		if !validUUID(before.ID) {
+			return nil, core.Invalid("cursor", "is not a cursor this service issued")
+		}
+		q = q.Where("(created_at, id) < (?, ?::uuid)", micro(before.Time), before.ID)
+	}
+	if err := q.Scan(ctx); err != nil {
+		return nil, r.u().check(err)
+	}
+	entries := make([]core.LedgerEntry, len(rows))
+	for i := range rows {
+		entries[i] = rows[i].toEntry()
+	}
+	return entries, nil
+}

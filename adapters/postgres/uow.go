@@ -1,0 +1,113 @@
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/uptrace/bun"
+
+	"github.com/chatlens/chatlens/core"
+	"github.com/chatlens/chatlens/ports"
+)
+
+// Do runs fn in a transaction; see ports.UnitOfWork. This and the memory
+// adapter share the one retry loop, ports.RetryPolicy.Run.
+func (s *Store) Do(ctx context.Context, fn func(ctx context.Context, tx ports.Tx) error, opts ...ports.UnitOption) error {
+	o := ports.ApplyUnitOptions(opts)
+	if o.Lock == ports.LockDefault {
+		o.Lock = s.opts.Lock
+	}
+	txOpts := &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: o.ReadOnly}
+	if o.Isolation == ports.ReadCommitted {
+		txOpts.Isolation = sql.LevelReadCommitted
+	}
+	return s.opts.Retry.Run(ctx, func(ctx context.Context) error {
+		return s.attempt(ctx, fn, o, txOpts)
+	})
+}
+
+func (s *Store) attempt(ctx context.Context, fn func(context.Context, ports.Tx) error, o ports.UnitOptions, txOpts *sql.TxOptions) (err error) {
+	btx, err := s.db.BeginTx(ctx, txOpts)
+	if err != nil {
+		return fmt.Errorf("beginning a transaction: %w", translate(err))
+	}
+	u := &unit{tx: btx, lock: o.Lock}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = btx.Rollback()
+			panic(p)
+		}
+	}()
+	if err := fn(ctx, u); err != nil {
+		_ = btx.Rollback()
+		return u.failed(err)
+	}
+	if err := btx.Commit(); err != nil {
+		return u.commitFailed(err)
+	}
+	return nil
+}
+
+// unit is one attempt's transaction; it implements ports.Tx. It remembers
+// the first contention error its statements met, because once a statement
+// fails PostgreSQL aborts the transaction, and fn may have wrapped or
+// swallowed that error: the attempt is still worth replaying.
+type unit struct {
+	tx         bun.Tx
+	lock       ports.LockPolicy
+	contention *ports.RetryableError
+}
+
+func (u *unit) Users() ports.Users     { return (*users)(u) }
+func (u *unit) APIKeys() ports.APIKeys { return (*apiKeys)(u) }
+func (u *unit) Credits() ports.Credits { return (*credits)(u) }
+
+// check translates a statement's error and notes contention.
+func (u *unit) check(err error) error {
+	err = translate(err)
+	var r *ports.RetryableError
+	if u.contention == nil && errors.As(err, &r) {
+		u.contention = r
+	}
+	return err
+}
+
+// failed decides what an attempt whose fn failed returns.
+func (u *unit) failed(err error) error {
+	if u.contention != nil && !ports.IsRetryable(err) {
+		return &ports.RetryableError{Reason: u.contention.Reason, Err: err}
+	}
+	return err
+}
+
+// commitFailed decides what a failed COMMIT means. The server may have
+// refused it (a serialization failure at commit, or a transaction that a
+// swallowed error had aborted): then nothing was written and the usual
+// rules apply. Any other failure, a lost connection above all, leaves the
+// outcome unknown: it is never retried, because the writes may have landed.
+func (u *unit) commitFailed(err error) error {
+	var pg *pgconn.PgError
+	switch {
+	case errors.As(err, &pg):
+		return u.failed(fmt.Errorf("committing: %w", u.check(err)))
+	case u.contention != nil: // COMMIT of an aborted transaction rolled back
+		return u.failed(fmt.Errorf("committing: %w", err))
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return fmt.Errorf("%w: commit outcome unknown: %w", core.ErrUnavailable, err)
+	}
+	if kind, _ := Classify(err); kind == KindUnavailable {
+		return fmt.Errorf("%w: commit outcome unknown: %w", core.ErrUnavailable, err)
+	}
+	return fmt.Errorf("committing: %w", err)
+}
+
+// lockClause is the row-lock clause of the unit's policy.
+func (u *unit) lockClause() string {
+	if u.lock == ports.LockNoWait {
+		return "UPDATE NOWAIT"
+	}
+	return "UPDATE"
+}

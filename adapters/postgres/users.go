@@ -1,0 +1,95 @@
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/chatlens/chatlens/core"
+)
+
+type users unit
+
+func (r *users) u() *unit { return (*unit)(r) }
+
+var errUserNotFound = fmt.Errorf("user: %w", core.ErrNotFound)
+
+func (r *users) Create(ctx context.Context, v core.User) error {
+	_, err := r.u().tx.NewInsert().Model(fromUser(v)).Exec(ctx)
+	if err = r.u().check(err); errors.Is(err, core.ErrConflict) && constraint(err) == "users_email_key_live" {
+		return fmt.Errorf("%w: a user with that email exists", core.ErrConflict)
+	}
+	return err
+}
+
+func (r *users) Get(ctx context.Context, id core.UserID) (core.User, error) {
+	if !validUUID(string(id)) {
+		return core.User{}, errUserNotFound
+	}
+	var row userRow
+	err := r.u().tx.NewSelect().Model(&row).Where("id = ?", string(id)).Scan(ctx)
+	return r.one(&row, err)
+}
+
+func (r *users) GetByEmail(ctx context.Context, email string) (core.User, error) {
+	var row userRow
+	err := r.u().tx.NewSelect().Model(&row).Where("email_key = ?", core.EmailKey(email)).Scan(ctx)
+	return r.one(&row, err)
+}
+
+func (r *users) one(row *userRow, err error) (core.User, error) {
+	if errors.Is(err, sql.ErrNoRows) {
+		return core.User{}, errUserNotFound
+	}
+	if err != nil {
+		return core.User{}, r.u().check(err)
+	}
+	return row.toUser(), nil
+}
+
+// Delete marks the user and, with the same timestamp, the user's keys.
+// bun adds "deleted_at IS NULL" to both updates (soft_delete tag).
+func (r *users) Delete(ctx context.Context, id core.UserID, at time.Time) error {
+	if !validUUID(string(id)) {
+		return errUserNotFound
+	}
+	at = micro(at)
+	tx := r.u().tx
+	res, err := tx.NewUpdate().Model((*userRow)(nil)).Set("deleted_at = ?", at).Where("id = ?", string(id)).Exec(ctx)
+	if err := r.u().check(err); err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return errUserNotFound
+	}
+	_, err = tx.NewUpdate().Model((*apiKeyRow)(nil)).Set("deleted_at = ?", at).Where("user_id = ?", string(id)).Exec(ctx)
+	return r.u().check(err)
+}
+
+// Restore undeletes the user and exactly the keys deleted with it: those
+// carrying the user's deletion timestamp.
+func (r *users) Restore(ctx context.Context, id core.UserID) error {
+	if !validUUID(string(id)) {
+		return errUserNotFound
+	}
+	tx := r.u().tx
+	var row userRow
+	err := tx.NewSelect().Model(&row).WhereDeleted().Where("id = ?", string(id)).For(r.u().lockClause()).Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("deleted user: %w", core.ErrNotFound)
+	}
+	if err := r.u().check(err); err != nil {
+		return err
+	}
+	_, err = tx.NewUpdate().Model((*userRow)(nil)).WhereDeleted().Set("deleted_at = NULL").Where("id = ?", string(id)).Exec(ctx)
+	if err = r.u().check(err); errors.Is(err, core.ErrConflict) {
+		return fmt.Errorf("%w: a live user holds that email now", core.ErrConflict)
+	} else if err != nil {
+		return err
+	}
+	_, err = tx.NewUpdate().Model((*apiKeyRow)(nil)).WhereDeleted().Set("deleted_at = NULL").
+		Where("user_id = ?", string(id)).Where("deleted_at = ?", row.DeletedAt).Exec(ctx)
+	return r.u().check(err)
+}
