@@ -1,0 +1,200 @@
+package chatparse
+
+import (
+	"bytes"
+	"strings"
+
+	"github.com/chatlens/chatlens/core"
+)
+
+// cleaner removes the invisible marks WhatsApp scatters through exports:
+// U+200E and U+200F (direction marks), U+202A–U+202E and U+2066–U+2069
+// (direction embeddings and isolates) and U+FEFF (a byte-order mark, also
+// mid-file where exports were concatenated). marks receives the offsets in
+// the cleaned line where a mark was removed (the first few), because on iOS
+// a body starting with U+200E is a notice or a placeholder, not typed text.
+type cleaner struct {
+	buf   []byte
+	marks markSet
+}
+
+// clean returns line itself when it holds no mark, else a cleaned copy valid
+// until the next call.
+func (c *cleaner) clean(line []byte) []byte {
+	c.marks.n = 0
+	if bytes.IndexByte(line, 0xE2) < 0 && bytes.IndexByte(line, 0xEF) < 0 {
+		return line
+	}
+	dst := c.buf[:0]
+	for i := 0; i < len(line); {
+		if n := invisibleAt(line, i); n > 0 {
+			c.marks.add(len(dst))
+			i += n
+			continue
+		}
+		j := i + 1
+		for j < len(line) && line[j] != 0xE2 && line[j] != 0xEF {
+			j++
+		}
+		dst = append(dst, line[i:j]...)
+		i = j
+	}
+	c.buf = dst
+	return dst
+}
+
+// invisibleAt returns the length of the invisible mark at line[i], or 0.
+func invisibleAt(line []byte, i int) int {
+	if i+2 >= len(line) {
+		return 0
+	}
+	b0, b1, b2 := line[i], line[i+1], line[i+2]
+	switch {
+	case b0 == 0xE2 && b1 == 0x80 && (b2 == 0x8E || b2 == 0x8F || (b2 >= 0xAA && b2 <= 0xAE)):
+		return 3
+	case b0 == 0xE2 && b1 == 0x81 && b2 >= 0xA6 && b2 <= 0xA9:
+		return 3
+	case b0 == 0xEF && b1 == 0xBB && b2 == 0xBF:
+		return 3
+	}
+	return 0
+}
+
+// markSet holds the first few offsets where cleanLine removed a mark.
+type markSet struct {
+	at [4]int
+	n  int
+}
+
+func (s *markSet) add(off int) {
+	if s.n < len(s.at) {
+		s.at[s.n] = off
+		s.n++
+	}
+}
+
+func (s *markSet) has(off int) bool {
+	for _, a := range s.at[:s.n] {
+		if a == off {
+			return true
+		}
+	}
+	return false
+}
+
+// splitAuthor finds the ": " that ends an author's name. A header without one
+// is a system notice ("Ann left", and also the malformed "Ann:." of real
+// exports, which no client wrote as a message).
+func splitAuthor(rest []byte) (author, body []byte, ok bool) {
+	i := bytes.Index(rest, []byte(": "))
+	if i < 0 {
+		if n := len(rest); n > 1 && rest[n-1] == ':' {
+			return rest[:n-1], nil, true // body on the next lines
+		}
+		return nil, nil, false
+	}
+	return rest[:i], rest[i+2:], i > 0
+}
+
+// placeholderIndex finds placeholders by their exact text.
+var placeholderIndex = func() map[string]waPlaceholder {
+	m := make(map[string]waPlaceholder, len(waPlaceholders))
+	for _, p := range waPlaceholders {
+		m[p.text] = p
+	}
+	return m
+}()
+
+// classifyBody decides the kind of a participant's message from its text,
+// filling in m's kind, media fields, edited flag and text.
+func classifyBody(m *core.Message, text string) {
+	m.Kind = core.MessageText
+	text, m.Edited = cutEditedMarker(text)
+	first, more, _ := strings.Cut(text, "\n")
+	if p, ok := lookupPlaceholder(first); ok {
+		m.Kind, m.MediaType = p.kind, p.media
+		m.Text = strings.TrimSpace(more)
+		if p.kind == core.MessageDeleted || p.kind == core.MessageCall {
+			m.Text = ""
+		}
+		return
+	}
+	if name, ok := attachmentName(first); ok {
+		m.Kind, m.Attachment = core.MessageMedia, name
+		m.MediaType = mediaTypeOf(name)
+		if m.MediaType == "sticker" {
+			m.Kind = core.MessageSticker
+		}
+		m.Text = strings.TrimSpace(more)
+		return
+	}
+	for _, p := range waBodyPrefixes {
+		if strings.HasPrefix(first, p.prefix) {
+			m.Kind = p.kind
+			m.Text = strings.TrimSpace(text[len(p.prefix):])
+			return
+		}
+	}
+	m.Text = text
+}
+
+func lookupPlaceholder(first string) (waPlaceholder, bool) {
+	if len(first) > 48 || len(first) < 4 {
+		return waPlaceholder{}, false
+	}
+	if p, ok := placeholderIndex[strings.TrimRight(first, ". ")]; ok {
+		return p, true
+	}
+	if i := strings.IndexAny(first, ",."); i > 0 {
+		p, ok := placeholderIndex[first[:i]]
+		return p, ok
+	}
+	return waPlaceholder{}, false
+}
+
+func attachmentName(first string) (string, bool) {
+	if len(first) == 0 || (first[0] != '<' && first[len(first)-1] != ')') {
+		return "", false
+	}
+	for _, f := range waAttachmentForms {
+		if strings.HasPrefix(first, f.prefix) && strings.HasSuffix(first, f.suffix) &&
+			len(first) > len(f.prefix)+len(f.suffix) {
+			return strings.TrimSpace(first[len(f.prefix) : len(first)-len(f.suffix)]), true
+		}
+	}
+	return "", false
+}
+
+func mediaTypeOf(name string) string {
+	lower := strings.ToLower(name)
+	for _, t := range waMediaByFileName {
+		if strings.Contains(name, t.part) || strings.Contains(lower, t.part) {
+			return t.media
+		}
+	}
+	return "document"
+}
+
+func cutEditedMarker(text string) (string, bool) {
+	if !strings.HasSuffix(text, ">") {
+		return text, false
+	}
+	for _, mk := range waEditedMarkers {
+		if strings.HasSuffix(text, mk) {
+			return strings.TrimRight(text[:len(text)-len(mk)], " \n"), true
+		}
+	}
+	return text, false
+}
+
+// containsAny reports whether text, lower-cased, contains one of phrases
+// (which are lower-case).
+func containsAny(text string, phrases []string) bool {
+	lower := strings.ToLower(text)
+	for _, p := range phrases {
+		if strings.Contains(lower, p) {
+			return true
+		}
+	}
+	return false
+}

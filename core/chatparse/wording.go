@@ -1,0 +1,215 @@
+package chatparse
+
+import "github.com/chatlens/chatlens/core"
+
+// The platform's words, one row per phrase and language, kept apart from the
+// code that matches them so that adding a language is adding rows. Sources:
+// exports made on phones set to each language, and the public parsers' bug
+// reports. Languages: en, es, de, fr, pt (and it, nl where known).
+
+// cjkMeridiems are the AM/PM markers written before the time.
+var cjkMeridiems = []struct {
+	text string
+	mer  meridiem
+}{
+	{"上午", ante}, {"下午", post}, // Chinese
+	{"午前", ante}, {"午後", post}, // Japanese
+	{"오전", ante}, {"오후", post}, // Korean
+	{"凌晨", ante}, {"晚上", post}, // Chinese, early morning and evening
+}
+
+// waPlaceholder is a whole message body that stands for something else.
+type waPlaceholder struct {
+	text  string
+	kind  core.MessageKind
+	media string // media type for media and stickers
+}
+
+// waPlaceholders are matched against the whole first line of the body (a
+// trailing "." is ignored), or against what precedes its first "," or "."
+// ("Missed voice call, Tap to call back"). Android writes one word for all
+// media; iOS names the kind.
+var waPlaceholders = []waPlaceholder{
+	// Android, all media.
+	{"<Media omitted>", core.MessageMedia, ""},
+	{"<Multimedia omitido>", core.MessageMedia, ""},
+	{"<Archivo omitido>", core.MessageMedia, ""},
+	{"<Medien ausgeschlossen>", core.MessageMedia, ""},
+	{"<Médias omis>", core.MessageMedia, ""},
+	{"<Mídia oculta>", core.MessageMedia, ""},
+	{"<Arquivo de mídia oculto>", core.MessageMedia, ""},
+	{"<Multimédia omitido>", core.MessageMedia, ""},
+	{"<Media omessi>", core.MessageMedia, ""},
+	{"<Media weggelaten>", core.MessageMedia, ""},
+	// iOS, by kind.
+	{"image omitted", core.MessageMedia, "image"},
+	{"video omitted", core.MessageMedia, "video"},
+	{"audio omitted", core.MessageMedia, "audio"},
+	{"GIF omitted", core.MessageMedia, "gif"},
+	{"document omitted", core.MessageMedia, "document"},
+	{"Contact card omitted", core.MessageMedia, "contact"},
+	{"sticker omitted", core.MessageSticker, "sticker"},
+	{"imagen omitida", core.MessageMedia, "image"},
+	{"video omitido", core.MessageMedia, "video"},
+	{"audio omitido", core.MessageMedia, "audio"},
+	{"GIF omitido", core.MessageMedia, "gif"},
+	{"documento omitido", core.MessageMedia, "document"},
+	{"Tarjeta de contacto omitida", core.MessageMedia, "contact"},
+	{"sticker omitido", core.MessageSticker, "sticker"},
+	{"Bild weggelassen", core.MessageMedia, "image"},
+	{"Video weggelassen", core.MessageMedia, "video"},
+	{"Audio weggelassen", core.MessageMedia, "audio"},
+	{"GIF weggelassen", core.MessageMedia, "gif"},
+	{"Dokument weggelassen", core.MessageMedia, "document"},
+	{"Kontaktkarte ausgelassen", core.MessageMedia, "contact"},
+	{"Sticker weggelassen", core.MessageSticker, "sticker"},
+	{"image absente", core.MessageMedia, "image"},
+	{"vidéo absente", core.MessageMedia, "video"},
+	{"audio omis", core.MessageMedia, "audio"},
+	{"GIF retiré", core.MessageMedia, "gif"},
+	{"document omis", core.MessageMedia, "document"},
+	{"autocollant omis", core.MessageSticker, "sticker"},
+	{"imagem ocultada", core.MessageMedia, "image"},
+	{"vídeo omitido", core.MessageMedia, "video"},
+	{"áudio ocultado", core.MessageMedia, "audio"},
+	{"GIF omitido", core.MessageMedia, "gif"},
+	{"documento omitido", core.MessageMedia, "document"},
+	{"figurinha omitida", core.MessageSticker, "sticker"},
+	// Deleted messages, by the author and by someone else.
+	{"This message was deleted", core.MessageDeleted, ""},
+	{"You deleted this message", core.MessageDeleted, ""},
+	{"Se eliminó este mensaje", core.MessageDeleted, ""},
+	{"Eliminaste este mensaje", core.MessageDeleted, ""},
+	{"Este mensaje fue eliminado", core.MessageDeleted, ""},
+	{"Diese Nachricht wurde gelöscht", core.MessageDeleted, ""},
+	{"Du hast diese Nachricht gelöscht", core.MessageDeleted, ""},
+	{"Ce message a été supprimé", core.MessageDeleted, ""},
+	{"Vous avez supprimé ce message", core.MessageDeleted, ""},
+	{"Esta mensagem foi apagada", core.MessageDeleted, ""},
+	{"Você apagou esta mensagem", core.MessageDeleted, ""},
+	{"Mensagem apagada", core.MessageDeleted, ""},
+	// Calls.
+	{"Missed voice call", core.MessageCall, ""},
+	{"Missed video call", core.MessageCall, ""},
+	{"Voice call", core.MessageCall, ""},
+	{"Video call", core.MessageCall, ""},
+	{"Llamada perdida", core.MessageCall, ""},
+	{"Llamada de voz perdida", core.MessageCall, ""},
+	{"Videollamada perdida", core.MessageCall, ""},
+	{"Verpasster Sprachanruf", core.MessageCall, ""},
+	{"Verpasster Videoanruf", core.MessageCall, ""},
+	{"Appel vocal manqué", core.MessageCall, ""},
+	{"Appel vidéo manqué", core.MessageCall, ""},
+	{"Chamada de voz perdida", core.MessageCall, ""},
+	{"Chamada de vídeo perdida", core.MessageCall, ""},
+}
+
+// waAttachmentForms name a file in the body: iOS "<attached: NAME>", Android
+// "NAME (file attached)". The caption, if any, follows on the next lines.
+var waAttachmentForms = []struct{ prefix, suffix string }{
+	{"<attached: ", ">"},
+	{"<adjunto: ", ">"},
+	{"<Anhang: ", ">"},
+	{"<pièce jointe : ", ">"},
+	{"<pièce jointe: ", ">"},
+	{"<anexado: ", ">"},
+	{"", " (file attached)"},
+	{"", " (archivo adjunto)"},
+	{"", " (Datei angehängt)"},
+	{"", " (fichier joint)"},
+	{"", " (arquivo anexado)"},
+	{"", " (ficheiro anexado)"},
+}
+
+// waBodyPrefixes mark a location or a poll at the start of the body.
+var waBodyPrefixes = []struct {
+	prefix string
+	kind   core.MessageKind
+}{
+	{"location: ", core.MessageLocation},
+	{"Location: ", core.MessageLocation},
+	{"ubicación: ", core.MessageLocation},
+	{"Ubicación: ", core.MessageLocation},
+	{"Standort: ", core.MessageLocation},
+	{"position : ", core.MessageLocation},
+	{"Position : ", core.MessageLocation},
+	{"localização: ", core.MessageLocation},
+	{"Localização: ", core.MessageLocation},
+	{"POLL:", core.MessagePoll},
+	{"ENCUESTA:", core.MessagePoll},
+	{"UMFRAGE:", core.MessagePoll},
+	{"SONDAGE :", core.MessagePoll},
+	{"SONDAGE:", core.MessagePoll},
+	{"ENQUETE:", core.MessagePoll},
+}
+
+// waEditedMarkers end the body of an edited message.
+var waEditedMarkers = []string{
+	"<This message was edited>",
+	"<Se editó este mensaje.>",
+	"<Se editó este mensaje>",
+	"<Diese Nachricht wurde bearbeitet>",
+	"<Ce message a été modifié>",
+	"<Esta mensagem foi editada>",
+	"<Mensagem editada>",
+}
+
+// waSystemPhrases occur in system notices (matched case-insensitively, as
+// substrings). They decide only when the line's shape leaves a doubt: an iOS
+// notice signed with the group's name, or an Android notice whose quoted
+// subject contains ": ". A line with no "Author: " is a notice whatever it says.
+var waSystemPhrases = []string{
+	// English
+	"end-to-end encrypted", "end-to-end encryption", "created group", "created this group",
+	"changed the subject", "changed this group's", "changed the group", "deleted this group's",
+	"changed their phone number", "changed to +", " added ", " removed ", " left",
+	"joined using this group's invite link", "you were added", "you joined",
+	"now an admin", "security code", "disappearing messages", "pinned a message",
+	// Spanish
+	"cifrados de extremo a extremo", "creó el grupo", "cambió el asunto", "cambió el nombre",
+	"cambió la descripción", "cambió el ícono", "añadió", "eliminó a", "salió",
+	"se unió", "te añadió", "código de seguridad", "mensajes temporales",
+	// German
+	"ende-zu-ende-verschlüsselt", "hat die gruppe", "hat den betreff", "hat das gruppenbild",
+	"hat die gruppenbeschreibung", "hinzugefügt", "entfernt", "hat die gruppe verlassen",
+	"ist über den einladungslink", "sicherheitsnummer", "selbstlöschende nachrichten",
+	// French
+	"chiffrés de bout en bout", "a créé le groupe", "a modifié le sujet", "a changé le sujet",
+	"a modifié l'icône", "a modifié la description", "a ajouté", "a retiré", "est parti",
+	"vous a ajouté", "code de sécurité", "messages éphémères",
+	// Portuguese
+	"protegidas com a criptografia de ponta a ponta", "criptografia de ponta-a-ponta",
+	"criou o grupo", "mudou o assunto", "alterou o assunto", "mudou a imagem",
+	"mudou a descrição", "adicionou", "removeu", "saiu", "entrou usando o link",
+	"código de segurança", "mensagens temporárias",
+}
+
+// waSystemSubjects are system phrases that can end up before a ": " when the
+// notice quotes text (`Ann changed the subject from "a" to "b: c"`): an
+// "author" holding one is the start of a notice, not a person's name.
+var waSystemSubjects = []string{
+	"changed the subject", "changed the group description", "changed this group's",
+	"cambió el asunto", "cambió la descripción", "hat den betreff", "hat die gruppenbeschreibung",
+	"a modifié le sujet", "a changé le sujet", "a modifié la description",
+	"mudou o assunto", "alterou o assunto", "mudou a descrição",
+}
+
+// waEncryptionPhrases open every chat; on iOS the name that signs them is
+// the group's, which then signs every other notice too.
+var waEncryptionPhrases = []string{
+	"end-to-end encrypted", "end-to-end encryption", "cifrados de extremo a extremo",
+	"ende-zu-ende-verschlüsselt", "chiffrés de bout en bout",
+	"protegidas com a criptografia de ponta a ponta", "criptografia de ponta-a-ponta",
+}
+
+// waMediaByFileName maps parts of attachment names to media types, in the
+// order they are tried (WhatsApp names files like "00000012-PHOTO-….jpg" or
+// "IMG-20240101-WA0001.jpg").
+var waMediaByFileName = []struct{ part, media string }{
+	{"STICKER", "sticker"}, {".webp", "sticker"},
+	{"PHOTO", "image"}, {"IMG-", "image"}, {".jpg", "image"}, {".jpeg", "image"}, {".png", "image"},
+	{"GIF", "gif"}, {".gif", "gif"},
+	{"VIDEO", "video"}, {"VID-", "video"}, {".mp4", "video"}, {".mov", "video"},
+	{"AUDIO", "audio"}, {"PTT-", "audio"}, {"AUD-", "audio"}, {".opus", "audio"}, {".m4a", "audio"}, {".mp3", "audio"},
+	{".vcf", "contact"},
+}
