@@ -40,6 +40,12 @@ func (mg *Migrator) locked(ctx context.Context, fn func(ctx context.Context) err
 		return fmt.Errorf("connecting to migrate: %w", translate(err))
 	}
 	defer conn.Close()
+	// Another instance may be migrating: wait for it as long as ctx allows,
+	// not just the pool's lock_timeout. RESET restores the pool's setting.
+	if _, err := conn.ExecContext(ctx, "SET lock_timeout = 0"); err != nil {
+		return fmt.Errorf("preparing to migrate: %w", translate(err))
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), "RESET lock_timeout")
 	if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock(?)", migrationLockKey); err != nil {
 		return fmt.Errorf("taking the migration lock: %w", translate(err))
 	}

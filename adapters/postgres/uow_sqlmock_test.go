@@ -1,0 +1,219 @@
+package postgres
+
+import (
+	"context"
+	"database/sql/driver"
+	"errors"
+	"io"
+	"testing"
+	"time"
+
+	"github.com/DATA-DOG/go-sqlmock"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
+
+	"github.com/chatlens/chatlens/core"
+	"github.com/chatlens/chatlens/ports"
+)
+
+// These tests provoke on demand what a real database makes hard to
+// reproduce: a given SQLSTATE on a given attempt, a failing COMMIT.
+
+const userID = "01935c6e-0000-7000-8000-000000000001"
+
+func mockStore(t *testing.T, attempts int) (*Store, sqlmock.Sqlmock) {
+	t.Helper()
+	sqldb, mock, err := sqlmock.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := mock.ExpectationsWereMet(); err != nil {
+			t.Error(err)
+		}
+		sqldb.Close()
+	})
+	opts := ports.StoreOptions{
+		Retry: ports.RetryPolicy{Attempts: attempts, BaseDelay: time.Microsecond, MaxDelay: time.Millisecond},
+		Lock:  ports.LockNoWait,
+	}
+	return New(bun.NewDB(sqldb, pgdialect.New()), opts), mock
+}
+
+func pgErr(code string) error { return &pgconn.PgError{Code: code, Message: "provoked " + code} }
+
+// lockAccount is a unit that locks one account row.
+func lockAccount(calls *int) func(context.Context, ports.Tx) error {
+	return func(ctx context.Context, tx ports.Tx) error {
+		*calls++
+		_, err := tx.Credits().Lock(ctx, userID)
+		return err
+	}
+}
+
+func expectLockFails(mock sqlmock.Sqlmock, err error) {
+	mock.ExpectBegin()
+	mock.ExpectQuery(`FOR UPDATE NOWAIT`).WillReturnError(err)
+	mock.ExpectRollback()
+}
+
+func expectLockSucceeds(mock sqlmock.Sqlmock) {
+	mock.ExpectBegin()
+	mock.ExpectQuery(`FOR UPDATE NOWAIT`).WillReturnRows(
+		sqlmock.NewRows([]string{"user_id", "balance", "updated_at"}).AddRow(userID, 5, time.Now()))
+}
+
+func TestContentionThenSuccess(t *testing.T) {
+	for _, code := range []string{"55P03", "40001", "40P01"} {
+		t.Run(code, func(t *testing.T) {
+			s, mock := mockStore(t, 3)
+			expectLockFails(mock, pgErr(code))
+			expectLockSucceeds(mock)
+			mock.ExpectCommit()
+			calls := 0
+			if err := s.Do(context.Background(), lockAccount(&calls)); err != nil {
+				t.Fatalf("Do = %v; want success on the second attempt", err)
+			}
+			if calls != 2 {
+				t.Fatalf("fn ran %d times; want 2", calls)
+			}
+		})
+	}
+}
+
+func TestAttemptsExhaustedIsBusy(t *testing.T) {
+	s, mock := mockStore(t, 3)
+	var reasons []string
+	s.opts.Retry.OnRetry = func(r string) { reasons = append(reasons, r) }
+	busy := 0
+	s.opts.Retry.OnBusy = func() { busy++ }
+	for range 3 {
+		expectLockFails(mock, pgErr("55P03"))
+	}
+	calls := 0
+	err := s.Do(context.Background(), lockAccount(&calls))
+	if !errors.Is(err, core.ErrBusy) {
+		t.Fatalf("Do = %v; want core.ErrBusy", err)
+	}
+	if calls != 3 || len(reasons) != 2 || reasons[0] != "lock_not_available" || busy != 1 {
+		t.Fatalf("calls %d, retries %v, busy %d; want 3 calls, 2 lock_not_available retries, 1 busy", calls, reasons, busy)
+	}
+}
+
+func TestSwallowedContentionStillRetries(t *testing.T) {
+	s, mock := mockStore(t, 2)
+	expectLockFails(mock, pgErr("40001"))
+	expectLockSucceeds(mock)
+	mock.ExpectCommit()
+	calls := 0
+	err := s.Do(context.Background(), func(ctx context.Context, tx ports.Tx) error {
+		calls++
+		if _, err := tx.Credits().Lock(ctx, userID); err != nil {
+			return errors.New("something else went wrong") // the cause is lost here
+		}
+		return nil
+	})
+	if err != nil || calls != 2 {
+		t.Fatalf("Do = %v after %d calls; want success on the second attempt", err, calls)
+	}
+}
+
+func TestCommitErrorSurfaces(t *testing.T) {
+	s, mock := mockStore(t, 3)
+	expectLockSucceeds(mock)
+	mock.ExpectCommit().WillReturnError(errors.New("disk full"))
+	calls := 0
+	err := s.Do(context.Background(), lockAccount(&calls))
+	if err == nil || calls != 1 {
+		t.Fatalf("Do = %v after %d calls; want the commit error, not retried", err, calls)
+	}
+	if err.Error() != "committing: disk full" {
+		t.Fatalf("Do = %q; want the commit error surfaced", err)
+	}
+}
+
+func TestCommitSerializationFailureRetries(t *testing.T) {
+	s, mock := mockStore(t, 3)
+	expectLockSucceeds(mock)
+	mock.ExpectCommit().WillReturnError(pgErr("40001"))
+	expectLockSucceeds(mock)
+	mock.ExpectCommit()
+	calls := 0
+	if err := s.Do(context.Background(), lockAccount(&calls)); err != nil || calls != 2 {
+		t.Fatalf("Do = %v after %d calls; a refused COMMIT wrote nothing and should be retried", err, calls)
+	}
+}
+
+func TestLostConnectionAtCommitIsNeverRetried(t *testing.T) {
+	for _, lost := range []error{io.ErrUnexpectedEOF, driver.ErrBadConn, pgErr("08006"), pgErr("57P01")} {
+		t.Run(lost.Error(), func(t *testing.T) {
+			s, mock := mockStore(t, 5)
+			expectLockSucceeds(mock)
+			mock.ExpectCommit().WillReturnError(lost)
+			calls := 0
+			err := s.Do(context.Background(), lockAccount(&calls))
+			if !errors.Is(err, core.ErrUnavailable) || calls != 1 {
+				t.Fatalf("Do = %v after %d calls; want ErrUnavailable after 1 attempt", err, calls)
+			}
+		})
+	}
+}
+
+func TestLostServerMidUnitIsUnavailable(t *testing.T) {
+	s, mock := mockStore(t, 5)
+	expectLockFails(mock, pgErr("57P01"))
+	calls := 0
+	err := s.Do(context.Background(), lockAccount(&calls))
+	if !errors.Is(err, core.ErrUnavailable) || calls != 1 {
+		t.Fatalf("Do = %v after %d calls; want ErrUnavailable, not retried", err, calls)
+	}
+}
+
+func TestClassify(t *testing.T) {
+	cases := []struct {
+		err    error
+		kind   Kind
+		reason string
+	}{
+		{pgErr("40001"), KindRetryable, "serialization"},
+		{pgErr("40P01"), KindRetryable, "deadlock"},
+		{pgErr("55P03"), KindRetryable, "lock_not_available"},
+		{pgErr("23505"), KindConflict, ""},
+		{pgErr("23514"), KindCheck, ""},
+		{pgErr("57P01"), KindUnavailable, ""},
+		{pgErr("57P02"), KindUnavailable, ""},
+		{pgErr("57P03"), KindUnavailable, ""},
+		{pgErr("57014"), KindUnavailable, ""},
+		{pgErr("08000"), KindUnavailable, ""},
+		{pgErr("08003"), KindUnavailable, ""},
+		{pgErr("08006"), KindUnavailable, ""},
+		{pgErr("08P01"), KindUnavailable, ""},
+		{pgErr("42P01"), KindOther, ""},
+		{pgErr("22P02"), KindOther, ""},
+		{driver.ErrBadConn, KindUnavailable, ""},
+		{io.EOF, KindUnavailable, ""},
+		{errors.New("plain"), KindOther, ""},
+	}
+	for _, c := range cases {
+		if kind, reason := Classify(c.err); kind != c.kind || reason != c.reason {
+			t.Errorf("Classify(%v) = %v, %q; want %v, %q", c.err, kind, reason, c.kind, c.reason)
+		}
+	}
+}
+
+func TestTranslate(t *testing.T) {
+	if err := translate(pgErr("23505")); !errors.Is(err, core.ErrConflict) {
+		t.Errorf("23505 -> %v; want ErrConflict", err)
+	}
+	check := &pgconn.PgError{Code: "23514", ConstraintName: "credit_accounts_balance_not_negative"}
+	if err := translate(check); !errors.Is(err, core.ErrInsufficientCredits) {
+		t.Errorf("balance CHECK -> %v; want ErrInsufficientCredits", err)
+	}
+	if err := translate(pgErr("40001")); !ports.IsRetryable(err) {
+		t.Errorf("40001 -> %v; want retryable", err)
+	}
+	if err := translate(pgErr("08006")); !errors.Is(err, core.ErrUnavailable) {
+		t.Errorf("08006 -> %v; want ErrUnavailable", err)
+	}
+}
