@@ -144,4 +144,3 @@ func MigrateDSN(ctx context.Context, dsn string, fsys fs.FS) error {
 	_, err = mg.Up(ctx)
 	return err
 }
-
