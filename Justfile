@@ -1,0 +1,29 @@
+# Everyday commands. Each is a thin call of the Go tool or a script in the
+# repo, so everything also works without just (see README.md).
+
+# List the recipes.
+default:
+    @just --list
+
+# gofmt check, go vet, and every test with the race detector (real PostgreSQL included).
+test *args:
+    ./scripts/test.sh {{args}}
+
+# Apply, roll back or list migrations on CHATLENS_DATABASE_URL (up|down|status).
+migrate verb="up":
+    go run . migrate {{verb}}
+
+# Credits lock-policy benchmark on a throwaway PostgreSQL (fsync on) against pgbench.
+bench-credits *args:
+    ./bench/credits/run.sh {{args}}
+
+# Parser benchmark against the npm package whatsapp-chat-parser.
+bench-parse *args:
+    bash bench/parse/run.sh {{args}}
+
+# Every benchmark.
+bench: bench-credits bench-parse
+
+# Run each parser fuzz target for FUZZTIME (default 30s).
+fuzz:
+    bash scripts/fuzz.sh

@@ -1,0 +1,91 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/chatlens/chatlens/adapters/postgres"
+	"github.com/chatlens/chatlens/migrations"
+)
+
+// MigrateCommand runs `chatlens migrate up|down|status`.
+func MigrateCommand(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: chatlens migrate [flags] up|down|status")
+		fs.PrintDefaults()
+	}
+	b := newBinder(fs)
+	var db DatabaseConfig
+	bindDatabase(b, &db)
+	if err := b.parse(args, os.LookupEnv); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		fmt.Fprintln(stderr, "chatlens migrate:", err)
+		return 2
+	}
+	if err := db.validate(); err != nil {
+		fmt.Fprintln(stderr, "chatlens migrate:", err)
+		return 2
+	}
+	if fs.NArg() != 1 || db.URL == "" {
+		fs.Usage()
+		if db.URL == "" {
+			fmt.Fprintln(stderr, "chatlens migrate: set CHATLENS_DATABASE_URL or --database-url")
+		}
+		return 2
+	}
+	if err := migrate(ctx, db, fs.Arg(0), stdout); err != nil {
+		fmt.Fprintln(stderr, "chatlens migrate:", err)
+		return 1
+	}
+	return 0
+}
+
+func migrate(ctx context.Context, cfg DatabaseConfig, verb string, out io.Writer) error {
+	pc := cfg.Postgres()
+	pc.MaxOpenConns = 2
+	db, err := postgres.OpenDB(pc)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	mg, err := postgres.NewMigrator(db, migrations.Files)
+	if err != nil {
+		return err
+	}
+	switch verb {
+	case "up":
+		applied, err := mg.Up(ctx)
+		for _, name := range applied {
+			fmt.Fprintln(out, "applied", name)
+		}
+		if err == nil && len(applied) == 0 {
+			fmt.Fprintln(out, "nothing to apply")
+		}
+		return err
+	case "down":
+		rolledBack, err := mg.Down(ctx)
+		for _, name := range rolledBack {
+			fmt.Fprintln(out, "rolled back", name)
+		}
+		return err
+	case "status":
+		status, err := mg.Status(ctx)
+		for _, s := range status {
+			state := "pending"
+			if s.Applied {
+				state = "applied"
+			}
+			fmt.Fprintf(out, "%-8s %s\n", state, s.Name)
+		}
+		return err
+	}
+	return fmt.Errorf("unknown verb %q: want up, down or status", verb)
+}
