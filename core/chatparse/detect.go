@@ -71,6 +71,10 @@ var (
 	}
 )
 
+// telegramChatKeys start a single-chat Telegram export; Discord writes them
+// only inside objects.
+var telegramChatKeys = map[string]bool{"name": true, "type": true, "id": true}
+
 // detectJSON tells Telegram from Discord by the keys in the first bytes:
 // each format has keys the other never writes.
 func detectJSON(prefix []byte) Format {
@@ -106,9 +110,11 @@ func detectJSON(prefix []byte) Format {
 			continue
 		}
 		top.wantKey = false
-		if key, _ := tok.(string); discordKeys[key] {
+		key, _ := tok.(string)
+		switch {
+		case discordKeys[key]:
 			discord++
-		} else if telegramKeys[key] {
+		case telegramKeys[key], len(stack) == 1 && telegramChatKeys[key]:
 			telegram++
 		}
 	}

@@ -99,8 +99,9 @@ func parseAll(t testing.TB, s *Stream) ([]core.Message, Report, error) {
 	return msgs, s.Report(), nil
 }
 
-// checkGolden parses path with opts and compares with path's .want.json.
-func checkGolden(t *testing.T, path string, opts Options) {
+// checkGolden parses path with opts and compares with path's .want.json, or
+// path's _variant.want.json when variant is set (one input, several options).
+func checkGolden(t *testing.T, path, variant string, opts Options) {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
@@ -116,7 +117,11 @@ func checkGolden(t *testing.T, path string, opts Options) {
 		t.Fatal(err)
 	}
 	got = append(got, '\n')
-	wantPath := strings.TrimSuffix(path, filepath.Ext(path)) + ".want.json"
+	wantPath := strings.TrimSuffix(path, filepath.Ext(path))
+	if variant != "" {
+		wantPath += "_" + variant
+	}
+	wantPath += ".want.json"
 	if *update {
 		if err := os.WriteFile(wantPath, got, 0o644); err != nil {
 			t.Fatal(err)
@@ -152,4 +157,3 @@ func lineDiff(want, got string) string {
 	}
 	return b.String()
 }
-

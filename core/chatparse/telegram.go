@@ -118,6 +118,7 @@ type tgMessage struct {
 	id, typ, date, unix, from, fromID    string
 	actor, actorID, action, replyTo      string
 	photo, file, fileName, mediaType     string
+	latitude, longitude                  string
 	edited, location, poll, contact, any bool
 	text                                 textBuilder
 }
@@ -156,6 +157,17 @@ func (p *tgParser) field(t *tgMessage, key string) error {
 		t.edited = true
 	case "location_information":
 		t.location = true
+		return p.js.object(func(k string) (err error) {
+			switch k {
+			case "latitude":
+				t.latitude, err = p.js.scalar()
+			case "longitude":
+				t.longitude, err = p.js.scalar()
+			default:
+				err = p.js.skip()
+			}
+			return err
+		})
 	case "poll":
 		t.poll = true
 		return p.poll(&t.text)

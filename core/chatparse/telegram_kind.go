@@ -50,6 +50,9 @@ func (p *tgParser) build(t *tgMessage) (*core.Message, bool) {
 		m.Kind = core.MessagePoll
 	case t.location:
 		m.Kind = core.MessageLocation
+		if m.Text == "" && t.latitude != "" {
+			m.Text = t.latitude + "," + t.longitude
+		}
 	case t.contact:
 		m.Kind, m.MediaType = core.MessageMedia, "contact"
 	case t.mediaType == "sticker":
@@ -67,11 +70,8 @@ func (p *tgParser) build(t *tgMessage) (*core.Message, bool) {
 }
 
 // named makes sure a participant's message has an author: Telegram writes
-// "from": null for deleted accounts.
+// "from": null for deleted accounts, which its apps show as below.
 func (p *tgParser) named(m *core.Message) bool {
-	if m.Author == "" {
-		m.Author = m.AuthorID
-	}
 	if m.Author == "" {
 		m.Author = "Deleted Account"
 	}

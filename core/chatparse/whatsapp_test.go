@@ -33,7 +33,7 @@ func TestParseWhatsAppFixtures(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.file, func(t *testing.T) {
 			t.Parallel()
-			checkGolden(t, filepath.Join("testdata", "whatsapp", c.file), c.opts)
+			checkGolden(t, filepath.Join("testdata", "whatsapp", c.file), "", c.opts)
 		})
 	}
 }

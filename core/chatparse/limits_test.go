@@ -1,0 +1,197 @@
+package chatparse
+
+import (
+	"errors"
+	"io"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/chatlens/chatlens/core"
+)
+
+func TestParseWhatsAppLongLinesAndMessagesAreCut(t *testing.T) {
+	lim := Limits{MaxLineBytes: 100, MaxMessageBytes: 250}
+	long := strings.Repeat("é", 300) // 600 bytes, cut mid-rune must not leave invalid UTF-8
+	in := "01/02/24, 10:00 - Ann: " + long + "\n" +
+		strings.Repeat("continued line\n", 30) +
+		"01/02/24, 10:01 - Ben: short\n"
+	msgs, rep, err := parseAll(t, Parse(strings.NewReader(in), Options{Limits: lim}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(msgs) != 2 || msgs[1].Text != "short" || msgs[1].Author != "Ben" {
+		t.Fatalf("messages after a cut line are lost: %+v", msgs)
+	}
+	if n := len(msgs[0].Text); n > 250 || !utf8.ValidString(msgs[0].Text) {
+		t.Errorf("first message %d bytes, valid UTF-8 %v", n, utf8.ValidString(msgs[0].Text))
+	}
+	if rep.TruncatedLines != 1 || rep.TruncatedMessages != 1 || len(rep.Warnings) == 0 {
+		t.Errorf("report: %d lines cut, %d messages cut, warnings %v", rep.TruncatedLines, rep.TruncatedMessages, rep.Warnings)
+	}
+}
+
+// endless yields an unending line: the parser must cut it, not hold it.
+type endless struct{ n int64 }
+
+func (e *endless) Read(p []byte) (int, error) {
+	if e.n <= 0 {
+		return 0, io.EOF
+	}
+	n := min(int64(len(p)), e.n)
+	for i := range n {
+		p[i] = 'x'
+	}
+	e.n -= n
+	return int(n), nil
+}
+
+func TestParseWhatsAppHugeLineStaysBounded(t *testing.T) {
+	r := io.MultiReader(strings.NewReader("01/02/24, 10:00 - Ann: "), &endless{n: 64 << 20}, strings.NewReader("\n01/02/24, 10:01 - Ben: after\n"))
+	msgs, rep, err := parseAll(t, Parse(r, Options{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(msgs) != 2 || len(msgs[0].Text) > 256<<10 || msgs[1].Text != "after" || rep.TruncatedLines != 1 {
+		t.Errorf("%d messages, first %d bytes, %d lines cut", len(msgs), len(msgs[0].Text), rep.TruncatedLines)
+	}
+}
+
+func TestParseJSONLimits(t *testing.T) {
+	cases := []struct {
+		name, in string
+		format   Format
+	}{
+		{"huge string", `{"messages": [{"type": "message", "text": "` + strings.Repeat("a", 4096) + `"}]}`, FormatTelegram},
+		{"huge number", `{"messages": [{"id": ` + strings.Repeat("9", 4096) + `}]}`, FormatDiscord},
+		{"deep nesting", `{"messages": [{"x": ` + strings.Repeat("[", 100) + strings.Repeat("]", 100) + `}]}`, FormatTelegram},
+		{"deep nesting discord", `{"guild": ` + strings.Repeat(`{"a":`, 100) + `1` + strings.Repeat("}", 100) + `}`, FormatDiscord},
+	}
+	lim := Limits{MaxJSONTokenBytes: 1024, MaxJSONDepth: 32}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, _, err := parseAll(t, Parse(strings.NewReader(c.in), Options{Format: c.format, Limits: lim}))
+			if !errors.Is(err, ErrJSONLimit) {
+				t.Errorf("got %v, want ErrJSONLimit", err)
+			}
+		})
+	}
+}
+
+func TestParseZeroMessagesIsAnErrorWithTheReport(t *testing.T) {
+	cases := []struct {
+		name, in string
+		opts     Options
+	}{
+		{"whatsapp with nothing recognised", "hello\nworld\n", Options{Format: FormatWhatsApp}},
+		{"telegram with no messages", `{"name": "x", "messages": []}`, Options{}},
+		{"discord with no messages", `{"guild": {"name": "g"}, "channel": {"name": "c"}, "messages": []}`, Options{}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, _, err := parseAll(t, Parse(strings.NewReader(c.in), c.opts))
+			var nm *NoMessagesError
+			if !errors.Is(err, ErrNoMessages) || !errors.As(err, &nm) {
+				t.Fatalf("got %v, want a NoMessagesError", err)
+			}
+			if nm.Report.Format == FormatAuto {
+				t.Errorf("the report does not name the format: %+v", nm.Report)
+			}
+		})
+	}
+	_, _, err := parseAll(t, Parse(strings.NewReader("hello\nworld\n"), Options{Format: FormatWhatsApp}))
+	var nm *NoMessagesError
+	if errors.As(err, &nm) && (nm.Report.UnparsedLines != 2 || !strings.Contains(err.Error(), "first at line 1")) {
+		t.Errorf("report %+v, error %v", nm.Report, err)
+	}
+}
+
+func TestParseWhatsAppTruncationWarning(t *testing.T) {
+	for _, n := range []int{whatsAppTruncationCount - 1, whatsAppTruncationCount} {
+		r := &generatedChat{n: n}
+		_, rep, err := parseAll(t, Parse(r, Options{}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		warned := strings.Contains(strings.Join(rep.Warnings, "\n"), "truncated")
+		if warned != (n == whatsAppTruncationCount) {
+			t.Errorf("%d messages: warned %v (%v)", n, warned, rep.Warnings)
+		}
+	}
+}
+
+func TestParseStopsWhenTheConsumerStops(t *testing.T) {
+	s := Parse(&generatedChat{n: 1000}, Options{})
+	seen := 0
+	for _, err := range s.Messages() {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if seen++; seen == 10 {
+			break
+		}
+	}
+	if s.Report().Messages != 10 {
+		t.Errorf("report counts %d messages after a break at 10", s.Report().Messages)
+	}
+	for _, err := range s.Messages() {
+		if !errors.Is(err, ErrStreamUsed) {
+			t.Errorf("second range: %v", err)
+		}
+	}
+}
+
+func TestParseLineEndingsAreEquivalent(t *testing.T) {
+	lf := "01/02/24, 10:00 - Ann: one\ntwo\n\n01/02/24, 10:01 - Ben: three"
+	var want []core.Message
+	for i, in := range []string{lf, strings.ReplaceAll(lf, "\n", "\r\n"), strings.ReplaceAll(lf, "\n", "\r")} {
+		msgs, _, err := parseAll(t, Parse(strings.NewReader(in), Options{}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 {
+			want = msgs
+			if len(msgs) != 2 || msgs[0].Text != "one\ntwo" || msgs[1].Text != "three" {
+				t.Fatalf("LF: %+v", msgs)
+			}
+			continue
+		}
+		if len(msgs) != len(want) || msgs[0] != want[0] || msgs[1] != want[1] {
+			t.Errorf("ending %d: %+v", i, msgs)
+		}
+	}
+}
+
+// TestLineReaderAcrossBufferBoundaries feeds one byte at a time, so that
+// every CR, LF and CRLF straddles a read.
+func TestLineReaderAcrossBufferBoundaries(t *testing.T) {
+	in := "a\r\nbb\rccc\n\r\n" + strings.Repeat("z", 20) + "\nlast"
+	lr := newLineReader(&oneByte{s: in}, 8)
+	var got []string
+	for {
+		line, cut, ok := lr.next()
+		if !ok {
+			break
+		}
+		s := string(line)
+		if cut {
+			s += "…"
+		}
+		got = append(got, s)
+	}
+	want := "a|bb|ccc||zzzzzzzz…|last"
+	if strings.Join(got, "|") != want {
+		t.Errorf("got %q, want %q", strings.Join(got, "|"), want)
+	}
+}
+
+type oneByte struct{ s string }
+
+func (o *oneByte) Read(p []byte) (int, error) {
+	if o.s == "" {
+		return 0, io.EOF
+	}
+	p[0] = o.s[0]
+	o.s = o.s[1:]
+	return 1, nil
+}
