@@ -1,0 +1,172 @@
+package app
+
+import (
+	"archive/zip"
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const parseCmdChat = "\ufeff[1/15/24, 3:20:11\u202fPM] Trail Friends: \u200eMessages and calls are end-to-end encrypted.\n" +
+	"[1/15/24, 3:22:05\u202fPM] Carla: Hi all\n" +
+	"second line\n" +
+	"[1/15/24, 3:23:40\u202fPM] Dev: \u200eimage omitted\n" +
+	"[1/20/24, 9:00:00\u202fAM] Trail Friends: \u200eDev left\n"
+
+func writeParseCmdFile(t *testing.T, name string, data []byte) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func runParseCommand(args ...string) (code int, stdout, stderr string) {
+	var out, errOut bytes.Buffer
+	code = ParseCommand(args, &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func TestParseCommandTextReport(t *testing.T) {
+	path := writeParseCmdFile(t, "chat.txt", []byte(parseCmdChat))
+	code, out, errOut := runParseCommand(path)
+	if code != 0 {
+		t.Fatalf("exit %d, stderr %s", code, errOut)
+	}
+	for _, want := range []string{
+		"format:          whatsapp",
+		"date order:      MDY (",
+		"chat:            Trail Friends",
+		"messages:        4 (system 2, media 1)",
+		"by kind:         text 1, media 1, system 2",
+		"participants:    2: Carla, Dev",
+		"period:          2024-01-15T15:20:11 to 2024-01-20T09:00:00",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("report lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestParseCommandMessagesAndJSONReport(t *testing.T) {
+	path := writeParseCmdFile(t, "chat.txt", []byte(parseCmdChat))
+	// Flags after FILE are accepted too.
+	code, out, errOut := runParseCommand("--messages", path, "--report", "json", "--tz", "America/New_York")
+	if code != 0 {
+		t.Fatalf("exit %d, stderr %s", code, errOut)
+	}
+	var msgs []parsedMessage
+	sc := bufio.NewScanner(strings.NewReader(out))
+	for sc.Scan() {
+		var m parsedMessage
+		if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
+			t.Fatalf("line %q: %v", sc.Text(), err)
+		}
+		msgs = append(msgs, m)
+	}
+	if len(msgs) != 4 {
+		t.Fatalf("%d message lines, want 4:\n%s", len(msgs), out)
+	}
+	second := msgs[1]
+	if second.Seq != 2 || second.Author != "Carla" || second.Text != "Hi all\nsecond line" ||
+		second.Local != "2024-01-15T15:22:05" || second.At != "2024-01-15T20:22:05Z" || second.Kind != "text" {
+		t.Errorf("second message %+v", second)
+	}
+	if msgs[2].Kind != "media" || msgs[2].MediaType != "image" || msgs[3].Author != "" || msgs[3].Kind != "system" {
+		t.Errorf("media or system message wrong: %+v %+v", msgs[2], msgs[3])
+	}
+	var rep parsedReport
+	if err := json.Unmarshal([]byte(errOut), &rep); err != nil {
+		t.Fatalf("report on stderr is not JSON: %v\n%s", err, errOut)
+	}
+	if rep.Messages != 4 || rep.DateOrder != "MDY" || rep.Kinds["system"] != 2 || rep.Error != "" {
+		t.Errorf("report %+v", rep)
+	}
+}
+
+func TestParseCommandZipExport(t *testing.T) {
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for name, data := range map[string]string{"_chat.txt": parseCmdChat, "00000012-PHOTO-2024-01-15.jpg": "jpeg"} {
+		w, _ := zw.Create(name)
+		w.Write([]byte(data))
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	path := writeParseCmdFile(t, "export.zip", buf.Bytes())
+	code, out, errOut := runParseCommand("--report=json", path)
+	var rep parsedReport
+	if err := json.Unmarshal([]byte(out), &rep); err != nil || code != 0 {
+		t.Fatalf("exit %d, %v, stderr %s", code, err, errOut)
+	}
+	if rep.Format != "whatsapp-zip" || rep.Messages != 4 || rep.AttachmentCount != 1 {
+		t.Errorf("report %+v", rep)
+	}
+}
+
+func TestParseCommandFailuresStillReport(t *testing.T) {
+	telegram := `{"chats": {"list": [{"name": "Family", "id": 1, "messages": []}, {"name": "Work", "id": 2, "messages": []}]}}`
+	cases := []struct {
+		name, file, content string
+		args                []string
+		want                []string
+	}{
+		{"unknown format", "notes.txt", "Dear diary\n", nil, []string{"error:", "not a recognised chat export"}},
+		{"no messages", "chat.txt", "just a preamble\nand more\n", []string{"--format", "whatsapp"},
+			[]string{"not understood:  2 lines (first: 1, 2)", "holds no messages"}},
+		{"telegram chat not chosen", "result.json", telegram, []string{"--chat", "Friends"},
+			[]string{`no chat named "Friends"`, `"Family", "Work"`}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			path := writeParseCmdFile(t, c.file, []byte(c.content))
+			code, out, errOut := runParseCommand(append(c.args, path)...)
+			if code != 1 {
+				t.Fatalf("exit %d, want 1; stderr %s", code, errOut)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("output lacks %q:\n%s", w, out)
+				}
+			}
+		})
+	}
+	if code, _, errOut := runParseCommand(filepath.Join(t.TempDir(), "missing.txt")); code != 1 || !strings.Contains(errOut, "no such file") {
+		t.Errorf("missing file: exit %d, %s", code, errOut)
+	}
+}
+
+func TestParseCommandUsageErrors(t *testing.T) {
+	path := writeParseCmdFile(t, "chat.txt", []byte(parseCmdChat))
+	cases := [][]string{
+		{},
+		{"--format", "pdf", path},
+		{"--date-order", "dym", path},
+		{"--tz", "Mars/Olympus", path},
+		{"--report", "xml", path},
+		{"--no-such-flag", path},
+		{path, "another.txt"},
+	}
+	for _, args := range cases {
+		if code, _, errOut := runParseCommand(args...); code != 2 || errOut == "" {
+			t.Errorf("%q: exit %d, stderr %q", args, code, errOut)
+		}
+	}
+	if code, _, errOut := runParseCommand("-h"); code != 0 || !strings.Contains(errOut, "usage: chatlens parse") {
+		t.Errorf("-h: exit %d, %s", code, errOut)
+	}
+}
+
+func TestParseCommandDateOrderOverride(t *testing.T) {
+	path := writeParseCmdFile(t, "chat.txt", []byte("05/06/24, 10:00 - Ann: hi\n"))
+	code, out, _ := runParseCommand("--messages", "--date-order", "mdy", path)
+	if code != 0 || !strings.Contains(out, `"local":"2024-05-06T10:00:00"`) {
+		t.Errorf("exit %d, %s", code, out)
+	}
+}
