@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Runs every chat-parser fuzz target for FUZZTIME each (default 30s), one
+# after another: go test -fuzz takes one target per run. Run from anywhere;
+# FUZZTARGETS narrows the list (e.g. FUZZTARGETS="FuzzWhatsApp").
+# New failing inputs land in core/chatparse/testdata/fuzz/<target>/, where
+# plain go test replays them from then on: commit them with the fix.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+fuzztime="${FUZZTIME:-30s}"
+pkg=./core/chatparse/
+targets="${FUZZTARGETS:-$(go test -list '^Fuzz' "$pkg" | grep '^Fuzz' || true)}"
+if [ -z "$targets" ]; then
+  echo "fuzz: no fuzz targets found in $pkg" >&2
+  exit 1
+fi
+
+failed=()
+for target in $targets; do
+  echo "--- $target for $fuzztime"
+  if ! go test "$pkg" -run '^$' -fuzz "^${target}\$" -fuzztime "$fuzztime"; then
+    failed+=("$target")
+  fi
+done
+
+if [ "${#failed[@]}" -gt 0 ]; then
+  echo "fuzz: failing targets: ${failed[*]}" >&2
+  exit 1
+fi
+echo "fuzz: all targets passed ($fuzztime each)"
