@@ -100,7 +100,8 @@ type Options struct {
 	// it only formats that carry instants have one.
 	Location *time.Location
 
-	// Chat picks one chat of a Telegram full-account export, by name or id.
+	// Chat picks one chat of a Telegram full-account export, by name or id
+	// (the first of that name). Single-chat exports ignore it.
 	Chat string
 
 	// Limits bound memory and work; zero fields take their defaults.

@@ -30,13 +30,18 @@ type Report struct {
 	DateOrder       DateOrder
 	DateOrderReason string
 
-	// Chat is the chat's name where the export has one (Telegram, Discord).
+	// Chat is the chat's name where the export has one: Telegram's, Discord's
+	// guild and channel, or the name that signs an iOS WhatsApp export's
+	// notices (the group's, or the contact's in a one-to-one chat).
 	Chat string
 
-	Messages       int // every message yielded, system ones included
-	SystemMessages int // messages of kind core.MessageSystem
-	MediaMessages  int // media and stickers
-	Kinds          map[core.MessageKind]int
+	Messages       int                      // every message yielded, system ones included
+	SystemMessages int                      // messages of kind core.MessageSystem
+	MediaMessages  int                      // media and stickers
+	Kinds          map[core.MessageKind]int // filled in when the parse ends
+
+	kinds      [16]int // counted per message without a map operation
+	lastAuthor string  // spares a map lookup when one author writes on
 
 	// Participants are the distinct authors of non-system messages, in order
 	// of first appearance, at most Limits.MaxParticipants of them.
@@ -69,10 +74,7 @@ type Report struct {
 // countMessage updates the counts for one yielded message.
 func (r *Report) countMessage(m *core.Message, maxParticipants int, seen map[string]struct{}) {
 	r.Messages++
-	if r.Kinds == nil {
-		r.Kinds = make(map[core.MessageKind]int)
-	}
-	r.Kinds[m.Kind]++
+	r.kinds[m.Kind&15]++
 	switch m.Kind {
 	case core.MessageSystem:
 		r.SystemMessages++
@@ -83,9 +85,10 @@ func (r *Report) countMessage(m *core.Message, maxParticipants int, seen map[str
 		r.First = m.Local
 	}
 	r.Last = m.Local
-	if !m.FromParticipant() {
+	if !m.FromParticipant() || m.Author == r.lastAuthor {
 		return
 	}
+	r.lastAuthor = m.Author
 	if _, ok := seen[m.Author]; ok {
 		return
 	}
@@ -112,8 +115,14 @@ func (r *Report) warn(format string, args ...any) {
 	}
 }
 
-// finish adds the warnings that need the whole file read.
+// finish adds the warnings that need the whole file read, and the counts.
 func (r *Report) finish() {
+	r.Kinds = make(map[core.MessageKind]int)
+	for _, k := range core.MessageKinds() {
+		if n := r.kinds[k&15]; n > 0 {
+			r.Kinds[k] = n
+		}
+	}
 	if r.Format == FormatWhatsApp || r.Format == FormatWhatsAppZip {
 		if r.Messages == whatsAppTruncationCount {
 			r.warn("exactly %d messages: WhatsApp stops exports there, so this one was probably truncated; export again with fewer days or from a backup", whatsAppTruncationCount)

@@ -163,8 +163,11 @@ func (p *waParser) finish() *core.Message {
 // wording and the name that signed the encryption notice decide.
 func (p *waParser) isNotice(text string) bool {
 	author := p.msg.Author
-	if p.markBody && !lookslikePlaceholder(text) {
+	if p.markBody && !looksLikePlaceholder(text) {
 		return author == p.groupName || containsAny(text, waSystemPhrases)
+	}
+	if p.first.form == formAndroid {
+		return false // Android notices carry no author
 	}
 	if p.groupName == "" {
 		return p.report.Messages < 3 && len(text) < 400 && containsAny(text, waEncryptionPhrases)
@@ -172,7 +175,7 @@ func (p *waParser) isNotice(text string) bool {
 	return !p.sawMark && author == p.groupName && len(text) < 400 && containsAny(text, waSystemPhrases)
 }
 
-func lookslikePlaceholder(text string) bool {
+func looksLikePlaceholder(text string) bool {
 	first, _, _ := strings.Cut(text, "\n")
 	if _, ok := lookupPlaceholder(first); ok {
 		return true

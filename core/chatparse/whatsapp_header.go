@@ -20,15 +20,25 @@ type waHeader struct {
 	hour, min int
 	sec       int
 	mer       meridiem
-	bracket   bool // iOS "[date, time] "; Android "date, time - "
+	form      waForm
+	bracket   bool // the line opened with "["
 	dateSep   byte
 	rest      int // offset of what follows the header
 }
 
+// waForm is how a header ends, which tells the exporting app.
+type waForm uint8
+
+const (
+	formAndroid  waForm = iota // "date, time - "
+	formIOS                    // "[date, time] "
+	formIOSColon               // "date, time: " (iOS before 2017)
+)
+
 // shapeMatches reports whether h is written like the file's first header.
 // A line shaped differently (a quoted chat pasted into a message) is text.
 func (h *waHeader) shapeMatches(first *waHeader) bool {
-	return h.bracket == first.bracket && h.dateSep == first.dateSep
+	return h.form == first.form && h.dateSep == first.dateSep
 }
 
 // scanWAHeader parses the header at the start of a cleaned line (invisible
@@ -55,8 +65,7 @@ func scanWAHeader(line []byte) (h waHeader, ok bool) {
 	if i, ok = scanWATime(line, j, &h); !ok {
 		return h, false
 	}
-	i, ok = scanWATerminator(line, i, h.bracket)
-	h.rest = i
+	h.rest, h.form, ok = scanWATerminator(line, i, h.bracket)
 	return h, ok
 }
 
@@ -133,23 +142,23 @@ func scanWATime(line []byte, i int, h *waHeader) (int, bool) {
 
 // scanWATerminator reads what closes the header: "] " for iOS, " - " for
 // Android, or ": " for old iOS exports without brackets.
-func scanWATerminator(line []byte, i int, bracket bool) (int, bool) {
+func scanWATerminator(line []byte, i int, bracket bool) (int, waForm, bool) {
 	if bracket {
 		if i >= len(line) || line[i] != ']' {
-			return i, false
+			return i, formIOS, false
 		}
-		return skipOneSpace(line, i+1), true
+		return skipOneSpace(line, i+1), formIOS, true
 	}
 	j := skipSpaces(line, i)
 	switch {
 	case j < len(line) && line[j] == '-' && j > i:
-		return skipOneSpace(line, j+1), true
+		return skipOneSpace(line, j+1), formAndroid, true
 	case hasPrefixAt(line, j, "\u2013") && j > i: // en dash
-		return skipOneSpace(line, j+3), true
+		return skipOneSpace(line, j+3), formAndroid, true
 	case j == i && j+1 < len(line) && line[j] == ':' && line[j+1] == ' ':
-		return j + 2, true
+		return j + 2, formIOSColon, true
 	}
-	return i, false
+	return i, formAndroid, false
 }
 
 // latinMeridiem reads an AM/PM marker after optional spaces: AM, am, a.m.,

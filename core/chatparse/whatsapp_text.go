@@ -96,14 +96,24 @@ func splitAuthor(rest []byte) (author, body []byte, ok bool) {
 	return rest[:i], rest[i+2:], i > 0
 }
 
-// placeholderIndex finds placeholders by their exact text.
-var placeholderIndex = func() map[string]waPlaceholder {
-	m := make(map[string]waPlaceholder, len(waPlaceholders))
+// placeholderIndex finds placeholders by their exact text; most bodies are
+// ruled out by their length or first byte before any lookup, as this runs
+// once per message.
+var (
+	placeholderIndex = map[string]waPlaceholder{}
+	placeholderLens  [64]bool
+	bodyPrefixFirst  [256]bool
+)
+
+func init() {
 	for _, p := range waPlaceholders {
-		m[p.text] = p
+		placeholderIndex[p.text] = p
+		placeholderLens[len(p.text)] = true
 	}
-	return m
-}()
+	for _, p := range waBodyPrefixes {
+		bodyPrefixFirst[p.prefix[0]] = true
+	}
+}
 
 // classifyBody decides the kind of a participant's message from its text,
 // filling in m's kind, media fields, edited flag and text.
@@ -128,26 +138,32 @@ func classifyBody(m *core.Message, text string) {
 		m.Text = strings.TrimSpace(more)
 		return
 	}
-	for _, p := range waBodyPrefixes {
-		if strings.HasPrefix(first, p.prefix) {
-			m.Kind = p.kind
-			m.Text = strings.TrimSpace(text[len(p.prefix):])
-			return
+	if first != "" && bodyPrefixFirst[first[0]] {
+		for _, p := range waBodyPrefixes {
+			if strings.HasPrefix(first, p.prefix) {
+				m.Kind = p.kind
+				m.Text = strings.TrimSpace(text[len(p.prefix):])
+				return
+			}
 		}
 	}
 	m.Text = text
 }
 
 func lookupPlaceholder(first string) (waPlaceholder, bool) {
-	if len(first) > 48 || len(first) < 4 {
+	if len(first) < 4 {
 		return waPlaceholder{}, false
 	}
-	if p, ok := placeholderIndex[strings.TrimRight(first, ". ")]; ok {
-		return p, true
+	if whole := strings.TrimRight(first, ". "); len(whole) < len(placeholderLens) && placeholderLens[len(whole)] {
+		if p, ok := placeholderIndex[whole]; ok {
+			return p, true
+		}
 	}
-	if i := strings.IndexAny(first, ",."); i > 0 {
-		p, ok := placeholderIndex[first[:i]]
-		return p, ok
+	// "Missed voice call, Tap to call back": only calls carry a tail.
+	if i := strings.IndexAny(first, ",."); i > 0 && i < len(placeholderLens) && placeholderLens[i] {
+		if p, ok := placeholderIndex[first[:i]]; ok && p.kind == core.MessageCall {
+			return p, true
+		}
 	}
 	return waPlaceholder{}, false
 }
