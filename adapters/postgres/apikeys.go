@@ -21,38 +21,23 @@ func (r *apiKeys) Create(ctx context.Context, k core.APIKey) error {
 	return r.u().check(err)
 }
 
-// authRow is an active key joined with its live owner.
-type authRow struct {
-	apiKeyRow `bun:",extend"`
-
-	OwnerEmail       string    `bun:"owner_email"`
-	OwnerDisplayName string    `bun:"owner_display_name"`
-	OwnerRole        string    `bun:"owner_role"`
-	OwnerCreatedAt   time.Time `bun:"owner_created_at"`
-}
-
-// Authenticate runs on every request, so it is one indexed query.
+// Authenticate runs on every request: one prepared, indexed query.
 func (r *apiKeys) Authenticate(ctx context.Context, hash core.KeyHash) (core.APIKey, core.User, error) {
-	var row authRow
-	err := r.u().tx.NewSelect().Model(&row).
-		ColumnExpr("k.*").
-		ColumnExpr("u.email AS owner_email, u.display_name AS owner_display_name").
-		ColumnExpr("u.role AS owner_role, u.created_at AS owner_created_at").
-		Join("JOIN users AS u ON u.id = k.user_id AND u.deleted_at IS NULL").
-		Where("k.hash = ?", hash[:]).
-		Where("k.revoked_at IS NULL").
-		Scan(ctx)
+	var (
+		k     apiKeyRow
+		owner userRow
+	)
+	err := r.u().preparedRow(ctx, sqlAuthenticate, hash[:]).Scan(
+		&k.ID, &k.UserID, &k.Name, &k.Hint, &k.Hash, &k.CreatedAt,
+		&owner.Email, &owner.DisplayName, &owner.Role, &owner.CreatedAt)
 	if errors.Is(err, sql.ErrNoRows) {
 		return core.APIKey{}, core.User{}, errKeyNotFound
 	}
 	if err != nil {
 		return core.APIKey{}, core.User{}, r.u().check(err)
 	}
-	owner := core.User{
-		ID: core.UserID(row.UserID), Email: row.OwnerEmail, DisplayName: row.OwnerDisplayName,
-		Role: core.Role(row.OwnerRole), CreatedAt: utc(row.OwnerCreatedAt),
-	}
-	return row.toAPIKey(), owner, nil
+	owner.ID = k.UserID
+	return k.toAPIKey(), owner.toUser(), nil
 }
 
 func (r *apiKeys) List(ctx context.Context, user core.UserID) ([]core.APIKey, error) {

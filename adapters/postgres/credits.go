@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/chatlens/chatlens/core"
+	"github.com/chatlens/chatlens/ports"
 )
 
 type credits unit
@@ -25,23 +26,29 @@ func (r *credits) CreateAccount(ctx context.Context, user core.UserID, at time.T
 // Lock takes the account's row lock under the unit's policy: NOWAIT fails
 // at once; otherwise the wait is bounded by the connection's lock_timeout.
 func (r *credits) Lock(ctx context.Context, user core.UserID) (core.CreditAccount, error) {
-	return r.get(ctx, user, r.u().lockClause())
+	if !validUUID(string(user)) {
+		return core.CreditAccount{}, errAccountNotFound
+	}
+	if err := r.u().lockRow(ctx, "credit_accounts:"+string(user)); err != nil {
+		return core.CreditAccount{}, err
+	}
+	query := sqlAccountForUpdate
+	if r.u().lock == ports.LockNoWait {
+		query = sqlAccountForNoWait
+	}
+	return r.get(ctx, user, query)
 }
 
 func (r *credits) Get(ctx context.Context, user core.UserID) (core.CreditAccount, error) {
-	return r.get(ctx, user, "")
+	return r.get(ctx, user, sqlAccount)
 }
 
-func (r *credits) get(ctx context.Context, user core.UserID, lock string) (core.CreditAccount, error) {
+func (r *credits) get(ctx context.Context, user core.UserID, query string) (core.CreditAccount, error) {
 	if !validUUID(string(user)) {
 		return core.CreditAccount{}, errAccountNotFound
 	}
 	var row accountRow
-	q := r.u().tx.NewSelect().Model(&row).Where("user_id = ?", string(user))
-	if lock != "" {
-		q = q.For(lock)
-	}
-	err := q.Scan(ctx)
+	err := r.u().preparedRow(ctx, query, string(user)).Scan(&row.UserID, &row.Balance, &row.UpdatedAt)
 	if errors.Is(err, sql.ErrNoRows) {
 		return core.CreditAccount{}, errAccountNotFound
 	}
@@ -52,9 +59,7 @@ func (r *credits) get(ctx context.Context, user core.UserID, lock string) (core.
 }
 
 func (r *credits) SetBalance(ctx context.Context, user core.UserID, balance int64, at time.Time) error {
-	res, err := r.u().tx.NewUpdate().Model((*accountRow)(nil)).
-		Set("balance = ?, updated_at = ?", balance, micro(at)).
-		Where("user_id = ?", string(user)).Exec(ctx)
+	res, err := r.u().preparedExec(ctx, sqlSetBalance, string(user), balance, micro(at))
 	if err := r.u().check(err); err != nil {
 		return err
 	}
@@ -68,8 +73,9 @@ func (r *credits) SetBalance(ctx context.Context, user core.UserID, balance int6
 // DO NOTHING waits for a concurrent insert of the same reference and then
 // skips, so no duplicate-key error reaches the caller.
 func (r *credits) Append(ctx context.Context, e core.LedgerEntry) (bool, error) {
-	res, err := r.u().tx.NewInsert().Model(fromEntry(e)).
-		On("CONFLICT (user_id, reference) DO NOTHING").Exec(ctx)
+	row := fromEntry(e)
+	res, err := r.u().preparedExec(ctx, sqlAppendLedgerEntry,
+		row.ID, row.UserID, row.Amount, row.BalanceAfter, row.Kind, row.Reference, row.CreatedAt)
 	if err := r.u().check(err); err != nil {
 		return false, err
 	}

@@ -69,6 +69,12 @@ func OpenDB(cfg Config) (*bun.DB, error) {
 	setMillis(pc.RuntimeParams, "idle_in_transaction_session_timeout", cfg.IdleInTransactionTimeout)
 	setMillis(pc.RuntimeParams, "lock_timeout", cfg.Store.LockTimeout)
 	pc.RuntimeParams["timezone"] = "UTC"
+	// bun formats every query client-side, arguments included, so each
+	// statement is a distinct SQL text. pgx's default (prepare and cache
+	// each text) would spend a round trip preparing, and planning, almost
+	// every statement once and then evict it: run them unprepared, in one
+	// round trip each.
+	pc.DefaultQueryExecMode = pgx.QueryExecModeExec
 
 	sqldb := stdlib.OpenDB(*pc)
 	sqldb.SetMaxOpenConns(cfg.MaxOpenConns)
@@ -87,8 +93,9 @@ func setMillis(params map[string]string, name string, d time.Duration) {
 // Store is the PostgreSQL storage adapter: a unit of work over a bun
 // database.
 type Store struct {
-	db   *bun.DB
-	opts ports.StoreOptions
+	db    *bun.DB
+	opts  ports.StoreOptions
+	gates gates
 }
 
 // Open opens the database and returns a store on it.

@@ -34,7 +34,8 @@ func (s *Store) attempt(ctx context.Context, fn func(context.Context, ports.Tx) 
 	if err != nil {
 		return fmt.Errorf("beginning a transaction: %w", translate(err))
 	}
-	u := &unit{tx: btx, lock: o.Lock}
+	u := &unit{store: s, tx: btx, lock: o.Lock}
+	defer u.releaseGates()
 	defer func() {
 		if p := recover(); p != nil {
 			_ = btx.Rollback()
@@ -56,9 +57,28 @@ func (s *Store) attempt(ctx context.Context, fn func(context.Context, ports.Tx) 
 // fails PostgreSQL aborts the transaction, and fn may have wrapped or
 // swallowed that error: the attempt is still worth replaying.
 type unit struct {
+	store      *Store
 	tx         bun.Tx
 	lock       ports.LockPolicy
 	contention *ports.RetryableError
+	held       []func() // gate releases, run after COMMIT or ROLLBACK
+}
+
+// lockRow passes key's in-process gate, then runs the locking query.
+func (u *unit) lockRow(ctx context.Context, key string) error {
+	release, err := u.store.gates.acquire(ctx, key, u.lock, u.store.opts.LockTimeout)
+	if err != nil {
+		return u.check(err)
+	}
+	u.held = append(u.held, release)
+	return nil
+}
+
+func (u *unit) releaseGates() {
+	for _, release := range u.held {
+		release()
+	}
+	u.held = nil
 }
 
 func (u *unit) Users() ports.Users     { return (*users)(u) }

@@ -29,7 +29,8 @@ func (r *users) Get(ctx context.Context, id core.UserID) (core.User, error) {
 		return core.User{}, errUserNotFound
 	}
 	var row userRow
-	err := r.u().tx.NewSelect().Model(&row).Where("id = ?", string(id)).Scan(ctx)
+	err := r.u().preparedRow(ctx, sqlUserByID, string(id)).
+		Scan(&row.ID, &row.Email, &row.DisplayName, &row.Role, &row.CreatedAt)
 	return r.one(&row, err)
 }
 
