@@ -111,14 +111,13 @@ func (p *waParser) start(h *waHeader, line []byte, lineNo int) {
 	if ok {
 		a = p.author(author)
 	}
-	p.system = !ok || a.notName
-	if p.system {
-		p.body = append(p.body[:0], rest...)
+	p.body = p.body[:0]
+	if p.system = !ok || a.notName; p.system {
+		p.appendText(rest)
 		return
 	}
 	p.msg.Author = a.name
 	p.markBody = p.cl.marks.has(h.rest + len(author) + 2)
-	p.body = p.body[:0]
 	p.appendText(body)
 }
 
@@ -139,7 +138,7 @@ func (p *waParser) appendText(b []byte) {
 func (p *waParser) finish() *core.Message {
 	p.open = false
 	m := &p.msg
-	text := strings.TrimRight(string(trimTrailingSpace(p.body)), "\n")
+	text := string(trimTrailingSpace(p.body))
 	if p.cut {
 		text = strings.ToValidUTF8(text, "")
 	}
