@@ -4,8 +4,9 @@ package app
 
 import (
 	"errors"
-	"flag"
 	"fmt"
+	"log/slog"
+	"net"
 	"net/url"
 	"strings"
 	"time"
@@ -16,6 +17,103 @@ import (
 
 // envPrefix starts every environment variable chatlens reads.
 const envPrefix = "CHATLENS_"
+
+// Config is every setting of the service, parsed once from flags and
+// CHATLENS_ variables by the command that runs (see bindServe). Adapters
+// get the parts they need as plain values; none reads the environment.
+type Config struct {
+	// Env is "production" or "development"; development puts the cause of
+	// a 500 in the problem detail.
+	Env string
+	// Addr is the API's listen address.
+	Addr string
+	// InternalAddr, when set, serves /metrics and /debug/pprof there
+	// instead of on Addr.
+	InternalAddr string
+	// AdminEmail names an admin created at start when missing; its key is
+	// printed once on standard output.
+	AdminEmail string
+	// Migrate is what serve does with pending migrations on PostgreSQL:
+	// "auto" applies them, "check" refuses to start.
+	Migrate  string
+	LogLevel string
+	HTTP     HTTPConfig
+	Limits   LimitsConfig
+	Database DatabaseConfig
+}
+
+// Development reports whether the service runs in development mode.
+func (c Config) Development() bool { return c.Env == "development" }
+
+// HTTPConfig bounds the API server's connections.
+type HTTPConfig struct {
+	ReadHeaderTimeout time.Duration
+	ReadTimeout       time.Duration
+	WriteTimeout      time.Duration
+	IdleTimeout       time.Duration
+	ShutdownTimeout   time.Duration
+}
+
+// LimitsConfig sets the per-client-address rate limits (per minute; 0 turns
+// one off).
+type LimitsConfig struct {
+	SignUpsPerMinute      int
+	AuthFailuresPerMinute int
+}
+
+// bindServe registers every setting of serve.
+func bindServe(b *binder, c *Config) {
+	b.String(&c.Env, "env", "ENV", "production", "production or development (development shows the cause of 500s)")
+	b.String(&c.Addr, "addr", "ADDR", "127.0.0.1:8080", "API listen address")
+	b.String(&c.InternalAddr, "internal-addr", "INTERNAL_ADDR", "", "listen address of /metrics and /debug/pprof; empty serves them on --addr")
+	b.String(&c.AdminEmail, "admin-email", "ADMIN_EMAIL", "", "create this admin at start if missing and print its key once")
+	b.String(&c.Migrate, "migrate", "MIGRATE", "auto", "pending migrations on PostgreSQL: auto applies them, check refuses to start")
+	b.String(&c.LogLevel, "log-level", "LOG_LEVEL", "info", "debug, info, warn or error")
+	b.Duration(&c.HTTP.ReadHeaderTimeout, "http-read-header-timeout", "HTTP_READ_HEADER_TIMEOUT", 5*time.Second, "longest wait for request headers")
+	b.Duration(&c.HTTP.ReadTimeout, "http-read-timeout", "HTTP_READ_TIMEOUT", 60*time.Second, "longest time to read a whole request (operations set shorter body deadlines)")
+	b.Duration(&c.HTTP.WriteTimeout, "http-write-timeout", "HTTP_WRITE_TIMEOUT", 60*time.Second, "longest time to write a response")
+	b.Duration(&c.HTTP.IdleTimeout, "http-idle-timeout", "HTTP_IDLE_TIMEOUT", 120*time.Second, "keep-alive connections idle this long are closed")
+	b.Duration(&c.HTTP.ShutdownTimeout, "shutdown-timeout", "SHUTDOWN_TIMEOUT", 20*time.Second, "how long in-flight requests may finish on SIGINT/SIGTERM")
+	b.Int(&c.Limits.SignUpsPerMinute, "signup-rate", "SIGNUP_RATE", 10, "sign-ups per minute per client address (0: unlimited)")
+	b.Int(&c.Limits.AuthFailuresPerMinute, "auth-failure-rate", "AUTH_FAILURE_RATE", 20, "failed authentications per minute per client address before 429 (0: unlimited)")
+	bindDatabase(b, &c.Database)
+}
+
+// validate reports every wrong setting at once.
+func (c Config) validate() error {
+	var errs []error
+	if c.Env != "production" && c.Env != "development" {
+		errs = append(errs, fmt.Errorf("env must be production or development, not %q", c.Env))
+	}
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		errs = append(errs, fmt.Errorf("addr must be host:port, not %q", c.Addr))
+	}
+	if _, _, err := net.SplitHostPort(c.InternalAddr); c.InternalAddr != "" && err != nil {
+		errs = append(errs, fmt.Errorf("internal-addr must be host:port, not %q", c.InternalAddr))
+	}
+	if c.Migrate != "auto" && c.Migrate != "check" {
+		errs = append(errs, fmt.Errorf("migrate must be auto or check, not %q", c.Migrate))
+	}
+	if _, err := parseLevel(c.LogLevel); err != nil {
+		errs = append(errs, err)
+	}
+	if c.HTTP.ReadHeaderTimeout <= 0 || c.HTTP.ReadTimeout <= 0 || c.HTTP.WriteTimeout <= 0 || c.HTTP.IdleTimeout <= 0 {
+		errs = append(errs, errors.New("HTTP timeouts must be positive"))
+	}
+	if c.Limits.SignUpsPerMinute < 0 || c.Limits.AuthFailuresPerMinute < 0 {
+		errs = append(errs, errors.New("rate limits must not be negative"))
+	}
+	errs = append(errs, c.Database.validate())
+	return errors.Join(errs...)
+}
+
+func parseLevel(s string) (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(s)); err != nil {
+		return 0, fmt.Errorf("log-level must be debug, info, warn or error, not %q", s)
+	}
+	return l, nil
+}
 
 // DatabaseConfig is how chatlens uses PostgreSQL.
 type DatabaseConfig struct {
@@ -94,58 +192,3 @@ func (c DatabaseConfig) validate() error {
 	return errors.Join(errs...)
 }
 
-// binder registers flags that CHATLENS_ variables also set: a flag given
-// on the command line beats its variable, which beats the default. The
-// variables are applied after parsing, through the flag's own parser, so
-// that -h never prints a value taken from the environment (a database
-// password, say).
-type binder struct {
-	fs   *flag.FlagSet
-	envs map[string]string // flag name -> variable name
-}
-
-func newBinder(fs *flag.FlagSet) *binder { return &binder{fs: fs, envs: map[string]string{}} }
-
-func (b *binder) bind(flagName, env string) string {
-	b.envs[flagName] = envPrefix + env
-	return " (env " + envPrefix + env + ")"
-}
-
-func (b *binder) String(p *string, flagName, env, def, usage string) {
-	b.fs.StringVar(p, flagName, def, usage+b.bind(flagName, env))
-}
-
-func (b *binder) Int(p *int, flagName, env string, def int, usage string) {
-	b.fs.IntVar(p, flagName, def, usage+b.bind(flagName, env))
-}
-
-func (b *binder) Bool(p *bool, flagName, env string, def bool, usage string) {
-	b.fs.BoolVar(p, flagName, def, usage+b.bind(flagName, env))
-}
-
-func (b *binder) Duration(p *time.Duration, flagName, env string, def time.Duration, usage string) {
-	b.fs.DurationVar(p, flagName, def, usage+b.bind(flagName, env))
-}
-
-// parse parses args, then applies the variables of flags not given, and
-// reports every malformed variable at once.
-func (b *binder) parse(args []string, getenv func(string) (string, bool)) error {
-	if err := b.fs.Parse(args); err != nil {
-		return err
-	}
-	given := map[string]bool{}
-	b.fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
-	var errs []error
-	b.fs.VisitAll(func(f *flag.Flag) {
-		env, ok := b.envs[f.Name]
-		if !ok || given[f.Name] {
-			return
-		}
-		if v, ok := getenv(env); ok {
-			if err := b.fs.Set(f.Name, strings.TrimSpace(v)); err != nil {
-				errs = append(errs, fmt.Errorf("%s=%q: %w", env, v, err))
-			}
-		}
-	})
-	return errors.Join(errs...)
-}

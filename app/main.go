@@ -13,7 +13,10 @@ const usage = `chatlens: chat-insights HTTP API
 usage: chatlens <command> [flags]
 
 commands:
+  serve                    serve the API (on memory unless CHATLENS_DATABASE_URL is set)
   migrate up|down|status   apply, roll back or list database migrations
+  openapi [--3.0]          print the OpenAPI document (3.1, or the 3.0 downgrade)
+  admin create --email A   create an admin on PostgreSQL and print its key once
   help                     show this text
 
 Every flag also reads a CHATLENS_ environment variable; "chatlens <command> -h"
@@ -29,8 +32,14 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	switch args[0] {
+	case "serve":
+		return ServeCommand(ctx, args[1:], stdout, stderr)
 	case "migrate":
 		return MigrateCommand(ctx, args[1:], stdout, stderr)
+	case "openapi":
+		return OpenAPICommand(args[1:], stdout, stderr)
+	case "admin":
+		return AdminCommand(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -1,0 +1,145 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+	"reflect"
+	"strconv"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/chatlens/chatlens/core"
+)
+
+// Balance is a user's credits.
+type Balance struct {
+	Balance   int64     `json:"balance" doc:"Credits available now; never negative." example:"120"`
+	UpdatedAt time.Time `json:"updated_at" doc:"When the balance last changed."`
+}
+
+// LedgerEntry is one change of a balance.
+type LedgerEntry struct {
+	ID           string    `json:"id" example:"0190f5a2-7c1e-7b3a-9d4e-2f6a8b0c1d30"`
+	Amount       int64     `json:"amount" doc:"Positive adds credits, negative takes them." example:"100"`
+	BalanceAfter int64     `json:"balance_after" doc:"The balance right after this entry." example:"120"`
+	Kind         string    `json:"kind" enum:"grant,purchase,spend,refund"`
+	Reference    string    `json:"reference" doc:"Unique per account: the same reference is applied once." example:"welcome-2025"`
+	CreatedAt    time.Time `json:"created_at"`
+}
+
+func toEntry(e core.LedgerEntry) LedgerEntry {
+	return LedgerEntry{
+		ID: string(e.ID), Amount: e.Amount, BalanceAfter: e.BalanceAfter, Kind: string(e.Kind),
+		Reference: e.Reference, CreatedAt: e.CreatedAt,
+	}
+}
+
+// LedgerPage is one page of the ledger, newest first.
+type LedgerPage struct {
+	Items      []LedgerEntry `json:"items" nullable:"false"`
+	NextCursor string        `json:"next_cursor,omitempty" doc:"Pass as cursor to get the next page; absent on the last page."`
+}
+
+// GrantRequest gives credits to a user.
+type GrantRequest struct {
+	UserID    string `json:"user_id" maxLength:"64" doc:"The user to credit." example:"0190f5a2-7c1e-7b3a-9d4e-2f6a8b0c1d2e"`
+	Amount    int64  `json:"amount" minimum:"1" maximum:"1000000000" doc:"Credits to add." example:"100"`
+	Reference string `json:"reference" minLength:"1" maxLength:"200" doc:"Your unique name for this grant: sending it again changes nothing and returns the first entry." example:"welcome-2025"`
+}
+
+// Grant is the ledger entry of a grant and whether this call applied it.
+type Grant struct {
+	Entry   LedgerEntry `json:"entry"`
+	Applied bool        `json:"applied" doc:"false when the reference had been applied before (status 200); nothing changed."`
+}
+
+type balanceOutput struct {
+	Body Balance
+}
+
+type ledgerInput struct {
+	Cursor string `query:"cursor" maxLength:"200" doc:"next_cursor of the previous page; empty for the first page."`
+	Limit  int    `query:"limit" minimum:"1" maximum:"200" default:"50" doc:"Entries per page."`
+}
+
+type ledgerOutput struct {
+	Body LedgerPage
+}
+
+type grantInput struct {
+	Body GrantRequest
+}
+
+type grantOutput struct {
+	Status int
+	Body   Grant
+}
+
+func (s *Server) registerCredits() {
+	huma.Register(s.api, declare(huma.Operation{
+		OperationID: "get-balance", Method: http.MethodGet, Path: "/v1/credits", Tags: []string{"credits"},
+		Summary: "Get your balance",
+	}), s.getBalance)
+	huma.Register(s.api, declare(huma.Operation{
+		OperationID: "list-ledger", Method: http.MethodGet, Path: "/v1/credits/ledger", Tags: []string{"credits"},
+		Summary:     "List your ledger",
+		Description: "Pages through the caller's ledger, newest first. Entries added while paging are neither skipped nor repeated.",
+	}, http.StatusUnprocessableEntity), s.listLedger)
+	grant := declare(huma.Operation{
+		OperationID: "grant-credits", Method: http.MethodPost, Path: "/v1/admin/credits/grants", Tags: []string{"admin", "credits"},
+		Summary:       "Grant credits (admin)",
+		Description:   "Adds credits to a user's balance, once per (user, reference): a new grant answers 201, a repeat of the same grant 200 with the first entry and `applied: false`, and a reference reused with another amount 409. An unknown or deleted user is a 404.",
+		DefaultStatus: http.StatusCreated,
+	}, http.StatusNotFound, http.StatusConflict)
+	grant.Responses = map[string]*huma.Response{strconv.Itoa(http.StatusOK): {
+		Description: "The reference had been applied before; nothing changed.",
+		Content: map[string]*huma.MediaType{"application/json": {
+			Schema: s.api.OpenAPI().Components.Schemas.Schema(reflect.TypeFor[Grant](), true, "Grant"),
+		}},
+	}}
+	huma.Register(s.api, grant, s.grant)
+}
+
+func (s *Server) getBalance(ctx context.Context, _ *noInput) (*balanceOutput, error) {
+	p, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	acc, err := s.svc.Credits.Balance(ctx, p.user.ID)
+	if err != nil {
+		return nil, err
+	}
+	return &balanceOutput{Body: Balance{Balance: acc.Balance, UpdatedAt: acc.UpdatedAt}}, nil
+}
+
+func (s *Server) listLedger(ctx context.Context, in *ledgerInput) (*ledgerOutput, error) {
+	p, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	page, err := s.svc.Credits.Ledger(ctx, p.user.ID, in.Cursor, in.Limit)
+	if err != nil {
+		return nil, err
+	}
+	out := &ledgerOutput{Body: LedgerPage{Items: make([]LedgerEntry, 0, len(page.Items)), NextCursor: page.Next}}
+	for _, e := range page.Items {
+		out.Body.Items = append(out.Body.Items, toEntry(e))
+	}
+	return out, nil
+}
+
+func (s *Server) grant(ctx context.Context, in *grantInput) (*grantOutput, error) {
+	res, err := s.svc.Credits.Grant(ctx, core.UserID(in.Body.UserID), in.Body.Amount, in.Body.Reference)
+	if err != nil {
+		err = explain(err, core.ErrNotFound, "no live user has that id")
+		return nil, explain(err, core.ErrConflict, "that reference was already used for a different grant to this user")
+	}
+	status := http.StatusCreated
+	if !res.Applied {
+		status = http.StatusOK
+	}
+	return &grantOutput{Status: status, Body: Grant{Entry: toEntry(res.Entry), Applied: res.Applied}}, nil
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }

@@ -1,0 +1,107 @@
+package httpapi
+
+import (
+	"net/http"
+	"slices"
+	"strconv"
+
+	"github.com/danielgtaylor/huma/v2"
+)
+
+// APIVersion is the version of the API contract in the document.
+const APIVersion = "0.1.0"
+
+const apiDescription = `chatlens turns exported chat histories into statistics and insights.
+
+**Authentication.** Every /v1 operation needs an API key, sent as
+` + "`Authorization: Bearer cl_…`" + `, except sign-up, which returns your first key
+(shown once). Keys are created and revoked under /v1/users/me/keys. Operations
+under /v1/admin need an admin's key.
+
+**Errors** are RFC 9457 problems (` + "`application/problem+json`" + `) with a stable
+` + "`type`" + ` URI per kind of error and a ` + "`request_id`" + ` that is also in the
+` + "`X-Request-ID`" + ` response header and the service's logs. Error bodies never echo
+what you sent. 429 and 503 carry ` + "`Retry-After`" + ` (seconds).
+
+**Pagination.** Listings return ` + "`items`" + ` and, when there is more,
+` + "`next_cursor`" + `; pass it back as ` + "`cursor`" + `. A cursor is opaque; a tampered
+one is a 422. ` + "`limit`" + ` defaults to 50, at most 200.`
+
+// apiConfig is huma's configuration. Nothing in it comes from the service's
+// configuration, so the document is the same wherever it is generated.
+func apiConfig() huma.Config {
+	cfg := huma.DefaultConfig("chatlens", APIVersion)
+	// No $schema links or /schemas routes: clients get plain JSON.
+	cfg.CreateHooks = nil
+	cfg.SchemasPath = ""
+	cfg.DocsPath = "" // served by mountDocs, from the binary
+	cfg.OpenAPIPath = "/openapi"
+	cfg.Info.Description = apiDescription
+	cfg.Info.License = &huma.License{Name: "Proprietary", URL: "https://chatlens.dev/terms"}
+	cfg.Info.Contact = &huma.Contact{Name: "chatlens", URL: "https://chatlens.dev"}
+	cfg.Servers = []*huma.Server{{URL: "http://127.0.0.1:8080", Description: "the default address of `chatlens serve`"}}
+	cfg.Tags = []*huma.Tag{
+		{Name: "users", Description: "Accounts and API keys."},
+		{Name: "credits", Description: "Balances and the credit ledger."},
+		{Name: "admin", Description: "Operations only admins may call."},
+		{Name: "health", Description: "Liveness, readiness and pool statistics (no key needed)."},
+	}
+	cfg.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
+		securityName: {
+			Type: "http", Scheme: "bearer", BearerFormat: "cl_ followed by 43 base64url characters",
+			Description: "An API key from sign-up or POST /v1/users/me/keys.",
+		},
+	}
+	return cfg
+}
+
+// maxJSONBody bounds every JSON request body of this API.
+const maxJSONBody = 64 << 10
+
+// declare completes an operation before registration: its security, the
+// errors it may answer with, and its body limit. Auth itself never reads
+// what is declared here (see needsKey); the auth test checks that the two
+// agree for every operation in the document.
+func declare(op huma.Operation, errs ...int) huma.Operation {
+	switch {
+	case needsKey(&op):
+		op.Security = []map[string][]string{{securityName: {}}}
+		errs = append(errs, http.StatusUnauthorized, http.StatusTooManyRequests)
+		if needsAdmin(&op) {
+			errs = append(errs, http.StatusForbidden)
+		}
+	case len(op.Path) > 3 && op.Path[:4] == "/v1/":
+		op.Security = []map[string][]string{{}} // explicitly anonymous
+	}
+	if op.Method != http.MethodGet && op.Method != http.MethodDelete {
+		errs = append(errs, http.StatusBadRequest, http.StatusRequestEntityTooLarge,
+			http.StatusUnsupportedMediaType, http.StatusUnprocessableEntity)
+	}
+	errs = append(errs, http.StatusInternalServerError, http.StatusServiceUnavailable)
+	slices.Sort(errs)
+	op.Errors = slices.Compact(errs)
+	op.MaxBodyBytes = maxJSONBody
+	return op
+}
+
+// documentRetryAfter documents Retry-After on the responses that carry it.
+func documentRetryAfter(oapi *huma.OpenAPI) {
+	header := &huma.Header{
+		Description: "Seconds to wait before retrying.",
+		Schema:      &huma.Schema{Type: "integer", Minimum: ptr(1.0)},
+	}
+	for _, item := range oapi.Paths {
+		for _, op := range []*huma.Operation{item.Get, item.Post, item.Put, item.Patch, item.Delete} {
+			if op == nil {
+				continue
+			}
+			for _, code := range []int{http.StatusTooManyRequests, http.StatusServiceUnavailable} {
+				if r := op.Responses[strconv.Itoa(code)]; r != nil {
+					r.Headers = map[string]*huma.Header{"Retry-After": header}
+				}
+			}
+		}
+	}
+}
+
+func ptr[T any](v T) *T { return &v }

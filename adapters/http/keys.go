@@ -1,0 +1,93 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/chatlens/chatlens/core"
+	"github.com/chatlens/chatlens/core/users"
+)
+
+// CreateKeyRequest names a new key.
+type CreateKeyRequest struct {
+	Name string `json:"name,omitempty" maxLength:"100" doc:"A label to tell keys apart; up to 100 characters." example:"laptop"`
+}
+
+type createKeyInput struct {
+	Body CreateKeyRequest
+}
+
+type createKeyOutput struct {
+	Body NewAPIKey
+}
+
+// KeyList is every key of the caller, revoked ones included, oldest first.
+type KeyList struct {
+	Items []APIKey `json:"items" nullable:"false"`
+}
+
+type listKeysOutput struct {
+	Body KeyList
+}
+
+type revokeKeyInput struct {
+	ID string `path:"id" maxLength:"64" doc:"The key's id."`
+}
+
+func (s *Server) registerKeys() {
+	huma.Register(s.api, declare(huma.Operation{
+		OperationID: "create-key", Method: http.MethodPost, Path: "/v1/users/me/keys", Tags: []string{"users"},
+		Summary:       "Create an API key",
+		Description:   "Creates another key for the caller; its secret is in the response and never shown again. A user holds at most " + itoa(users.MaxKeysPerUser) + " active keys (409 beyond).",
+		DefaultStatus: http.StatusCreated,
+	}, http.StatusConflict), s.createKey)
+	huma.Register(s.api, declare(huma.Operation{
+		OperationID: "list-keys", Method: http.MethodGet, Path: "/v1/users/me/keys", Tags: []string{"users"},
+		Summary: "List your API keys", Description: "Lists the caller's keys, revoked ones included, oldest first. Secrets are never listed.",
+	}), s.listKeys)
+	huma.Register(s.api, declare(huma.Operation{
+		OperationID: "revoke-key", Method: http.MethodDelete, Path: "/v1/users/me/keys/{id}", Tags: []string{"users"},
+		Summary:       "Revoke an API key",
+		Description:   "Revokes one of the caller's keys at once (the key making the call included). Another user's key is a 404.",
+		DefaultStatus: http.StatusNoContent,
+	}, http.StatusNotFound), s.revokeKey)
+}
+
+func (s *Server) createKey(ctx context.Context, in *createKeyInput) (*createKeyOutput, error) {
+	p, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	key, err := s.svc.Users.CreateKey(ctx, p.user.ID, in.Body.Name)
+	if err != nil {
+		return nil, explain(err, core.ErrConflict, "too many active keys; revoke one first")
+	}
+	return &createKeyOutput{Body: toNewKey(key)}, nil
+}
+
+func (s *Server) listKeys(ctx context.Context, _ *noInput) (*listKeysOutput, error) {
+	p, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	keys, err := s.svc.Users.ListKeys(ctx, p.user.ID)
+	if err != nil {
+		return nil, err
+	}
+	out := &listKeysOutput{Body: KeyList{Items: make([]APIKey, 0, len(keys))}}
+	for _, k := range keys {
+		out.Body.Items = append(out.Body.Items, toAPIKey(k))
+	}
+	return out, nil
+}
+
+func (s *Server) revokeKey(ctx context.Context, in *revokeKeyInput) (*noContent, error) {
+	p, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	err = s.svc.Users.RevokeKey(ctx, p.user.ID, core.KeyID(in.ID))
+	return nil, explain(err, core.ErrNotFound, "you hold no key with that id")
+}

@@ -1,0 +1,163 @@
+// Package httpapi is the HTTP adapter: the huma v2 API on net/http, with
+// deny-by-default bearer-key auth, RFC 9457 problems mapped from domain
+// errors in one function, request ids, one JSON log line per request,
+// rate limits, metrics and an offline docs page.
+//
+// It depends on the core's services through the small interfaces below,
+// never on ports or a storage adapter; app wires the real ones.
+package httpapi
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humago"
+
+	"github.com/chatlens/chatlens/core"
+	"github.com/chatlens/chatlens/core/credits"
+	"github.com/chatlens/chatlens/core/users"
+)
+
+// Users is what the API needs of the users module (*users.Service).
+type Users interface {
+	SignUp(ctx context.Context, email, displayName string) (core.User, users.NewKey, error)
+	Get(ctx context.Context, id core.UserID) (core.User, error)
+	Delete(ctx context.Context, id core.UserID) error
+	Authenticate(ctx context.Context, secret string) (core.User, core.APIKey, error)
+	CreateKey(ctx context.Context, user core.UserID, name string) (users.NewKey, error)
+	ListKeys(ctx context.Context, user core.UserID) ([]core.APIKey, error)
+	RevokeKey(ctx context.Context, user core.UserID, id core.KeyID) error
+}
+
+// Credits is what the API needs of the credits module (*credits.Service).
+type Credits interface {
+	Balance(ctx context.Context, user core.UserID) (core.CreditAccount, error)
+	Grant(ctx context.Context, user core.UserID, amount int64, reference string) (credits.Result, error)
+	Ledger(ctx context.Context, user core.UserID, cursor string, limit int) (core.Page[core.LedgerEntry], error)
+}
+
+// Storage is what the health endpoints need of the storage backend.
+type Storage interface {
+	// Ping reports whether storage answers now.
+	Ping(ctx context.Context) error
+	// PoolStats describes the connection pool.
+	PoolStats() PoolStats
+}
+
+// PoolStats is the connection pool's state; a backend without a pool
+// reports zeros and its name.
+type PoolStats struct {
+	Backend      string
+	MaxOpen      int
+	Open         int
+	InUse        int
+	Idle         int
+	WaitCount    int64
+	WaitDuration time.Duration
+}
+
+// Services are the use cases the API serves.
+type Services struct {
+	Users   Users
+	Credits Credits
+	Storage Storage
+}
+
+// Options configure the API. None of them changes the OpenAPI document.
+type Options struct {
+	// Development puts the cause of a 500 in the problem's detail.
+	Development bool
+	// Logger gets one line per request; nil discards.
+	Logger *slog.Logger
+	// Metrics counts requests; nil counts nothing.
+	Metrics *Metrics
+	// SignUpRate limits sign-ups per client address.
+	SignUpRate Rate
+	// AuthFailureRate limits failed authentications per client address;
+	// once spent, that address gets 429 until the budget refills.
+	AuthFailureRate Rate
+	// Now is the rate limiters' clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Server is the HTTP API: a huma API on a ServeMux, wrapped in the
+// observing middleware.
+type Server struct {
+	svc          Services
+	opts         Options
+	metrics      *Metrics
+	mux          *http.ServeMux
+	api          huma.API
+	handler      http.Handler
+	signUps      *limiter
+	authFailures *limiter
+}
+
+// wrapped is a huma adapter whose ServeHTTP goes through the middleware,
+// so humatest exercises the same chain a real client does.
+type wrapped struct {
+	huma.Adapter
+	handler http.Handler
+}
+
+func (w wrapped) ServeHTTP(rw http.ResponseWriter, r *http.Request) { w.handler.ServeHTTP(rw, r) }
+
+// New builds the API. Registering operations never calls svc, so New with
+// empty Services is how the OpenAPI document is generated.
+func New(svc Services, opts Options) *Server {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.NewJSONHandler(io.Discard, nil))
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	s := &Server{
+		svc: svc, opts: opts, metrics: opts.Metrics, mux: http.NewServeMux(),
+		signUps:      newLimiter(opts.SignUpRate, opts.Now),
+		authFailures: newLimiter(opts.AuthFailureRate, opts.Now),
+	}
+	s.handler = s.observe(s.mux)
+	s.api = huma.NewAPI(apiConfig(), wrapped{humago.NewAdapter(s.mux, ""), s.handler})
+	s.api.UseMiddleware(s.authenticate)
+	s.registerHealth()
+	s.registerUsers()
+	s.registerKeys()
+	s.registerCredits()
+	s.mountDocs()
+	documentRetryAfter(s.api.OpenAPI())
+	return s
+}
+
+// Handler serves the whole API.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// API returns the huma API, for tests and document generation.
+func (s *Server) API() huma.API { return s.api }
+
+// Mount serves h at pattern on the API's listener, with the same request
+// ids, logs and metrics (app mounts /metrics and pprof here unless they
+// have their own listener).
+func (s *Server) Mount(pattern string, h http.Handler) { s.mux.Handle(pattern, h) }
+
+// OpenAPI returns the document of the API (3.1).
+func OpenAPI() *huma.OpenAPI { return New(Services{}, Options{}).api.OpenAPI() }
+
+func init() {
+	// huma builds every error body through these hooks: its own (400, 413,
+	// 415, 422 …) and errors handlers return. Ours keep huma's statuses and
+	// map domain errors, so huma's 422s stay 422s.
+	huma.NewError = func(status int, msg string, errs ...error) huma.StatusError {
+		return newProblem(nil, status, msg, errs...)
+	}
+	huma.NewErrorWithContext = func(ctx huma.Context, status int, msg string, errs ...error) huma.StatusError {
+		var c context.Context
+		if ctx != nil {
+			c = ctx.Context()
+		}
+		return newProblem(c, status, msg, errs...)
+	}
+}

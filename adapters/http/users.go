@@ -1,0 +1,141 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/chatlens/chatlens/core"
+	"github.com/chatlens/chatlens/core/users"
+)
+
+// User is an account as the API shows it.
+type User struct {
+	ID          string    `json:"id" doc:"The user's id." example:"0190f5a2-7c1e-7b3a-9d4e-2f6a8b0c1d2e"`
+	Email       string    `json:"email" doc:"The email signed up with, as entered." example:"ada@example.com"`
+	DisplayName string    `json:"display_name" doc:"The name shown to others." example:"Ada"`
+	Role        string    `json:"role" enum:"user,admin" doc:"admin may call /v1/admin operations."`
+	CreatedAt   time.Time `json:"created_at" doc:"When the account was created."`
+}
+
+func toUser(u core.User) User {
+	return User{ID: string(u.ID), Email: u.Email, DisplayName: u.DisplayName, Role: string(u.Role), CreatedAt: u.CreatedAt}
+}
+
+// Me is the caller's account with its credit balance.
+type Me struct {
+	User
+	Balance int64 `json:"balance" doc:"Credits available now." example:"120"`
+}
+
+// SignUpRequest creates an account.
+type SignUpRequest struct {
+	Email       string `json:"email" maxLength:"254" doc:"An address like name@example.com; unique among live accounts, compared case-insensitively." example:"ada@example.com"`
+	DisplayName string `json:"display_name" minLength:"1" maxLength:"100" doc:"1 to 100 characters, no control characters." example:"Ada"`
+}
+
+// SignUpResponse is the new account and its first API key.
+type SignUpResponse struct {
+	User   User      `json:"user"`
+	APIKey NewAPIKey `json:"api_key" doc:"The account's first key. Its secret is shown only here."`
+}
+
+type signUpInput struct {
+	Body SignUpRequest
+}
+
+type signUpOutput struct {
+	Location string `header:"Location" doc:"Where the account is: /v1/users/me."`
+	Body     SignUpResponse
+}
+
+type meOutput struct {
+	Body Me
+}
+
+type noInput struct{}
+
+type noContent struct{}
+
+func (s *Server) registerUsers() {
+	huma.Register(s.api, declare(huma.Operation{
+		OperationID: "sign-up", Method: http.MethodPost, Path: "/v1/users", Tags: []string{"users"},
+		Summary:       "Sign up",
+		Description:   "Creates an account and its first API key, whose secret is in the response and never shown again. Needs no key. Rate-limited per client address. An email already taken is a 409.",
+		DefaultStatus: http.StatusCreated,
+	}, http.StatusConflict), s.signUp)
+	huma.Register(s.api, declare(huma.Operation{
+		OperationID: "get-me", Method: http.MethodGet, Path: "/v1/users/me", Tags: []string{"users"},
+		Summary: "Get your account", Description: "Returns the caller's account with its credit balance.",
+	}), s.getMe)
+	huma.Register(s.api, declare(huma.Operation{
+		OperationID: "delete-me", Method: http.MethodDelete, Path: "/v1/users/me", Tags: []string{"users"},
+		Summary:       "Delete your account",
+		Description:   "Deletes the caller's account and revokes all its keys at once. The credit ledger is kept.",
+		DefaultStatus: http.StatusNoContent,
+	}), s.deleteMe)
+}
+
+func (s *Server) signUp(ctx context.Context, in *signUpInput) (*signUpOutput, error) {
+	if wait := s.signUps.take(infoFrom(ctx).clientAddr); wait > 0 {
+		return nil, &RateLimitedError{Wait: wait}
+	}
+	user, key, err := s.svc.Users.SignUp(ctx, in.Body.Email, in.Body.DisplayName)
+	if err != nil {
+		return nil, explain(err, core.ErrConflict, "an account with that email exists")
+	}
+	infoFrom(ctx).userID = string(user.ID)
+	return &signUpOutput{
+		Location: "/v1/users/me",
+		Body:     SignUpResponse{User: toUser(user), APIKey: toNewKey(key)},
+	}, nil
+}
+
+func (s *Server) getMe(ctx context.Context, _ *noInput) (*meOutput, error) {
+	p, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	acc, err := s.svc.Credits.Balance(ctx, p.user.ID)
+	if err != nil {
+		return nil, err
+	}
+	return &meOutput{Body: Me{User: toUser(p.user), Balance: acc.Balance}}, nil
+}
+
+func (s *Server) deleteMe(ctx context.Context, _ *noInput) (*noContent, error) {
+	p, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return nil, s.svc.Users.Delete(ctx, p.user.ID)
+}
+
+// NewAPIKey is a key as created: the only time its secret is shown.
+type NewAPIKey struct {
+	APIKey
+	Secret string `json:"secret" doc:"The key itself. Store it now: it is never shown again." example:"cl_3q2-7wKx8yZ0aBcDeFgHiJkLmNoPqRsTuVwXyZ01234"`
+}
+
+// APIKey is a key as listed: never its secret.
+type APIKey struct {
+	ID        string     `json:"id" doc:"The key's id, to revoke it." example:"0190f5a2-7c1e-7b3a-9d4e-2f6a8b0c1d2f"`
+	Name      string     `json:"name" doc:"The label given at creation (the first key is 'default')." example:"laptop"`
+	Hint      string     `json:"hint" doc:"The first characters of the secret, to tell keys apart." example:"cl_3q2-"`
+	CreatedAt time.Time  `json:"created_at"`
+	RevokedAt *time.Time `json:"revoked_at,omitempty" doc:"When the key was revoked; absent while it works."`
+}
+
+func toAPIKey(k core.APIKey) APIKey {
+	out := APIKey{ID: string(k.ID), Name: k.Name, Hint: k.Hint, CreatedAt: k.CreatedAt}
+	if !k.RevokedAt.IsZero() {
+		out.RevokedAt = &k.RevokedAt
+	}
+	return out
+}
+
+func toNewKey(k users.NewKey) NewAPIKey {
+	return NewAPIKey{APIKey: toAPIKey(k.Key), Secret: k.Secret}
+}

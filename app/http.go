@@ -1,0 +1,107 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/pprof"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.uber.org/fx"
+
+	httpapi "github.com/chatlens/chatlens/adapters/http"
+	"github.com/chatlens/chatlens/core/credits"
+	"github.com/chatlens/chatlens/core/users"
+)
+
+// HTTPModule provides the API and serves it (and /metrics and pprof, on the
+// same listener or Config.InternalAddr) for the app's lifetime.
+func HTTPModule() fx.Option {
+	return fx.Module("http",
+		fx.Provide(newAPI),
+		fx.Invoke(serveHTTP),
+	)
+}
+
+func newAPI(cfg Config, u *users.Service, c *credits.Service, storage httpapi.Storage, m *httpapi.Metrics, log *slog.Logger) *httpapi.Server {
+	return httpapi.New(httpapi.Services{Users: u, Credits: c, Storage: storage}, httpapi.Options{
+		Development:     cfg.Development(),
+		Logger:          log,
+		Metrics:         m,
+		SignUpRate:      httpapi.Rate{PerMinute: cfg.Limits.SignUpsPerMinute},
+		AuthFailureRate: httpapi.Rate{PerMinute: cfg.Limits.AuthFailuresPerMinute},
+	})
+}
+
+// internalHandlers are /metrics and the pprof endpoints.
+func internalHandlers(reg *prometheus.Registry) map[string]http.Handler {
+	return map[string]http.Handler{
+		"GET /metrics":             promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}),
+		"GET /debug/pprof/":        http.HandlerFunc(pprof.Index),
+		"GET /debug/pprof/cmdline": http.HandlerFunc(pprof.Cmdline),
+		"GET /debug/pprof/profile": http.HandlerFunc(pprof.Profile),
+		"GET /debug/pprof/symbol":  http.HandlerFunc(pprof.Symbol),
+		"POST /debug/pprof/symbol": http.HandlerFunc(pprof.Symbol),
+		"GET /debug/pprof/trace":   http.HandlerFunc(pprof.Trace),
+	}
+}
+
+func newServer(cfg Config, h http.Handler, log *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: cfg.HTTP.ReadHeaderTimeout,
+		ReadTimeout:       cfg.HTTP.ReadTimeout,
+		WriteTimeout:      cfg.HTTP.WriteTimeout,
+		IdleTimeout:       cfg.HTTP.IdleTimeout,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+}
+
+// serveHTTP listens at start (so a taken port fails the start) and serves
+// in the background; at stop it lets in-flight requests finish within the
+// stop deadline. A listener that fails later shuts the app down.
+func serveHTTP(lc fx.Lifecycle, sd fx.Shutdowner, cfg Config, api *httpapi.Server, reg *prometheus.Registry, log *slog.Logger) {
+	servers := map[string]*http.Server{"api": newServer(cfg, api.Handler(), log)}
+	addrs := map[string]string{"api": cfg.Addr}
+	if cfg.InternalAddr == "" {
+		for pattern, h := range internalHandlers(reg) {
+			api.Mount(pattern, h)
+		}
+	} else {
+		mux := http.NewServeMux()
+		for pattern, h := range internalHandlers(reg) {
+			mux.Handle(pattern, h)
+		}
+		servers["internal"] = newServer(cfg, mux, log)
+		addrs["internal"] = cfg.InternalAddr
+	}
+	for name, srv := range servers {
+		lc.Append(fx.Hook{
+			OnStart: func(ctx context.Context) error {
+				ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", addrs[name])
+				if err != nil {
+					return fmt.Errorf("listening for %s on %s: %w", name, addrs[name], err)
+				}
+				log.Info("listening", "server", name, "addr", ln.Addr().String())
+				go func() {
+					if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+						log.Error("server failed", "server", name, "error", err.Error())
+						_ = sd.Shutdown(fx.ExitCode(1))
+					}
+				}()
+				return nil
+			},
+			OnStop: func(ctx context.Context) error {
+				if err := srv.Shutdown(ctx); err != nil {
+					return fmt.Errorf("shutting down %s: %w", name, err)
+				}
+				return nil
+			},
+		})
+	}
+}

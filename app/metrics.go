@@ -1,0 +1,62 @@
+package app
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"go.uber.org/fx"
+
+	httpapi "github.com/chatlens/chatlens/adapters/http"
+	"github.com/chatlens/chatlens/ports"
+)
+
+// MetricsModule provides the Prometheus registry, the HTTP metrics and the
+// store options whose retry hooks count unit-of-work retries and busy
+// failures.
+func MetricsModule() fx.Option {
+	return fx.Module("metrics",
+		fx.Provide(newRegistry, newStoreMetrics, storeOptions, newHTTPMetrics),
+	)
+}
+
+func newRegistry() *prometheus.Registry {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return reg
+}
+
+func newHTTPMetrics(reg *prometheus.Registry) (*httpapi.Metrics, error) { return httpapi.NewMetrics(reg) }
+
+// storeMetrics count what the unit of work's one retry loop does.
+type storeMetrics struct {
+	retries *prometheus.CounterVec
+	busy    prometheus.Counter
+}
+
+func newStoreMetrics(reg *prometheus.Registry) (*storeMetrics, error) {
+	m := &storeMetrics{
+		retries: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "chatlens_uow_retries_total",
+			Help: "Units of work replayed after contention, by reason (serialization, deadlock, lock_not_available, …).",
+		}, []string{"reason"}),
+		busy: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "chatlens_uow_busy_total",
+			Help: "Units of work that ran out of attempts and answered busy (HTTP 503).",
+		}),
+	}
+	for _, c := range []prometheus.Collector{m.retries, m.busy} {
+		if err := reg.Register(c); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
+}
+
+// storeOptions are the configured unit-of-work options with the metric
+// hooks attached.
+func storeOptions(cfg Config, m *storeMetrics) ports.StoreOptions {
+	lock, _ := ports.ParseLockPolicy(cfg.Database.LockPolicy)
+	opts := cfg.Database.StoreOptions(lock)
+	opts.Retry.OnRetry = func(reason string) { m.retries.WithLabelValues(reason).Inc() }
+	opts.Retry.OnBusy = m.busy.Inc
+	return opts
+}
