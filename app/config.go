@@ -191,4 +191,3 @@ func (c DatabaseConfig) validate() error {
 	}
 	return errors.Join(errs...)
 }
-

@@ -24,7 +24,9 @@ func newRegistry() *prometheus.Registry {
 	return reg
 }
 
-func newHTTPMetrics(reg *prometheus.Registry) (*httpapi.Metrics, error) { return httpapi.NewMetrics(reg) }
+func newHTTPMetrics(reg *prometheus.Registry) (*httpapi.Metrics, error) {
+	return httpapi.NewMetrics(reg)
+}
 
 // storeMetrics count what the unit of work's one retry loop does.
 type storeMetrics struct {
