@@ -160,11 +160,15 @@ func hold(t *testing.T, s ports.UnitOfWork, user core.UserID, amount int64) (rel
 func testRetryThenSuccess(t *testing.T, s ports.UnitOfWork) {
 	u := newUser(t, s, "retry@example.com", 10)
 	release := hold(t, s, u.ID, -1)
+	var calls atomic.Int32
 	go func() {
-		time.Sleep(150 * time.Millisecond) // longer than one lock timeout
+		// Release only once contention has forced a second attempt (or,
+		// should it never come, late enough for the test to fail).
+		for deadline := time.Now().Add(10 * time.Second); calls.Load() < 2 && time.Now().Before(deadline); {
+			time.Sleep(time.Millisecond)
+		}
 		release()
 	}()
-	var calls atomic.Int32
 	err := s.Do(context.Background(), func(ctx context.Context, tx ports.Tx) error {
 		calls.Add(1)
 		_, err := change(ctx, tx, u.ID, -1, core.KindSpend, "retried")
