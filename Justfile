@@ -9,6 +9,23 @@ default:
 test *args:
     ./scripts/test.sh {{args}}
 
+# Serve the API on 127.0.0.1:8080 (memory adapter unless CHATLENS_DATABASE_URL is set).
+run *args:
+    go run . serve {{args}}
+
+# Lint the committed OpenAPI documents (redocly recommended, spectral:oas).
+lint:
+    ./scripts/lint.sh
+
+# Regenerate the committed OpenAPI documents from the code.
+openapi:
+    go run . openapi > openapi/openapi.yaml
+    go run . openapi --3.0 > openapi/openapi-3.0.yaml
+
+# Start a throwaway PostgreSQL on a unix socket and print its URL (Ctrl-C stops it).
+db-up:
+    ./scripts/db-up.sh
+
 # Apply, roll back or list migrations on CHATLENS_DATABASE_URL (up|down|status).
 migrate verb="up":
     go run . migrate {{verb}}

@@ -79,7 +79,7 @@ type grantOutput struct {
 func (s *Server) registerCredits() {
 	huma.Register(s.api, declare(huma.Operation{
 		OperationID: "get-balance", Method: http.MethodGet, Path: "/v1/credits", Tags: []string{"credits"},
-		Summary: "Get your balance",
+		Summary: "Get your balance", Description: "Returns the caller's credit balance; the ledger explains every change.",
 	}), s.getBalance)
 	huma.Register(s.api, declare(huma.Operation{
 		OperationID: "list-ledger", Method: http.MethodGet, Path: "/v1/credits/ledger", Tags: []string{"credits"},

@@ -70,7 +70,7 @@ func declare(op huma.Operation, errs ...int) huma.Operation {
 		if needsAdmin(&op) {
 			errs = append(errs, http.StatusForbidden)
 		}
-	case len(op.Path) > 3 && op.Path[:4] == "/v1/":
+	default:
 		op.Security = []map[string][]string{{}} // explicitly anonymous
 	}
 	if op.Method != http.MethodGet && op.Method != http.MethodDelete {

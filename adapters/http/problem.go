@@ -199,8 +199,13 @@ func newProblem(ctx context.Context, status int, msg string, errs ...error) *Pro
 		}
 		m = mapped{kind: k, detail: humaDetail(status, msg), errors: safeDetails(status, errs)}
 	}
-	if m.kind.status >= 500 && m.kind != kindBusy && m.kind != kindUnavailable && !info.development {
+	if m.kind == kindInternal {
+		// Only the request id leads to the cause, in the logs; development
+		// mode shows it, to save a trip there.
 		m.detail, m.errors = "an unexpected error occurred; quote the request id when reporting it", nil
+		if info.development && info.err != nil {
+			m.detail = info.err.Error()
+		}
 	}
 	for name, values := range m.headers {
 		info.header.Set(name, values[0])

@@ -39,7 +39,7 @@ type SignUpRequest struct {
 // SignUpResponse is the new account and its first API key.
 type SignUpResponse struct {
 	User   User      `json:"user"`
-	APIKey NewAPIKey `json:"api_key" doc:"The account's first key. Its secret is shown only here."`
+	APIKey NewAPIKey `json:"api_key"` // the first key: its secret is shown only here
 }
 
 type signUpInput struct {

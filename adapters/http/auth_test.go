@@ -1,0 +1,138 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/danielgtaylor/huma/v2"
+)
+
+// operations lists every operation of the generated document.
+func operations(oapi *huma.OpenAPI) []*huma.Operation {
+	var ops []*huma.Operation
+	for _, item := range oapi.Paths {
+		for _, op := range []*huma.Operation{item.Get, item.Put, item.Post, item.Delete, item.Patch, item.Head, item.Options} {
+			if op != nil {
+				ops = append(ops, op)
+			}
+		}
+	}
+	return ops
+}
+
+var pathParam = regexp.MustCompile(`\{[^}]+\}`)
+
+func call(f *fixture, op *huma.Operation, headers ...any) int {
+	path := pathParam.ReplaceAllString(op.Path, "0190f5a2-7c1e-7b3a-9d4e-2f6a8b0c1d2e")
+	args := append(headers, map[string]any{})
+	if op.Method == http.MethodGet || op.Method == http.MethodDelete {
+		args = headers
+	}
+	return f.api.Do(op.Method, path, args...).Code
+}
+
+// TestEveryOperationIsGuarded walks every operation in the generated
+// document: each non-public /v1 operation answers 401 without a key, with
+// a malformed key, with an unknown key and with a revoked one; each admin
+// operation answers 403 to a plain user; and the document's security
+// declaration agrees with what the middleware enforces.
+func TestEveryOperationIsGuarded(t *testing.T) {
+	f := newFixture(t)
+	_, revoked := f.signUp("revoked@example.com")
+	_, plain := f.signUp("plain@example.com")
+	revokeOwnKey(t, f, revoked)
+	unknown := "cl_" + strings.Repeat("A", 43)
+
+	ops := operations(f.srv.API().OpenAPI())
+	if len(ops) < 12 {
+		t.Fatalf("found %d operations; the walk would prove little", len(ops))
+	}
+	var guarded, admin int
+	for _, op := range ops {
+		t.Run(op.OperationID, func(t *testing.T) {
+			keyed := len(op.Security) == 1 && len(op.Security[0][securityName]) == 0 && op.Security[0][securityName] != nil
+			if keyed != needsKey(op) {
+				t.Fatalf("documented security %v disagrees with the middleware (needs key: %v)", op.Security, needsKey(op))
+			}
+			if !needsKey(op) {
+				if strings.HasPrefix(op.Path, "/v1/") && !publicOperations[op.OperationID] {
+					t.Fatal("an anonymous /v1 operation that is not on the public list")
+				}
+				return
+			}
+			guarded++
+			for name, h := range map[string][]any{
+				"no key": nil, "not bearer": {"Authorization: Basic " + plain}, "malformed": {bearer("nope")},
+				"unknown": {bearer(unknown)}, "revoked": {bearer(revoked)},
+			} {
+				if code := call(f, op, h...); code != http.StatusUnauthorized {
+					t.Errorf("%s: %d, want 401", name, code)
+				}
+			}
+			if needsAdmin(op) {
+				admin++
+				if code := call(f, op, bearer(plain)); code != http.StatusForbidden {
+					t.Errorf("plain user: %d, want 403", code)
+				}
+			}
+		})
+	}
+	if guarded < 8 || admin < 1 {
+		t.Fatalf("guarded %d, admin %d: the document lost operations", guarded, admin)
+	}
+}
+
+func revokeOwnKey(t *testing.T, f *fixture, secret string) {
+	t.Helper()
+	var list KeyList
+	decode(t, f.api.Get("/v1/users/me/keys", bearer(secret)), &list)
+	if resp := f.api.Delete("/v1/users/me/keys/"+list.Items[0].ID, bearer(secret)); resp.Code != 204 {
+		t.Fatalf("revoke: %d %s", resp.Code, resp.Body)
+	}
+}
+
+// TestUndeclaredOperationIsClosed proves deny by default: an operation
+// registered with no security declaration and no place on the public list
+// still needs a key.
+func TestUndeclaredOperationIsClosed(t *testing.T) {
+	f := newFixture(t)
+	reached := false
+	huma.Register(f.srv.API(), huma.Operation{OperationID: "forgotten", Method: http.MethodGet, Path: "/v1/forgotten"},
+		func(context.Context, *noInput) (*noContent, error) { reached = true; return nil, nil })
+	problem(t, f.api.Get("/v1/forgotten"), http.StatusUnauthorized, "unauthenticated")
+	if reached {
+		t.Fatal("the handler ran without a key")
+	}
+	_, key := f.signUp("a@example.com")
+	if resp := f.api.Get("/v1/forgotten", bearer(key)); resp.Code != http.StatusNoContent || !reached {
+		t.Fatalf("with a key: %d, reached %v", resp.Code, reached)
+	}
+}
+
+func TestAuthFailuresAreRateLimited(t *testing.T) {
+	f := newFixture(t, func(o *Options) { o.AuthFailureRate = Rate{PerMinute: 3} })
+	_, good := f.signUp("a@example.com")
+	for range 3 {
+		problem(t, f.api.Get("/v1/users/me", bearer("wrong")), http.StatusUnauthorized, "unauthenticated")
+	}
+	// The budget is spent: even a good key from that address waits.
+	resp := f.api.Get("/v1/users/me", bearer(good))
+	problem(t, resp, http.StatusTooManyRequests, "rate-limited")
+	if ra := resp.Header().Get("Retry-After"); ra == "" || ra == "0" {
+		t.Fatalf("Retry-After %q", ra)
+	}
+}
+
+func TestSignUpsAreRateLimited(t *testing.T) {
+	f := newFixture(t, func(o *Options) { o.SignUpRate = Rate{PerMinute: 2} })
+	f.signUp("a@example.com")
+	f.signUp("b@example.com")
+	resp := f.api.Post("/v1/users", map[string]any{"email": "c@example.com", "display_name": "C"})
+	problem(t, resp, http.StatusTooManyRequests, "rate-limited")
+	if resp.Header().Get("Retry-After") != "30" {
+		t.Fatalf("Retry-After %q, want 30 (one token at 2/min)", resp.Header().Get("Retry-After"))
+	}
+}

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Lints the committed OpenAPI documents with Redocly (recommended rules,
+# .redocly.yaml) and Spectral (spectral:oas, .spectral.yaml). Warnings fail
+# too: the documents are meant to lint clean. The tools come from
+# package.json (npm ci); `go test ./openapi` separately proves the documents
+# match the code.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ ! -x node_modules/.bin/redocly ] || [ ! -x node_modules/.bin/spectral ]; then
+  npm ci --no-audit --no-fund --silent
+fi
+docs=(openapi/openapi.yaml openapi/openapi-3.0.yaml)
+
+echo "--- redocly lint (recommended)"
+out=$(node_modules/.bin/redocly lint --config .redocly.yaml --format=stylish "${docs[@]}" 2>&1) || { echo "$out"; exit 1; }
+if grep -qE '^ *[0-9]+:[0-9]+ +(warning|error) ' <<<"$out"; then
+  echo "$out"
+  echo "redocly reported warnings" >&2
+  exit 1
+fi
+echo "redocly: clean"
+
+echo "--- spectral lint (spectral:oas)"
+node_modules/.bin/spectral lint --ruleset .spectral.yaml --fail-severity=hint "${docs[@]}"
