@@ -157,7 +157,7 @@ func (p *dcParser) field(d *dcMessage, key string) (err error) {
 // an entry without a readable timestamp.
 func (p *dcParser) build(d *dcMessage) (*core.Message, bool) {
 	ts, err := time.Parse(time.RFC3339Nano, d.timestamp)
-	if err != nil {
+	if err != nil || !plausibleTime(ts) || !plausibleTime(ts.UTC()) {
 		p.report.SkippedEntries++
 		return nil, false
 	}

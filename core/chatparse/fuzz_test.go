@@ -78,6 +78,7 @@ func FuzzTelegram(f *testing.F) {
 		`{"chats": {"list": [{"messages": [], "name": "a"}]}}`,
 		`{"messages": [{"type": "message", "date_unixtime": "-99999999999999", "text": [{"text": [1]}]}]}`,
 		`{"messages": [{"type": "service", "date": "2023-01-01T00:00:00", "action": "phone_call"}]}`,
+		`{"messages": [{"type": "message", "date_unixtime": "-62135596800", "date": "0001-01-01T00:00:00", "from": "a", "text": "year one"}]}`,
 	)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		fuzzParse(t, Parse(bytes.NewReader(data), Options{Format: FormatTelegram, Chat: "a", Limits: fuzzLimits}), 2*fuzzLimits.MaxMessageBytes)
@@ -89,6 +90,7 @@ func FuzzDiscord(f *testing.F) {
 		`{}`, `{"messages": [{"id": "1", "timestamp": "2024-01-01T00:00:00Z"}, {"id": "1", "timestamp": "2024-01-01T00:00:00Z"}]}`,
 		`{"messages": [{"type": "Call", "timestamp": "2024-01-01T00:00:00+14:00", "author": null}]}`,
 		`{"guild": [], "channel": "x", "messages": {}}`,
+		`{"messages": [{"id": "1", "timestamp": "0001-01-01T00:00:00Z", "content": "year one"}, {"id": "2", "timestamp": "0001-01-01T01:00:00+02:00"}]}`,
 	)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		fuzzParse(t, Parse(bytes.NewReader(data), Options{Format: FormatDiscord, Limits: fuzzLimits}), fuzzLimits.MaxMessageBytes)

@@ -220,6 +220,12 @@ func (p *tgParser) tgTime(t *tgMessage) (local, at time.Time, ok bool) {
 	if d, err := time.Parse("2006-01-02T15:04:05", t.date); err == nil {
 		local = d
 	}
+	if !plausibleTime(at) {
+		at = time.Time{}
+	}
+	if !plausibleTime(local) {
+		local = time.Time{}
+	}
 	switch {
 	case at.IsZero() && local.IsZero():
 		return local, at, false

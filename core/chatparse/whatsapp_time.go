@@ -39,6 +39,10 @@ func (p *waParser) readDate(h *waHeader, lineNo int) waDay {
 	if h.digits[p.yearField()] <= 2 {
 		y += 2000
 	}
+	if y < minYear || y > maxYear {
+		y = min(max(y, minYear), maxYear)
+		day.fixed = "year out of range"
+	}
 	if mo < 1 || mo > 12 {
 		mo = min(max(mo, 1), 12)
 		day.fixed = "month out of range"
@@ -85,6 +89,19 @@ func (p *waParser) clamped(lineNo int, what string) {
 	if p.report.ClampedTimes <= 3 {
 		p.report.warn("line %d: %s", lineNo, what)
 	}
+}
+
+// The years a chat message can plausibly carry. Outside them a date is a
+// broken clock or a broken file; keeping it would also let year 1 collide
+// with Go's zero time, which means "no time" in core.Message.
+const (
+	minYear = 1970
+	maxYear = 2999
+)
+
+// plausibleTime reports whether t lies within the plausible years.
+func plausibleTime(t time.Time) bool {
+	return t.Year() >= minYear && t.Year() <= maxYear
 }
 
 func daysIn(year, month int) int {
