@@ -17,6 +17,7 @@ commands:
   migrate up|down|status   apply, roll back or list database migrations
   openapi [--3.0]          print the OpenAPI document (3.1, or the 3.0 downgrade)
   admin create --email A   create an admin on PostgreSQL and print its key once
+  parse FILE               parse a chat export and print its import report
   help                     show this text
 
 Every flag also reads a CHATLENS_ environment variable; "chatlens <command> -h"
@@ -40,6 +41,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		return OpenAPICommand(args[1:], stdout, stderr)
 	case "admin":
 		return AdminCommand(ctx, args[1:], stdout, stderr)
+	case "parse":
+		return ParseCommand(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -10,6 +10,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/chatlens/chatlens/core"
+	"github.com/chatlens/chatlens/core/credits"
 )
 
 // Balance is a user's credits.
@@ -41,15 +42,15 @@ type LedgerPage struct {
 	NextCursor string        `json:"next_cursor,omitempty" doc:"Pass as cursor to get the next page; absent on the last page."`
 }
 
-// GrantRequest gives credits to a user.
-type GrantRequest struct {
+// CreditChangeRequest gives credits to a user (a grant) or takes them (a charge).
+type CreditChangeRequest struct {
 	UserID    string `json:"user_id" maxLength:"64" doc:"The user to credit." example:"0190f5a2-7c1e-7b3a-9d4e-2f6a8b0c1d2e"`
-	Amount    int64  `json:"amount" minimum:"1" maximum:"1000000000" doc:"Credits to add." example:"100"`
-	Reference string `json:"reference" minLength:"1" maxLength:"200" doc:"Your unique name for this grant: sending it again changes nothing and returns the first entry." example:"welcome-2025"`
+	Amount    int64  `json:"amount" minimum:"1" maximum:"1000000000" doc:"Credits to add (grant) or take (charge)." example:"100"`
+	Reference string `json:"reference" minLength:"1" maxLength:"200" doc:"Your unique name for this change: sending it again changes nothing and returns the first entry." example:"welcome-2025"`
 }
 
-// Grant is the ledger entry of a grant and whether this call applied it.
-type Grant struct {
+// CreditChange is the ledger entry of a grant or charge and whether this call applied it.
+type CreditChange struct {
 	Entry   LedgerEntry `json:"entry"`
 	Applied bool        `json:"applied" doc:"false when the reference had been applied before (status 200); nothing changed."`
 }
@@ -68,12 +69,12 @@ type ledgerOutput struct {
 }
 
 type grantInput struct {
-	Body GrantRequest
+	Body CreditChangeRequest
 }
 
 type grantOutput struct {
 	Status int
-	Body   Grant
+	Body   CreditChange
 }
 
 func (s *Server) registerCredits() {
@@ -88,17 +89,35 @@ func (s *Server) registerCredits() {
 	}, http.StatusUnprocessableEntity), s.listLedger)
 	grant := declare(huma.Operation{
 		OperationID: "grant-credits", Method: http.MethodPost, Path: "/v1/admin/credits/grants", Tags: []string{"admin", "credits"},
-		Summary:       "Grant credits (admin)",
+		Summary:       "CreditChange credits (admin)",
 		Description:   "Adds credits to a user's balance, once per (user, reference): a new grant answers 201, a repeat of the same grant 200 with the first entry and `applied: false`, and a reference reused with another amount 409. An unknown or deleted user is a 404.",
 		DefaultStatus: http.StatusCreated,
 	}, http.StatusNotFound, http.StatusConflict)
-	grant.Responses = map[string]*huma.Response{strconv.Itoa(http.StatusOK): {
+	s.documentRepeat(&grant)
+	huma.Register(s.api, grant, s.grant)
+	charge := declare(huma.Operation{
+		OperationID: "charge-credits", Method: http.MethodPost, Path: "/v1/admin/credits/charges", Tags: []string{"admin", "credits"},
+		Summary:       "Charge credits (admin)",
+		Description:   "Takes credits from a user's balance, to correct a grant made by mistake; once per (user, reference) like a grant (201 new, 200 repeat, 409 reused). A charge beyond the balance is a 402 and changes nothing.",
+		DefaultStatus: http.StatusCreated,
+	}, http.StatusPaymentRequired, http.StatusNotFound, http.StatusConflict)
+	s.documentRepeat(&charge)
+	huma.Register(s.api, charge, s.charge)
+}
+
+// documentRepeat adds the 200 a repeated reference answers with.
+func (s *Server) documentRepeat(op *huma.Operation) {
+	op.Responses = map[string]*huma.Response{strconv.Itoa(http.StatusOK): {
 		Description: "The reference had been applied before; nothing changed.",
 		Content: map[string]*huma.MediaType{"application/json": {
-			Schema: s.api.OpenAPI().Components.Schemas.Schema(reflect.TypeFor[Grant](), true, "Grant"),
+			Schema: s.api.OpenAPI().Components.Schemas.Schema(reflect.TypeFor[CreditChange](), true, "CreditChange"),
 		}},
 	}}
-	huma.Register(s.api, grant, s.grant)
+}
+
+func (s *Server) charge(ctx context.Context, in *grantInput) (*grantOutput, error) {
+	res, err := s.svc.Credits.Spend(ctx, core.UserID(in.Body.UserID), in.Body.Amount, in.Body.Reference)
+	return entryResult(res, err, "a different grant or charge")
 }
 
 func (s *Server) getBalance(ctx context.Context, _ *noInput) (*balanceOutput, error) {
@@ -131,15 +150,21 @@ func (s *Server) listLedger(ctx context.Context, in *ledgerInput) (*ledgerOutput
 
 func (s *Server) grant(ctx context.Context, in *grantInput) (*grantOutput, error) {
 	res, err := s.svc.Credits.Grant(ctx, core.UserID(in.Body.UserID), in.Body.Amount, in.Body.Reference)
+	return entryResult(res, err, "a different grant or charge")
+}
+
+// entryResult answers a grant or charge: 201 when applied now, 200 when the
+// reference had been applied before.
+func entryResult(res credits.Result, err error, other string) (*grantOutput, error) {
 	if err != nil {
 		err = explain(err, core.ErrNotFound, "no live user has that id")
-		return nil, explain(err, core.ErrConflict, "that reference was already used for a different grant to this user")
+		return nil, explain(err, core.ErrConflict, "that reference was already used for "+other+" to this user")
 	}
 	status := http.StatusCreated
 	if !res.Applied {
 		status = http.StatusOK
 	}
-	return &grantOutput{Status: status, Body: Grant{Entry: toEntry(res.Entry), Applied: res.Applied}}, nil
+	return &grantOutput{Status: status, Body: CreditChange{Entry: toEntry(res.Entry), Applied: res.Applied}}, nil
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }

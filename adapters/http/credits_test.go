@@ -1,13 +1,10 @@
 package httpapi
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"strings"
 	"testing"
-
-	"github.com/chatlens/chatlens/core"
 )
 
 func grantBody(user string, amount int64, ref string) map[string]any {
@@ -23,14 +20,14 @@ func TestGrantAndLedger(t *testing.T) {
 	if resp.Code != http.StatusCreated {
 		t.Fatalf("grant: %d %s", resp.Code, resp.Body)
 	}
-	var g Grant
+	var g CreditChange
 	decode(t, resp, &g)
 	if !g.Applied || g.Entry.Amount != 100 || g.Entry.BalanceAfter != 100 || g.Entry.Kind != "grant" {
 		t.Fatalf("grant %+v", g)
 	}
 	// The same grant again changes nothing and says so with 200.
 	resp = f.api.Post("/v1/admin/credits/grants", bearer(admin), grantBody(id, 100, "welcome"))
-	var again Grant
+	var again CreditChange
 	decode(t, resp, &again)
 	if resp.Code != http.StatusOK || again.Applied || again.Entry.ID != g.Entry.ID {
 		t.Fatalf("repeat: %d %+v", resp.Code, again)
@@ -104,17 +101,24 @@ func TestBadGrants(t *testing.T) {
 	}
 }
 
-func TestInsufficientCreditsProblem(t *testing.T) {
+func TestChargeBeyondBalanceIs402(t *testing.T) {
 	f := newFixture(t)
+	admin := f.admin()
 	id, key := f.signUp("a@example.com")
-	// No operation spends yet (insights will); the spend runs through the
-	// service, and its error through the same mapping a handler uses.
-	_, err := f.credits.Spend(context.Background(), toUserID(id), 5, "too-much")
-	f.srv.svc.Credits = failingCredits{err}
-	p := problem(t, f.api.Get("/v1/credits", bearer(key)), http.StatusPaymentRequired, "insufficient-credits")
+	f.api.Post("/v1/admin/credits/grants", bearer(admin), grantBody(id, 10, "welcome"))
+	p := problem(t, f.api.Post("/v1/admin/credits/charges", bearer(admin), grantBody(id, 11, "fix-1")), 402, "insufficient-credits")
 	if !strings.Contains(p.Detail, "balance") {
 		t.Fatalf("detail %q", p.Detail)
 	}
+	resp := f.api.Post("/v1/admin/credits/charges", bearer(admin), grantBody(id, 4, "fix-2"))
+	var c CreditChange
+	decode(t, resp, &c)
+	if resp.Code != 201 || c.Entry.Amount != -4 || c.Entry.Kind != "spend" || c.Entry.BalanceAfter != 6 {
+		t.Fatalf("charge: %d %+v", resp.Code, c)
+	}
+	var bal Balance
+	decode(t, f.api.Get("/v1/credits", bearer(key)), &bal)
+	if bal.Balance != 6 {
+		t.Fatalf("balance %d, want 6", bal.Balance)
+	}
 }
-
-func toUserID(s string) core.UserID { return core.UserID(s) }

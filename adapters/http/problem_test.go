@@ -65,6 +65,10 @@ func (f failingCredits) Grant(context.Context, core.UserID, int64, string) (cred
 	return credits.Result{}, f.err
 }
 
+func (f failingCredits) Spend(context.Context, core.UserID, int64, string) (credits.Result, error) {
+	return credits.Result{}, f.err
+}
+
 func (f failingCredits) Ledger(context.Context, core.UserID, string, int) (core.Page[core.LedgerEntry], error) {
 	return core.Page[core.LedgerEntry]{}, f.err
 }

@@ -37,6 +37,7 @@ type Users interface {
 type Credits interface {
 	Balance(ctx context.Context, user core.UserID) (core.CreditAccount, error)
 	Grant(ctx context.Context, user core.UserID, amount int64, reference string) (credits.Result, error)
+	Spend(ctx context.Context, user core.UserID, amount int64, reference string) (credits.Result, error)
 	Ledger(ctx context.Context, user core.UserID, cursor string, limit int) (core.Page[core.LedgerEntry], error)
 }
 
