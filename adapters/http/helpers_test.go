@@ -77,7 +77,7 @@ func (f *fixture) signUp(email string) (id, secret string) {
 	if resp.Code != 201 {
 		f.t.Fatalf("sign-up: %d %s", resp.Code, resp.Body)
 	}
-	var out SignUpResponse
+	var out NewAccount
 	decode(f.t, resp, &out)
 	return out.User.ID, out.APIKey.Secret
 }

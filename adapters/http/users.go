@@ -36,8 +36,8 @@ type SignUpRequest struct {
 	DisplayName string `json:"display_name" minLength:"1" maxLength:"100" doc:"1 to 100 characters, no control characters." example:"Ada"`
 }
 
-// SignUpResponse is the new account and its first API key.
-type SignUpResponse struct {
+// NewAccount is the new account and its first API key.
+type NewAccount struct {
 	User   User      `json:"user"`
 	APIKey NewAPIKey `json:"api_key"` // the first key: its secret is shown only here
 }
@@ -48,7 +48,7 @@ type signUpInput struct {
 
 type signUpOutput struct {
 	Location string `header:"Location" doc:"Where the account is: /v1/users/me."`
-	Body     SignUpResponse
+	Body     NewAccount
 }
 
 type meOutput struct {
@@ -89,7 +89,7 @@ func (s *Server) signUp(ctx context.Context, in *signUpInput) (*signUpOutput, er
 	infoFrom(ctx).userID = string(user.ID)
 	return &signUpOutput{
 		Location: "/v1/users/me",
-		Body:     SignUpResponse{User: toUser(user), APIKey: toNewKey(key)},
+		Body:     NewAccount{User: toUser(user), APIKey: toNewKey(key)},
 	}, nil
 }
 
