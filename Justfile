@@ -22,7 +22,7 @@ openapi:
     go run . openapi > openapi/openapi.yaml
     go run . openapi --3.0 > openapi/openapi-3.0.yaml
 
-# Start a throwaway PostgreSQL on a unix socket and print its URL (Ctrl-C stops it).
+# Start a throwaway PostgreSQL on 127.0.0.1:54329 and print its URL (Ctrl-C stops it).
 db-up:
     ./scripts/db-up.sh
 
