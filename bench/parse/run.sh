@@ -42,6 +42,7 @@ run_one() {
   echo "$json"
 }
 
+load_before=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)
 results="$out/results.jsonl"
 : > "$results"
 for n in "${sizes[@]}"; do
@@ -54,4 +55,4 @@ for n in "${sizes[@]}"; do
   done
 done
 
-node bench/parse/node/table.mjs "$results"
+LOAD_BEFORE="$load_before" node bench/parse/node/table.mjs "$results"

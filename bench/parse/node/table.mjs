@@ -1,7 +1,7 @@
 // Prints the benchmark table from bench/parse/run.sh's results: the median
 // run of each parser and size, and how many times faster chatlens is.
 import { readFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
+import { cpus } from 'node:os';
 
 const rows = readFileSync(process.argv[2], 'utf8').trim().split('\n').map((l) => JSON.parse(l));
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
@@ -23,8 +23,9 @@ for (const [key, rs] of groups) {
   });
 }
 const fmt = (x, d = 0) => x.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
-console.log(`\nmachine: ${cpus()[0].model}, ${cpus().length} CPUs; node ${process.version}; median of ${groups.values().next().value.length} runs; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-if (loadavg()[0] > 1) console.log('warning: the machine was busy with other work; timings are noisy');
+console.log(`\nmachine: ${cpus()[0].model}, ${cpus().length} CPUs; node ${process.version}; median of ${groups.values().next().value.length} runs`);
+// Other work on the machine makes timings noisy: say how busy it was.
+console.log(`load average (1, 5, 15 min) before the run: ${process.env.LOAD_BEFORE ?? 'unknown'}`);
 console.log('| N | file MB | parser | messages | seconds | CPU s | messages/s | MB/s | peak RSS MiB | speed-up |');
 console.log('|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|');
 for (const s of summary.sort((a, b) => a.n - b.n || a.parser.localeCompare(b.parser))) {
