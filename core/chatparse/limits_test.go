@@ -131,8 +131,8 @@ func TestParseStopsWhenTheConsumerStops(t *testing.T) {
 			break
 		}
 	}
-	if s.Report().Messages != 10 {
-		t.Errorf("report counts %d messages after a break at 10", s.Report().Messages)
+	if r := s.Report(); r.Messages != 10 || r.Kinds[core.MessageText] != 10 || len(r.Warnings) != 1 {
+		t.Errorf("report after a break at 10: %d messages, kinds %v, warnings %v", r.Messages, r.Kinds, r.Warnings)
 	}
 	for _, err := range s.Messages() {
 		if !errors.Is(err, ErrStreamUsed) {

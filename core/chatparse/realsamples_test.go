@@ -92,3 +92,24 @@ func TestParseRealWhatsAppSamples(t *testing.T) {
 func normaliseSpace(s string) string {
 	return strings.Join(strings.Fields(s), " ")
 }
+
+// TestParseRealTelegramSample reads the real full-account export: its one
+// chat by name, text given as an entity array joined into one string.
+func TestParseRealTelegramSample(t *testing.T) {
+	f, err := os.Open(filepath.Join(sharedFixtures(t), "telegram", "chatminer_full_account_export.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	msgs, rep, err := parseAll(t, Parse(f, Options{Chat: "Chatname"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Format != FormatTelegram || rep.Chat != "Chatname" || len(msgs) != 2 {
+		t.Fatalf("format %v, chat %q, %d messages", rep.Format, rep.Chat, len(msgs))
+	}
+	if m := msgs[1]; m.Author != "Author 2" || m.Text != "Link:https://telegram.org/" ||
+		m.At.Unix() != 1544006964 || m.Kind.String() != "text" {
+		t.Errorf("second message %+v", m)
+	}
+}

@@ -115,15 +115,18 @@ func (r *Report) warn(format string, args ...any) {
 	}
 }
 
-// finish adds the warnings that need the whole file read, and the counts.
-func (r *Report) finish() {
+// finish fills in the counts and adds the warnings; stopped says the
+// consumer stopped early, so the file was not read to its end.
+func (r *Report) finish(stopped bool) {
 	r.Kinds = make(map[core.MessageKind]int)
 	for _, k := range core.MessageKinds() {
 		if n := r.kinds[k&15]; n > 0 {
 			r.Kinds[k] = n
 		}
 	}
-	if r.Format == FormatWhatsApp || r.Format == FormatWhatsAppZip {
+	if stopped {
+		r.warn("the reader stopped after %d messages: the counts cover those only", r.Messages)
+	} else if r.Format == FormatWhatsApp || r.Format == FormatWhatsAppZip {
 		if r.Messages == whatsAppTruncationCount {
 			r.warn("exactly %d messages: WhatsApp stops exports there, so this one was probably truncated; export again with fewer days or from a backup", whatsAppTruncationCount)
 		}

@@ -109,10 +109,10 @@ func (s *Stream) Messages() iter.Seq2[core.Message, error] {
 			return !stopped
 		}
 		err := s.run(&s.report, emit)
+		s.report.finish(stopped)
 		if stopped {
 			return
 		}
-		s.report.finish()
 		if err == nil && s.report.Messages == 0 {
 			err = &NoMessagesError{Report: s.report}
 		}

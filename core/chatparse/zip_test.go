@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -40,6 +41,12 @@ func TestParseWhatsAppZipFindsTheChat(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The zipped chat must parse exactly as the text file does, which
+	// TestParseWhatsAppFixtures checks against its .want.json.
+	want, _, err := parseAll(t, Parse(bytes.NewReader(chat), Options{}))
+	if err != nil {
+		t.Fatal(err)
+	}
 	photo := zipEntry{"00000012-PHOTO-2024-01-15-15-24-00.jpg", []byte("\xff\xd8 not really a jpeg")}
 	notes := zipEntry{"notes.txt", []byte("just some notes\n")}
 	cases := []struct {
@@ -60,8 +67,8 @@ func TestParseWhatsAppZipFindsTheChat(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if rep.Format != FormatWhatsAppZip || len(msgs) != 14 || rep.Chat != "Trail Friends" {
-					t.Errorf("format %v, %d messages, chat %q", rep.Format, len(msgs), rep.Chat)
+				if rep.Format != FormatWhatsAppZip || !slices.Equal(msgs, want) || rep.Chat != "Trail Friends" {
+					t.Errorf("format %v, %d messages (want %d, same as the .txt), chat %q", rep.Format, len(msgs), len(want), rep.Chat)
 				}
 				if rep.AttachmentCount != len(c.entries)-1 || !contains(rep.Attachments, photo.name) || contains(rep.Attachments, c.chat) {
 					t.Errorf("attachments %v", rep.Attachments)
