@@ -142,7 +142,7 @@ func TestParseStopsWhenTheConsumerStops(t *testing.T) {
 }
 
 func TestParseLineEndingsAreEquivalent(t *testing.T) {
-	lf := "01/02/24, 10:00 - Ann: one\ntwo\n\n01/02/24, 10:01 - Ben: three"
+	lf := "01/02/24, 10:00 - Ann: one\ntwo\n\n01/02/24, 10:01 - Ben:\nthree"
 	var want []core.Message
 	for i, in := range []string{lf, strings.ReplaceAll(lf, "\n", "\r\n"), strings.ReplaceAll(lf, "\n", "\r")} {
 		msgs, _, err := parseAll(t, Parse(strings.NewReader(in), Options{}))

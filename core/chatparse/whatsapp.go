@@ -1,6 +1,7 @@
 package chatparse
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"strings"
@@ -138,7 +139,8 @@ func (p *waParser) appendText(b []byte) {
 func (p *waParser) finish() *core.Message {
 	p.open = false
 	m := &p.msg
-	text := string(trimTrailingSpace(p.body))
+	// "Ann:" alone on its line puts the whole body on the next lines.
+	text := string(bytes.TrimLeft(trimTrailingSpace(p.body), "\n"))
 	if p.cut {
 		text = strings.ToValidUTF8(text, "")
 	}
