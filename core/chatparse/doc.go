@@ -14,4 +14,24 @@
 //
 // Platform wording (media placeholders, system notices, deleted and edited
 // markers) lives in data tables in wording.go, one row per phrase and language.
+//
+// Choices where the formats leave room:
+//   - The WhatsApp date order is decided from the lines read before one order
+//     alone fits every date, or from the first Limits.MaxDateOrderLookahead
+//     bytes (which are held and replayed, never read twice from the source).
+//     A later date the decided order cannot read is read with day and month
+//     swapped, counted in Report.ClampedTimes.
+//   - A WhatsApp header is an author's message only with "Name: " after it;
+//     "Name:." and anything else without ": " is a notice, as real exports
+//     write notices that way. The first header fixes the file's form (Android,
+//     iOS, old iOS) and date separator; a line of another form is text.
+//   - Years are kept within 1970–2999 (brought into range for WhatsApp, the
+//     entry skipped for JSON), so that no message carries Go's zero time.
+//   - A Telegram full-account export needs Options.Chat; without it, or when
+//     no chat matches, the parse ends with a ChatNotFoundError listing the
+//     names, found by reading the whole file without holding its messages.
+//   - Telegram service messages are notices, except calls, which are
+//     core.MessageCall by their actor; "from": null is "Deleted Account".
+//   - Discord types other than Default, Reply, commands and thread starters
+//     are notices; Call is a call; a repeated id is counted, not yielded.
 package chatparse
