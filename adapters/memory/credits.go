@@ -66,6 +66,10 @@ func (r *credits) SetBalance(ctx context.Context, user core.UserID, balance int6
 }
 
 func (r *credits) Append(ctx context.Context, e core.LedgerEntry) (bool, error) {
+	if e.BalanceAfter < 0 {
+		// The ledger's CHECK (balance_after >= 0) of the PostgreSQL schema.
+		return false, fmt.Errorf("ledger entry would leave a negative balance: %w", core.ErrInsufficientCredits)
+	}
 	u := r.u()
 	// Reserving the (account, reference) key plays ON CONFLICT DO NOTHING:
 	// it waits for a unit inserting the same reference, then finds its row.

@@ -76,6 +76,13 @@ func Classify(err error) (Kind, string) {
 	return KindOther, ""
 }
 
+// balanceChecks are the CHECK constraints that keep balances from going
+// below zero: breaking one means the credits were insufficient.
+var balanceChecks = map[string]bool{
+	"credit_accounts_balance_not_negative": true,
+	"credit_ledger_balance_after_check":    true,
+}
+
 // translate turns a driver error into the core error it means, keeping the
 // original in the chain for logs.
 func translate(err error) error {
@@ -93,7 +100,7 @@ func translate(err error) error {
 		return fmt.Errorf("%w: %w", core.ErrConflict, err)
 	case KindCheck:
 		var pg *pgconn.PgError
-		if errors.As(err, &pg) && pg.ConstraintName == "credit_accounts_balance_not_negative" {
+		if errors.As(err, &pg) && balanceChecks[pg.ConstraintName] {
 			return fmt.Errorf("%w: %w", core.ErrInsufficientCredits, err)
 		}
 		return err

@@ -185,3 +185,31 @@ func TestMalformedIDsAreNotFound(t *testing.T) {
 		t.Fatalf("a malformed id reached the database: %v", err)
 	}
 }
+
+// TestOverspendIsInsufficientCredits drives the credits service on
+// PostgreSQL: an overspend is core.ErrInsufficientCredits (HTTP 402), and
+// a repeat of a spend that once succeeded still reports that success.
+func TestOverspendIsInsufficientCredits(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	store := openStore(t, ports.DefaultStoreOptions())
+	clock, ids := system.Clock{}, &system.UUIDv7{}
+	u, _, err := users.NewService(store, clock, ids).SignUp(ctx, "spender@example.com", "S")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs := credits.NewService(store, clock, ids, credits.DefaultOptions())
+	if _, err := cs.Grant(ctx, u.ID, 5, "start"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cs.Spend(ctx, u.ID, 3, "a"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cs.Spend(ctx, u.ID, 3, "b"); !errors.Is(err, core.ErrInsufficientCredits) {
+		t.Fatalf("overspend = %v; want ErrInsufficientCredits", err)
+	}
+	r, err := cs.Spend(ctx, u.ID, 3, "a")
+	if err != nil || r.Applied || r.Entry.BalanceAfter != 2 {
+		t.Fatalf("repeat of a past spend = %+v, %v; want the first entry, not applied", r, err)
+	}
+}

@@ -5,6 +5,7 @@ package credits
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/chatlens/chatlens/core"
@@ -129,17 +130,21 @@ func Apply(ctx context.Context, tx ports.Tx, clock ports.Clock, ids ports.IDs, c
 		ID: core.EntryID(ids.NewID()), UserID: c.User, Amount: c.Amount,
 		BalanceAfter: acc.Balance + c.Amount, Kind: c.Kind, Reference: ref, CreatedAt: now,
 	}
+	if entry.BalanceAfter < 0 {
+		// A repeat of a spend that once succeeded must report that
+		// success, not today's balance; anything else is refused before a
+		// row that storage would reject is written.
+		if res, err := repeated(ctx, tx, entry); !errors.Is(err, core.ErrNotFound) {
+			return res, err
+		}
+		return Result{}, core.ErrInsufficientCredits
+	}
 	inserted, err := tx.Credits().Append(ctx, entry)
 	if err != nil {
 		return Result{}, fmt.Errorf("appending to the ledger: %w", err)
 	}
 	if !inserted {
 		return repeated(ctx, tx, entry)
-	}
-	// Checked after the insert-if-absent: a repeat of a spend that once
-	// succeeded must report that success, not today's balance.
-	if entry.BalanceAfter < 0 {
-		return Result{}, core.ErrInsufficientCredits
 	}
 	if err := tx.Credits().SetBalance(ctx, c.User, entry.BalanceAfter, now); err != nil {
 		return Result{}, fmt.Errorf("updating the balance: %w", err)

@@ -62,6 +62,19 @@ func runCredits(t *testing.T, newStore NewStore) {
 		if bal, _, _ := balance(t, s, u.ID); bal != 2 {
 			t.Fatalf("balance %d after a refused write; want 2", bal)
 		}
+		err = s.Do(context.Background(), func(ctx context.Context, tx ports.Tx) error {
+			_, err := tx.Credits().Append(ctx, core.LedgerEntry{
+				ID: core.EntryID(newID()), UserID: u.ID, Amount: -3, BalanceAfter: -1,
+				Kind: core.KindSpend, Reference: "overdraft", CreatedAt: now(),
+			})
+			return err
+		})
+		if !errors.Is(err, core.ErrInsufficientCredits) {
+			t.Fatalf("ledger entry with a negative balance_after: %v; want ErrInsufficientCredits", err)
+		}
+		if _, sum, entries := balance(t, s, u.ID); sum != 2 || len(entries) != 1 {
+			t.Fatalf("ledger sum %d, %d entries after a refused entry; want 2, 1", sum, len(entries))
+		}
 	})
 	for _, p := range policies {
 		for _, iso := range []ports.Isolation{ports.RepeatableRead, ports.ReadCommitted} {
