@@ -124,6 +124,9 @@ func testDeleteRestore(t *testing.T, s ports.UnitOfWork) {
 		if err := tx.Users().Delete(ctx, u.ID, now()); !errors.Is(err, core.ErrNotFound) {
 			return fmt.Errorf("deleting twice = %v; want ErrNotFound", err)
 		}
+		if err := tx.APIKeys().Revoke(ctx, u.ID, live.ID, now()); !errors.Is(err, core.ErrNotFound) {
+			return fmt.Errorf("revoking a deleted user's key = %v; want ErrNotFound (updates skip deleted rows)", err)
+		}
 		return nil
 	})
 	// The ledger is never deleted.
