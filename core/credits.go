@@ -64,8 +64,8 @@ func (e LedgerEntry) SameOperation(other LedgerEntry) bool {
 	return e.Amount == other.Amount && e.Kind == other.Kind
 }
 
-// ParseReference validates a ledger reference: 1 to 200 bytes of printable
-// UTF-8 without spaces at either end.
+// ParseReference validates a ledger reference: 1 to 200 bytes of UTF-8
+// without control or text-direction characters or spaces at either end.
 func ParseReference(s string) (string, error) {
 	switch {
 	case s == "":
@@ -76,6 +76,8 @@ func ParseReference(s string) (string, error) {
 		return "", Invalid("reference", "is not valid UTF-8")
 	case strings.TrimSpace(s) != s:
 		return "", Invalid("reference", "has leading or trailing spaces")
+	case unsafeText(s):
+		return "", Invalid("reference", "contains control or text-direction characters")
 	}
 	return s, nil
 }

@@ -47,3 +47,25 @@ func TestAPIKeyShape(t *testing.T) {
 		t.Fatal("hash ignores the key")
 	}
 }
+
+func TestUnsafeTextIsRefusedEverywhere(t *testing.T) {
+	for _, bad := range []string{"a\x00b", "a\u202eb", "a\u2066b", "a\u200fb", "a\tb"} {
+		if _, err := ParseReference(bad); !errors.Is(err, ErrInvalid) {
+			t.Errorf("ParseReference(%q) = %v; want ErrInvalid", bad, err)
+		}
+		if _, err := ParseDisplayName(bad); !errors.Is(err, ErrInvalid) {
+			t.Errorf("ParseDisplayName(%q) = %v; want ErrInvalid", bad, err)
+		}
+		if _, err := ParseKeyName(bad); !errors.Is(err, ErrInvalid) {
+			t.Errorf("ParseKeyName(%q) = %v; want ErrInvalid", bad, err)
+		}
+		if _, err := ParseEmail("x" + bad + "@example.com"); !errors.Is(err, ErrInvalid) {
+			t.Errorf("ParseEmail with %q = %v; want ErrInvalid", bad, err)
+		}
+	}
+	for _, good := range []string{"Zoë 👨‍👩‍👧", "Ahmed أحمد", "order-42"} {
+		if _, err := ParseDisplayName(good); err != nil {
+			t.Errorf("ParseDisplayName(%q) = %v; want it accepted", good, err)
+		}
+	}
+}

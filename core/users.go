@@ -58,6 +58,9 @@ func ParseEmail(s string) (string, error) {
 	case len(s) > MaxEmailLength:
 		return "", Invalid("email", "is longer than 254 bytes")
 	}
+	if unsafeText(s) {
+		return "", Invalid("email", "contains control or text-direction characters")
+	}
 	addr, err := mail.ParseAddress(s)
 	if err != nil || addr.Address != s || addr.Name != "" {
 		return "", Invalid("email", "is not a valid address like name@example.com")
@@ -92,8 +95,18 @@ func parseLabel(field, s string, max int) (string, error) {
 		return "", Invalid(field, "is not valid UTF-8")
 	case utf8.RuneCountInString(s) > max:
 		return "", Invalid(field, "is too long")
-	case strings.IndexFunc(s, unicode.IsControl) >= 0:
-		return "", Invalid(field, "contains control characters")
+	case unsafeText(s):
+		return "", Invalid(field, "contains control or text-direction characters")
 	}
 	return s, nil
+}
+
+// unsafeText reports whether s holds a control character (NUL above all,
+// which PostgreSQL text cannot store) or a bidirectional formatting
+// character, with which a name can display as something it is not.
+// Joiners stay allowed: emoji sequences need them.
+func unsafeText(s string) bool {
+	return strings.IndexFunc(s, func(r rune) bool {
+		return unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r)
+	}) >= 0
 }

@@ -27,6 +27,8 @@ const (
 	codeCrashShutdown        = "57P02"
 	codeCannotConnectNow     = "57P03"
 	codeQueryCanceled        = "57014"
+	codeCharNotInRepertoire  = "22021" // e.g. a NUL byte in text
+	codeUntranslatableChar   = "22P05"
 )
 
 // Kind is how the adapter classifies a database failure.
@@ -39,6 +41,7 @@ const (
 	KindConflict         // a unique key is taken
 	KindCheck            // a CHECK constraint refused the row
 	KindUnavailable      // the server or the connection is gone
+	KindInvalidText      // text the database cannot store
 )
 
 // Classify sorts an error from the driver into a Kind and, for retryable
@@ -57,6 +60,8 @@ func Classify(err error) (Kind, string) {
 			return KindConflict, ""
 		case pg.Code == codeCheckViolation:
 			return KindCheck, ""
+		case pg.Code == codeCharNotInRepertoire, pg.Code == codeUntranslatableChar:
+			return KindInvalidText, ""
 		case pg.Code == codeAdminShutdown, pg.Code == codeCrashShutdown, pg.Code == codeCannotConnectNow,
 			pg.Code == codeQueryCanceled, strings.HasPrefix(pg.Code, "08"):
 			// A statement timeout (57014) means an overloaded database:
@@ -106,6 +111,9 @@ func translate(err error) error {
 		return err
 	case KindUnavailable:
 		return fmt.Errorf("%w: %w", core.ErrUnavailable, err)
+	case KindInvalidText:
+		// The core refuses such text first; this keeps a gap there a 422.
+		return fmt.Errorf("%w: text the database cannot store: %w", core.ErrInvalid, err)
 	}
 	return err
 }

@@ -191,6 +191,8 @@ func TestClassify(t *testing.T) {
 		{pgErr("08P01"), KindUnavailable, ""},
 		{pgErr("42P01"), KindOther, ""},
 		{pgErr("22P02"), KindOther, ""},
+		{pgErr("22021"), KindInvalidText, ""},
+		{pgErr("22P05"), KindInvalidText, ""},
 		{driver.ErrBadConn, KindUnavailable, ""},
 		{io.EOF, KindUnavailable, ""},
 		{errors.New("plain"), KindOther, ""},
@@ -212,6 +214,9 @@ func TestTranslate(t *testing.T) {
 	}
 	if err := translate(pgErr("40001")); !ports.IsRetryable(err) {
 		t.Errorf("40001 -> %v; want retryable", err)
+	}
+	if err := translate(pgErr("22021")); !errors.Is(err, core.ErrInvalid) {
+		t.Errorf("22021 -> %v; want ErrInvalid", err)
 	}
 	if err := translate(pgErr("08006")); !errors.Is(err, core.ErrUnavailable) {
 		t.Errorf("08006 -> %v; want ErrUnavailable", err)
