@@ -93,32 +93,23 @@ func (u *unit) user(id core.UserID) (core.User, bool) {
 }
 
 // allUsers returns the unit's view of every user.
-func (u *unit) allUsers() []core.User {
-	var all []core.User
-	u.view(func() {
-		for id, v := range u.s.users {
-			if _, staged := u.users[id]; !staged {
-				all = append(all, v)
-			}
-		}
-	})
-	for _, v := range u.users {
-		all = append(all, v)
-	}
-	return all
-}
+func (u *unit) allUsers() []core.User { return merged(u, u.s.users, u.users) }
 
 // allKeys returns the unit's view of every API key.
-func (u *unit) allKeys() []core.APIKey {
-	var all []core.APIKey
+func (u *unit) allKeys() []core.APIKey { return merged(u, u.s.keys, u.keys) }
+
+// merged returns the committed rows the unit has not changed, read under
+// the store's lock, followed by the unit's own versions.
+func merged[K comparable, V any](u *unit, committed, staged map[K]V) []V {
+	var all []V
 	u.view(func() {
-		for id, v := range u.s.keys {
-			if _, staged := u.keys[id]; !staged {
+		for id, v := range committed {
+			if _, ok := staged[id]; !ok {
 				all = append(all, v)
 			}
 		}
 	})
-	for _, v := range u.keys {
+	for _, v := range staged {
 		all = append(all, v)
 	}
 	return all
