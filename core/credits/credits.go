@@ -102,10 +102,10 @@ func (s *Service) apply(ctx context.Context, c Change) (Result, error) {
 
 // Apply changes a balance inside the caller's unit of work, so that other
 // modules (an insight charge, a payment) change credits atomically with
-// their own rows; the user must be live. It locks the account row first, then writes the ledger
-// entry with insert-if-absent, so a reference is applied once: a repeat
-// returns the first entry with Applied false, and a reference reused for a
-// different operation is core.ErrConflict.
+// their own rows; the user must be live. It locks the account row first,
+// then writes the ledger entry with insert-if-absent, so a reference is
+// applied once: a repeat returns the first entry with Applied false, and a
+// reference reused for a different operation is core.ErrConflict.
 func Apply(ctx context.Context, tx ports.Tx, clock ports.Clock, ids ports.IDs, c Change) (Result, error) {
 	ref, err := core.ParseReference(c.Reference)
 	if err != nil {
