@@ -7,6 +7,7 @@ import (
 	"sync"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"github.com/chatlens/chatlens/adapters/postgres"
 	"github.com/chatlens/chatlens/adapters/postgres/pgtest"
@@ -211,5 +212,31 @@ func TestOverspendIsInsufficientCredits(t *testing.T) {
 	r, err := cs.Spend(ctx, u.ID, 3, "a")
 	if err != nil || r.Applied || r.Entry.BalanceAfter != 2 {
 		t.Fatalf("repeat of a past spend = %+v, %v; want the first entry, not applied", r, err)
+	}
+}
+
+// TestSessionSettingsReachTheServer shows the configured timeouts are the
+// settings of every pooled connection.
+func TestSessionSettingsReachTheServer(t *testing.T) {
+	t.Parallel()
+	cfg := postgres.DefaultConfig(newDatabase(t))
+	cfg.StatementTimeout = 1234 * time.Millisecond
+	cfg.IdleInTransactionTimeout = 4321 * time.Millisecond
+	cfg.Store.LockTimeout = 150 * time.Millisecond
+	db, err := postgres.OpenDB(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for name, want := range map[string]string{
+		"statement_timeout":                   "1234ms",
+		"idle_in_transaction_session_timeout": "4321ms",
+		"lock_timeout":                        "150ms",
+		"TimeZone":                            "UTC",
+	} {
+		var got string
+		if err := db.QueryRowContext(context.Background(), "SELECT current_setting(?)", name).Scan(&got); err != nil || got != want {
+			t.Errorf("%s = %q, %v; want %q", name, got, err, want)
+		}
 	}
 }
