@@ -17,10 +17,16 @@ run *args:
 lint:
     ./scripts/lint.sh
 
-# Regenerate the committed OpenAPI documents from the code.
+# Regenerate the committed OpenAPI documents from the code. Each is written
+# to a temporary file first, so a failing build leaves the committed ones whole.
 openapi:
-    go run . openapi > openapi/openapi.yaml
-    go run . openapi --3.0 > openapi/openapi-3.0.yaml
+    #!/usr/bin/env bash
+    set -euo pipefail
+    tmp=$(mktemp -d openapi/.gen.XXXXXX)
+    trap 'rm -rf "$tmp"' EXIT
+    go run . openapi > "$tmp/openapi.yaml"
+    go run . openapi --3.0 > "$tmp/openapi-3.0.yaml"
+    mv "$tmp/openapi.yaml" "$tmp/openapi-3.0.yaml" openapi/
 
 # Start a throwaway PostgreSQL on 127.0.0.1:54329 and print its URL (Ctrl-C stops it).
 db-up:

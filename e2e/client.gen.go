@@ -156,7 +156,7 @@ type CreditChangeRequest struct {
 	// Example: welcome-2025
 	Reference string `json:"reference"`
 
-	// UserId The user to credit.
+	// UserId The user whose balance changes.
 	//
 	// Example: 0190f5a2-7c1e-7b3a-9d4e-2f6a8b0c1d2e
 	UserId string `json:"user_id"`
@@ -519,7 +519,7 @@ type ClientInterface interface {
 	// Corresponds with POST /v1/admin/credits/charges (the `ChargeCredits` operationId).
 	ChargeCredits(ctx context.Context, body ChargeCreditsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// GrantCreditsWithBody CreditChange credits (admin)
+	// GrantCreditsWithBody Grant credits (admin)
 	//
 	// Adds credits to a user's balance, once per (user, reference): a new grant answers 201, a repeat of the same grant 200 with the first entry and `applied: false`, and a reference reused with another amount 409. An unknown or deleted user is a 404.
 	//
@@ -528,7 +528,7 @@ type ClientInterface interface {
 	// Corresponds with POST /v1/admin/credits/grants (the `GrantCredits` operationId).
 	GrantCreditsWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// GrantCredits CreditChange credits (admin)
+	// GrantCredits Grant credits (admin)
 	//
 	// Adds credits to a user's balance, once per (user, reference): a new grant answers 201, a repeat of the same grant 200 with the first entry and `applied: false`, and a reference reused with another amount 409. An unknown or deleted user is a 404.
 	//
@@ -705,7 +705,7 @@ func (c *Client) ChargeCredits(ctx context.Context, body ChargeCreditsJSONReques
 	return c.Client.Do(req)
 }
 
-// GrantCreditsWithBody CreditChange credits (admin)
+// GrantCreditsWithBody Grant credits (admin)
 //
 // Adds credits to a user's balance, once per (user, reference): a new grant answers 201, a repeat of the same grant 200 with the first entry and `applied: false`, and a reference reused with another amount 409. An unknown or deleted user is a 404.
 //
@@ -724,7 +724,7 @@ func (c *Client) GrantCreditsWithBody(ctx context.Context, contentType string, b
 	return c.Client.Do(req)
 }
 
-// GrantCredits CreditChange credits (admin)
+// GrantCredits Grant credits (admin)
 //
 // Adds credits to a user's balance, once per (user, reference): a new grant answers 201, a repeat of the same grant 200 with the first entry and `applied: false`, and a reference reused with another amount 409. An unknown or deleted user is a 404.
 //
@@ -1459,7 +1459,7 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /v1/admin/credits/charges (the `ChargeCredits` operationId).
 	ChargeCreditsWithResponse(ctx context.Context, body ChargeCreditsJSONRequestBody, reqEditors ...RequestEditorFn) (*ChargeCreditsResponse, error)
 
-	// GrantCreditsWithBodyWithResponse CreditChange credits (admin)
+	// GrantCreditsWithBodyWithResponse Grant credits (admin)
 	//
 	// Adds credits to a user's balance, once per (user, reference): a new grant answers 201, a repeat of the same grant 200 with the first entry and `applied: false`, and a reference reused with another amount 409. An unknown or deleted user is a 404.
 	//
@@ -1468,7 +1468,7 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /v1/admin/credits/grants (the `GrantCredits` operationId).
 	GrantCreditsWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*GrantCreditsResponse, error)
 
-	// GrantCreditsWithResponse CreditChange credits (admin)
+	// GrantCreditsWithResponse Grant credits (admin)
 	//
 	// Adds credits to a user's balance, once per (user, reference): a new grant answers 201, a repeat of the same grant 200 with the first entry and `applied: false`, and a reference reused with another amount 409. An unknown or deleted user is a 404.
 	//
@@ -2841,7 +2841,7 @@ func (c *ClientWithResponses) ChargeCreditsWithResponse(ctx context.Context, bod
 	return ParseChargeCreditsResponse(rsp)
 }
 
-// GrantCreditsWithBodyWithResponse CreditChange credits (admin)
+// GrantCreditsWithBodyWithResponse Grant credits (admin)
 //
 // Adds credits to a user's balance, once per (user, reference): a new grant answers 201, a repeat of the same grant 200 with the first entry and `applied: false`, and a reference reused with another amount 409. An unknown or deleted user is a 404.
 //
@@ -2856,7 +2856,7 @@ func (c *ClientWithResponses) GrantCreditsWithBodyWithResponse(ctx context.Conte
 	return ParseGrantCreditsResponse(rsp)
 }
 
-// GrantCreditsWithResponse CreditChange credits (admin)
+// GrantCreditsWithResponse Grant credits (admin)
 //
 // Adds credits to a user's balance, once per (user, reference): a new grant answers 201, a repeat of the same grant 200 with the first entry and `applied: false`, and a reference reused with another amount 409. An unknown or deleted user is a 404.
 //

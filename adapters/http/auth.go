@@ -71,6 +71,12 @@ func (e *RateLimitedError) retryAfterSeconds() int {
 // authenticate is the huma middleware that enforces needsKey and
 // needsAdmin. It runs before the body is read, so an anonymous caller
 // learns nothing about what the operation would accept.
+//
+// Only a presented key counts against the address's failure budget: a
+// request with no bearer key costs nothing, so anonymous traffic from a
+// shared address (a NAT) cannot lock out the valid keys behind it. The
+// token is taken before the key is checked and given back when the key is
+// good, so guesses sent at once cannot all pass a check none has spent.
 func (s *Server) authenticate(ctx huma.Context, next func(huma.Context)) {
 	op := ctx.Operation()
 	if !needsKey(op) {
@@ -78,13 +84,20 @@ func (s *Server) authenticate(ctx huma.Context, next func(huma.Context)) {
 		return
 	}
 	info := infoFrom(ctx.Context())
-	if wait := s.authFailures.wait(info.clientAddr); wait > 0 {
+	secret, presented := bearerSecret(ctx.Header("Authorization"))
+	if !presented {
+		s.refuse(ctx, core.ErrUnauthenticated)
+		return
+	}
+	if wait := s.authFailures.take(info.clientAddr); wait > 0 {
 		s.refuse(ctx, &RateLimitedError{Wait: wait})
 		return
 	}
-	user, key, err := s.identify(ctx)
-	if errors.Is(err, core.ErrUnauthenticated) {
-		s.authFailures.take(info.clientAddr)
+	user, key, err := s.svc.Users.Authenticate(ctx.Context(), secret)
+	if !errors.Is(err, core.ErrUnauthenticated) {
+		// Good, or failed for a reason other than the key (storage):
+		// either way not a wrong guess.
+		s.authFailures.refund(info.clientAddr)
 	}
 	if err != nil {
 		s.refuse(ctx, err)
@@ -98,12 +111,15 @@ func (s *Server) authenticate(ctx huma.Context, next func(huma.Context)) {
 	next(huma.WithValue(ctx, principalKey{}, principal{user: user, key: key}))
 }
 
-func (s *Server) identify(ctx huma.Context) (core.User, core.APIKey, error) {
-	scheme, secret, ok := strings.Cut(ctx.Header("Authorization"), " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(secret) == "" {
-		return core.User{}, core.APIKey{}, core.ErrUnauthenticated
+// bearerSecret returns the key of an "Authorization: Bearer <key>" header,
+// and whether there was one.
+func bearerSecret(header string) (string, bool) {
+	scheme, secret, ok := strings.Cut(header, " ")
+	secret = strings.TrimSpace(secret)
+	if !ok || !strings.EqualFold(scheme, "Bearer") || secret == "" {
+		return "", false
 	}
-	return s.svc.Users.Authenticate(ctx.Context(), strings.TrimSpace(secret))
+	return secret, true
 }
 
 // refuse writes the problem for err; its status comes from mapError.

@@ -2,12 +2,19 @@ package httpapi
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/chatlens/chatlens/core"
 )
 
 // operations lists every operation of the generated document.
@@ -134,5 +141,109 @@ func TestSignUpsAreRateLimited(t *testing.T) {
 	problem(t, resp, http.StatusTooManyRequests, "rate-limited")
 	if resp.Header().Get("Retry-After") != "30" {
 		t.Fatalf("Retry-After %q, want 30 (one token at 2/min)", resp.Header().Get("Retry-After"))
+	}
+}
+
+// TestAnonymousRequestsSpendNoAuthBudget: only a key presented and refused
+// counts as a failure, so anonymous traffic from a shared address (a NAT)
+// cannot lock out the valid keys behind it, and leaves no bucket behind.
+func TestAnonymousRequestsSpendNoAuthBudget(t *testing.T) {
+	f := newFixture(t, func(o *Options) { o.AuthFailureRate = Rate{PerMinute: 3} })
+	_, good := f.signUp("a@example.com")
+	for range 10 {
+		problem(t, f.api.Get("/v1/users/me"), http.StatusUnauthorized, "unauthenticated")
+		problem(t, f.api.Get("/v1/users/me", "Authorization: Basic eDp5"), http.StatusUnauthorized, "unauthenticated")
+	}
+	if resp := f.api.Get("/v1/users/me", bearer(good)); resp.Code != http.StatusOK {
+		t.Fatalf("a valid key after anonymous requests: %d %s", resp.Code, resp.Body)
+	}
+	for i := range 100 {
+		req := httptest.NewRequest(http.MethodGet, "/v1/users/me", nil)
+		req.RemoteAddr = fmt.Sprintf("198.51.100.%d:1234", i)
+		f.srv.Handler().ServeHTTP(httptest.NewRecorder(), req)
+	}
+	f.srv.authFailures.mu.Lock()
+	defer f.srv.authFailures.mu.Unlock()
+	for addr := range f.srv.authFailures.buckets {
+		if strings.HasPrefix(addr, "198.51.100.") {
+			t.Fatalf("an anonymous request left a bucket for %s", addr)
+		}
+	}
+}
+
+// slowUsers makes Authenticate slow, so that concurrent guesses overlap.
+type slowUsers struct {
+	Users
+	calls atomic.Int32
+}
+
+func (s *slowUsers) Authenticate(ctx context.Context, secret string) (core.User, core.APIKey, error) {
+	s.calls.Add(1)
+	time.Sleep(20 * time.Millisecond)
+	return s.Users.Authenticate(ctx, secret)
+}
+
+// TestConcurrentGuessesStayWithinTheBudget: the budget is taken before a
+// key is checked, so guesses sent at once cannot all pass a check that
+// none has yet spent.
+func TestConcurrentGuessesStayWithinTheBudget(t *testing.T) {
+	now := time.Now()
+	f := newFixture(t, func(o *Options) {
+		o.AuthFailureRate = Rate{PerMinute: 3}
+		o.Now = func() time.Time { return now }
+	})
+	slow := &slowUsers{Users: f.users}
+	f.srv.svc.Users = slow
+	var wg sync.WaitGroup
+	var refused, limited atomic.Int32
+	for i := range 20 {
+		wg.Go(func() {
+			switch code := f.api.Get("/v1/users/me", bearer(fmt.Sprintf("cl_guess%d", i))).Code; code {
+			case http.StatusUnauthorized:
+				refused.Add(1)
+			case http.StatusTooManyRequests:
+				limited.Add(1)
+			default:
+				t.Errorf("status %d", code)
+			}
+		})
+	}
+	wg.Wait()
+	if slow.calls.Load() != 3 || refused.Load() != 3 || limited.Load() != 17 {
+		t.Fatalf("%d keys checked, %d refused, %d limited; want 3, 3, 17", slow.calls.Load(), refused.Load(), limited.Load())
+	}
+}
+
+// TestValidKeysRefundTheirToken: a valid key spends nothing of the budget.
+func TestValidKeysRefundTheirToken(t *testing.T) {
+	now := time.Now()
+	f := newFixture(t, func(o *Options) {
+		o.AuthFailureRate = Rate{PerMinute: 2}
+		o.Now = func() time.Time { return now }
+	})
+	_, good := f.signUp("a@example.com")
+	for range 10 {
+		if resp := f.api.Get("/v1/users/me", bearer(good)); resp.Code != http.StatusOK {
+			t.Fatalf("valid key: %d", resp.Code)
+		}
+	}
+	for range 2 {
+		problem(t, f.api.Get("/v1/users/me", bearer("cl_wrong")), http.StatusUnauthorized, "unauthenticated")
+	}
+	problem(t, f.api.Get("/v1/users/me", bearer("cl_wrong")), http.StatusTooManyRequests, "rate-limited")
+}
+
+// TestLimiterForgetsIdleAddresses: buckets of addresses gone quiet are
+// swept, so memory follows active clients.
+func TestLimiterForgetsIdleAddresses(t *testing.T) {
+	now := time.Now()
+	l := newLimiter(Rate{PerMinute: 60}, func() time.Time { return now })
+	for i := range 1000 {
+		l.take(fmt.Sprint(i))
+	}
+	now = now.Add(2 * time.Minute)
+	l.take("new")
+	if len(l.buckets) != 1 {
+		t.Fatalf("%d buckets after the sweep, want 1", len(l.buckets))
 	}
 }

@@ -44,7 +44,7 @@ type LedgerPage struct {
 
 // CreditChangeRequest gives credits to a user (a grant) or takes them (a charge).
 type CreditChangeRequest struct {
-	UserID    string `json:"user_id" maxLength:"64" doc:"The user to credit." example:"0190f5a2-7c1e-7b3a-9d4e-2f6a8b0c1d2e"`
+	UserID    string `json:"user_id" maxLength:"64" doc:"The user whose balance changes." example:"0190f5a2-7c1e-7b3a-9d4e-2f6a8b0c1d2e"`
 	Amount    int64  `json:"amount" minimum:"1" maximum:"1000000000" doc:"Credits to add (grant) or take (charge)." example:"100"`
 	Reference string `json:"reference" minLength:"1" maxLength:"200" doc:"Your unique name for this change: sending it again changes nothing and returns the first entry." example:"welcome-2025"`
 }
@@ -89,7 +89,7 @@ func (s *Server) registerCredits() {
 	}, http.StatusUnprocessableEntity), s.listLedger)
 	grant := declare(huma.Operation{
 		OperationID: "grant-credits", Method: http.MethodPost, Path: "/v1/admin/credits/grants", Tags: []string{"admin", "credits"},
-		Summary:       "CreditChange credits (admin)",
+		Summary:       "Grant credits (admin)",
 		Description:   "Adds credits to a user's balance, once per (user, reference): a new grant answers 201, a repeat of the same grant 200 with the first entry and `applied: false`, and a reference reused with another amount 409. An unknown or deleted user is a 404.",
 		DefaultStatus: http.StatusCreated,
 	}, http.StatusNotFound, http.StatusConflict)
@@ -117,7 +117,7 @@ func (s *Server) documentRepeat(op *huma.Operation) {
 
 func (s *Server) charge(ctx context.Context, in *grantInput) (*grantOutput, error) {
 	res, err := s.svc.Credits.Spend(ctx, core.UserID(in.Body.UserID), in.Body.Amount, in.Body.Reference)
-	return entryResult(res, err, "a different grant or charge")
+	return entryResult(res, err)
 }
 
 func (s *Server) getBalance(ctx context.Context, _ *noInput) (*balanceOutput, error) {
@@ -150,15 +150,15 @@ func (s *Server) listLedger(ctx context.Context, in *ledgerInput) (*ledgerOutput
 
 func (s *Server) grant(ctx context.Context, in *grantInput) (*grantOutput, error) {
 	res, err := s.svc.Credits.Grant(ctx, core.UserID(in.Body.UserID), in.Body.Amount, in.Body.Reference)
-	return entryResult(res, err, "a different grant or charge")
+	return entryResult(res, err)
 }
 
 // entryResult answers a grant or charge: 201 when applied now, 200 when the
 // reference had been applied before.
-func entryResult(res credits.Result, err error, other string) (*grantOutput, error) {
+func entryResult(res credits.Result, err error) (*grantOutput, error) {
 	if err != nil {
 		err = explain(err, core.ErrNotFound, "no live user has that id")
-		return nil, explain(err, core.ErrConflict, "that reference was already used for "+other+" to this user")
+		return nil, explain(err, core.ErrConflict, "that reference was already used for a different grant or charge to this user")
 	}
 	status := http.StatusCreated
 	if !res.Applied {
@@ -166,5 +166,3 @@ func entryResult(res credits.Result, err error, other string) (*grantOutput, err
 	}
 	return &grantOutput{Status: status, Body: CreditChange{Entry: toEntry(res.Entry), Applied: res.Applied}}, nil
 }
-
-func itoa(n int) string { return strconv.Itoa(n) }

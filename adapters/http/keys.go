@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"net/http"
+	"strconv"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -40,7 +41,7 @@ func (s *Server) registerKeys() {
 	huma.Register(s.api, declare(huma.Operation{
 		OperationID: "create-key", Method: http.MethodPost, Path: "/v1/users/me/keys", Tags: []string{"users"},
 		Summary:       "Create an API key",
-		Description:   "Creates another key for the caller; its secret is in the response and never shown again. A user holds at most " + itoa(users.MaxKeysPerUser) + " active keys (409 beyond).",
+		Description:   "Creates another key for the caller; its secret is in the response and never shown again. A user holds at most " + strconv.Itoa(users.MaxKeysPerUser) + " active keys (409 beyond).",
 		DefaultStatus: http.StatusCreated,
 	}, http.StatusConflict), s.createKey)
 	huma.Register(s.api, declare(huma.Operation{

@@ -5,6 +5,8 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -56,22 +58,43 @@ func newRequestID() string {
 	return hex.EncodeToString(b)
 }
 
-// statusRecorder remembers the status a handler wrote.
+// statusRecorder remembers the status a handler wrote. When the router
+// answers by itself (no route matched, so none was recorded), its
+// text/plain 404 and 405 become problems like every other error.
 type statusRecorder struct {
 	http.ResponseWriter
 	status int
+	ctx    context.Context // the request's, for the problem's request id
+	info   *requestInfo
+	muted  bool // the router's own body is dropped after our problem
 }
 
 func (s *statusRecorder) WriteHeader(code int) {
-	if s.status == 0 {
-		s.status = code
+	if s.status != 0 {
+		s.ResponseWriter.WriteHeader(code)
+		return
+	}
+	s.status = code
+	if s.info.route == "" && (code == http.StatusNotFound || code == http.StatusMethodNotAllowed) {
+		s.muted = true
+		writeProblem(s.ResponseWriter, newProblem(s.ctx, code, routerDetail[code]))
+		return
 	}
 	s.ResponseWriter.WriteHeader(code)
 }
 
+// routerDetail is the problem detail of the router's own answers.
+var routerDetail = map[int]string{
+	http.StatusNotFound:         "no operation has this path; see /openapi.json",
+	http.StatusMethodNotAllowed: "this path does not accept this method; Allow lists those it does",
+}
+
 func (s *statusRecorder) Write(b []byte) (int, error) {
 	if s.status == 0 {
-		s.status = http.StatusOK
+		s.WriteHeader(http.StatusOK)
+	}
+	if s.muted {
+		return len(b), nil
 	}
 	return s.ResponseWriter.Write(b)
 }
@@ -80,10 +103,68 @@ func (s *statusRecorder) Write(b []byte) (int, error) {
 // deadlines through it).
 func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
+// knownMethods are the methods logged and counted by name; any other is
+// OTHER, so a client cannot mint metric series or log values.
+var knownMethods = map[string]bool{
+	http.MethodGet: true, http.MethodHead: true, http.MethodPost: true, http.MethodPut: true,
+	http.MethodPatch: true, http.MethodDelete: true, http.MethodOptions: true,
+}
+
+func methodLabel(method string) string {
+	if knownMethods[method] {
+		return method
+	}
+	return "OTHER"
+}
+
+// bodyReadError is an error reading the request body (other than its
+// end): the connection broke or the body was shorter than announced.
+// mapError answers it 400, never 500.
+type bodyReadError struct{ err error }
+
+func (e *bodyReadError) Error() string { return "reading the request body: " + e.err.Error() }
+
+// Unwrap keeps the cause visible: huma recognises a read timeout through it.
+func (e *bodyReadError) Unwrap() error { return e.err }
+
+// requestBody marks the errors of reading a request body as the client's.
+type requestBody struct{ io.ReadCloser }
+
+func (b requestBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err != nil && !errors.Is(err, io.EOF) {
+		err = &bodyReadError{err}
+	}
+	return n, err
+}
+
+// routes registers handlers on the mux so that each records its pattern
+// as the request's route when it runs. A request the mux answers by itself
+// (404, 405, a redirect) keeps the route "unmatched": the label is always a
+// registered pattern or that, never a raw path (the mux's own redirects
+// report raw paths as patterns, so r.Pattern is not used).
+type routes struct{ *http.ServeMux }
+
+// HandleFunc satisfies humago.Mux.
+func (m routes) HandleFunc(pattern string, h func(http.ResponseWriter, *http.Request)) {
+	m.Handle(pattern, http.HandlerFunc(h))
+}
+
+// Handle registers h at pattern.
+func (m routes) Handle(pattern string, h http.Handler) {
+	m.ServeMux.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		infoFrom(r.Context()).route = pattern
+		h.ServeHTTP(w, r)
+	}))
+}
+
+// unmatched is the route label of requests no registered pattern served.
+const unmatched = "unmatched"
+
 // observe wraps every request: request id, panic recovery, metrics and one
 // JSON log line (method, route pattern, status, duration, request id, user
 // id). It never logs a body, a header value or a query string.
-func (s *Server) observe(mux *http.ServeMux) http.Handler {
+func (s *Server) observe(mux http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		id := r.Header.Get(RequestIDHeader)
@@ -91,16 +172,17 @@ func (s *Server) observe(mux *http.ServeMux) http.Handler {
 			id = newRequestID()
 		}
 		w.Header().Set(RequestIDHeader, id)
-		_, route := mux.Handler(r)
-		if route == "" {
-			route = "unmatched" // bounded label: never the raw path
-		}
 		host, _, err := net.SplitHostPort(r.RemoteAddr)
 		if err != nil {
 			host = r.RemoteAddr
 		}
-		info := &requestInfo{id: id, route: route, clientAddr: host, header: w.Header(), development: s.opts.Development}
-		rec := &statusRecorder{ResponseWriter: w}
+		info := &requestInfo{id: id, clientAddr: host, header: w.Header(), development: s.opts.Development}
+		ctx := context.WithValue(r.Context(), infoKey{}, info)
+		rec := &statusRecorder{ResponseWriter: w, ctx: ctx, info: info}
+		r = r.WithContext(ctx)
+		if r.Body != nil && r.Body != http.NoBody {
+			r.Body = requestBody{r.Body}
+		}
 		defer func() {
 			if p := recover(); p != nil {
 				if p == http.ErrAbortHandler {
@@ -109,12 +191,12 @@ func (s *Server) observe(mux *http.ServeMux) http.Handler {
 				s.opts.Logger.Error("panic", "request_id", id, "panic", p, "stack", string(debug.Stack()))
 				info.fail(errPanic)
 				if rec.status == 0 {
-					writeProblem(rec, newProblem(context.WithValue(r.Context(), infoKey{}, info), http.StatusInternalServerError, ""))
+					writeProblem(rec, newProblem(ctx, http.StatusInternalServerError, ""))
 				}
 			}
 			s.record(r, info, rec.status, time.Since(start))
 		}()
-		mux.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), infoKey{}, info)))
+		mux.ServeHTTP(rec, r)
 	})
 }
 
@@ -129,9 +211,14 @@ func (s *Server) record(r *http.Request, info *requestInfo, status int, took tim
 	if status == 0 {
 		status = http.StatusOK
 	}
-	s.metrics.observe(r.Method, info.route, status, took)
+	route := info.route
+	if route == "" {
+		route = unmatched
+	}
+	method := methodLabel(r.Method)
+	s.metrics.observe(method, route, status, took)
 	attrs := []slog.Attr{
-		slog.String("method", r.Method), slog.String("route", info.route), slog.Int("status", status),
+		slog.String("method", method), slog.String("route", route), slog.Int("status", status),
 		slog.Float64("duration_ms", float64(took.Microseconds())/1000), slog.String("request_id", info.id),
 	}
 	if info.userID != "" {

@@ -2,8 +2,10 @@ package httpapi
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -66,7 +68,14 @@ var (
 	kindInternal      = kind{http.StatusInternalServerError, "internal", "Internal error"}
 	kindBusy          = kind{http.StatusServiceUnavailable, "busy", "Busy, try again"}
 	kindUnavailable   = kind{http.StatusServiceUnavailable, "unavailable", "Service unavailable"}
+	// kindClientClosed records work abandoned because the client went
+	// away; nobody reads the body, but the log line and metrics say 499
+	// (nginx's code) rather than a 500 the service did not cause.
+	kindClientClosed = kind{statusClientClosedRequest, "client-closed-request", "Client closed request"}
 )
+
+// statusClientClosedRequest is nginx's non-standard "client closed request".
+const statusClientClosedRequest = 499
 
 // kindsByStatus names the problems huma itself raises (body parsing,
 // schema validation, content negotiation) by their status.
@@ -103,8 +112,15 @@ func mapError(err error) mapped {
 	var (
 		ve *core.ValidationError
 		rl *RateLimitedError
+		be *bodyReadError
 	)
 	switch {
+	case errors.As(err, &be):
+		// The client sent less than it announced, or its connection broke
+		// mid-body: its fault, whatever error the read carried.
+		return mapped{kind: kindBadRequest, detail: "the request body ended before its declared length or could not be read"}
+	case errors.Is(err, context.Canceled):
+		return mapped{kind: kindClientClosed, detail: "the client went away before the answer"}
 	case errors.As(err, &rl):
 		return mapped{kind: kindRateLimited, detail: "too many requests from this address; retry after the delay in Retry-After",
 			headers: http.Header{"Retry-After": {retryAfter(rl.retryAfterSeconds())}}}
@@ -164,9 +180,41 @@ func explain(err, target error, detail string) error {
 }
 
 // safeValueLocations are inputs whose values may be echoed in errors[]:
-// numbers the client chose, never text a person wrote. Every other value is
-// dropped (huma would echo emails, names and whole bodies).
+// numbers the client chose, never text a person wrote. Even there only a
+// JSON number is echoed (a client may send an object or a string where the
+// number belongs). Every other value is dropped (huma would echo emails,
+// names and whole bodies).
 var safeValueLocations = map[string]bool{"body.amount": true, "query.limit": true}
+
+// safeValue returns v when it may be echoed at location, else nil.
+func safeValue(location string, v any) any {
+	if !safeValueLocations[location] {
+		return nil
+	}
+	switch v.(type) {
+	case float64, float32, int, int64, int32, uint, uint64, uint32, json.Number:
+		return v
+	}
+	return nil
+}
+
+// safeName is a property name that may appear in a location: shaped like
+// this API's own field names. A client's unknown property names are its
+// content too (an email used as a key, say).
+var safeName = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,63}$`)
+
+// safeLocation keeps huma's location ("body.display_name", "query.limit")
+// up to the first segment that is not a safe name: an unexpected property
+// "Ada@example.com" is reported at "body".
+func safeLocation(location string) string {
+	segments := strings.Split(location, ".")
+	for i, seg := range segments[1:] {
+		if !safeName.MatchString(seg) {
+			return strings.Join(segments[:i+1], ".")
+		}
+	}
+	return location
+}
 
 // newProblem builds the body of every error response. huma calls it (as
 // huma.NewErrorWithContext) for its own errors and for errors handlers
@@ -216,6 +264,10 @@ func newProblem(ctx context.Context, status int, msg string, errs ...error) *Pro
 	}
 }
 
+// unsupportedMediaType is the whole text of a 415: huma's own names the
+// Content-Type the client sent.
+const unsupportedMediaType = "send the body as application/json"
+
 // humaDetail rewrites huma's own messages where they would mislead or echo.
 func humaDetail(status int, msg string) string {
 	switch status {
@@ -226,7 +278,7 @@ func humaDetail(status int, msg string) string {
 	case http.StatusRequestEntityTooLarge:
 		return "the request body is larger than this operation accepts"
 	case http.StatusUnsupportedMediaType:
-		return "send the body as application/json"
+		return unsupportedMediaType
 	case http.StatusUnprocessableEntity:
 		if msg == "validation failed" {
 			return "the request is not valid; errors says where"
@@ -246,12 +298,15 @@ func safeDetails(status int, errs []error) []*huma.ErrorDetail {
 			continue
 		}
 		src := d.ErrorDetail()
-		det := &huma.ErrorDetail{Location: src.Location, Message: src.Message}
-		if safeValueLocations[src.Location] {
-			det.Value = src.Value
+		det := &huma.ErrorDetail{Location: safeLocation(src.Location), Message: src.Message}
+		if det.Location == src.Location {
+			det.Value = safeValue(src.Location, src.Value)
 		}
-		if status == http.StatusBadRequest && src.Location == "body" {
+		switch {
+		case status == http.StatusBadRequest && src.Location == "body":
 			det.Message = "not valid JSON"
+		case status == http.StatusUnsupportedMediaType:
+			det.Message = unsupportedMediaType
 		}
 		out = append(out, det)
 	}

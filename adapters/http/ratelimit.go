@@ -13,8 +13,9 @@ type Rate struct {
 	Burst     int
 }
 
-// limiter holds one token bucket per key (a client address). Buckets that
-// have refilled completely are dropped, so memory follows active clients.
+// limiter holds one token bucket per key (a client address). Only take
+// creates a bucket, and it drops those that have refilled completely once a
+// minute, so memory follows the clients active in the last minute.
 type limiter struct {
 	rate    Rate
 	now     func() time.Time
@@ -50,21 +51,6 @@ func (l *limiter) refill(key string, now time.Time) *bucket {
 	return b
 }
 
-// wait returns how long key must wait for a token, without taking one;
-// zero means a token is there.
-func (l *limiter) wait(key string) time.Duration {
-	if !l.enabled() {
-		return 0
-	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	b := l.refill(key, l.now())
-	if b.tokens >= 1 {
-		return 0
-	}
-	return time.Duration((1 - b.tokens) / (float64(l.rate.PerMinute) / 60) * float64(time.Second))
-}
-
 // take spends a token of key's budget and reports how long to wait when
 // there was none.
 func (l *limiter) take(key string) time.Duration {
@@ -81,6 +67,19 @@ func (l *limiter) take(key string) time.Duration {
 	}
 	b.tokens--
 	return 0
+}
+
+// refund gives back a token taken by a request that turned out not to
+// count (a valid key). A bucket swept meanwhile was full: nothing to do.
+func (l *limiter) refund(key string) {
+	if !l.enabled() {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if b, ok := l.buckets[key]; ok {
+		b.tokens = math.Min(float64(l.rate.Burst), b.tokens+1)
+	}
 }
 
 // sweep drops full buckets once a minute; callers hold mu.

@@ -91,7 +91,7 @@ type Server struct {
 	svc          Services
 	opts         Options
 	metrics      *Metrics
-	mux          *http.ServeMux
+	mux          routes
 	api          huma.API
 	handler      http.Handler
 	signUps      *limiter
@@ -117,7 +117,7 @@ func New(svc Services, opts Options) *Server {
 		opts.Now = time.Now
 	}
 	s := &Server{
-		svc: svc, opts: opts, metrics: opts.Metrics, mux: http.NewServeMux(),
+		svc: svc, opts: opts, metrics: opts.Metrics, mux: routes{http.NewServeMux()},
 		signUps:      newLimiter(opts.SignUpRate, opts.Now),
 		authFailures: newLimiter(opts.AuthFailureRate, opts.Now),
 	}
