@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // MessageKind says what a chat message is, whatever the platform it was
@@ -131,8 +132,22 @@ func (m Message) HasInstant() bool {
 }
 
 // Validate checks the invariants every parser must uphold, so that storage
-// and statistics can rely on them.
+// and statistics can rely on them. Every text field must be valid UTF-8
+// without U+0000: PostgreSQL's text type stores neither, and one bad message
+// would fail a whole import.
 func (m Message) Validate() error {
+	for _, f := range [...]struct{ name, value string }{
+		{"author", m.Author}, {"author id", m.AuthorID}, {"text", m.Text},
+		{"media type", m.MediaType}, {"attachment", m.Attachment},
+		{"reply-to", m.ReplyTo}, {"platform id", m.PlatformID},
+	} {
+		if !utf8.ValidString(f.value) {
+			return fmt.Errorf("message %d: %s is not valid UTF-8", m.Seq, f.name)
+		}
+		if strings.IndexByte(f.value, 0) >= 0 {
+			return fmt.Errorf("message %d: %s holds a NUL character", m.Seq, f.name)
+		}
+	}
 	switch {
 	case m.Seq < 1:
 		return fmt.Errorf("message sequence %d: must start at 1", m.Seq)

@@ -45,6 +45,10 @@ func TestMessageValidateAndParticipants(t *testing.T) {
 		"text without author":  {Seq: 1, Local: at, Kind: MessageText},
 		"no time at all":       {Seq: 1, Author: "Ann", Kind: MessageText},
 		"an undeclared kind 9": {Seq: 1, Local: at, Author: "Ann", Kind: 9},
+		"invalid UTF-8 text":   {Seq: 1, Local: at, Author: "Ann", Kind: MessageText, Text: "caf\xe9"},
+		"invalid UTF-8 author": {Seq: 1, Local: at, Author: "Jos\xe9", Kind: MessageText},
+		"NUL in text":          {Seq: 1, Local: at, Author: "Ann", Kind: MessageText, Text: "a\x00b"},
+		"NUL in attachment":    {Seq: 1, Local: at, Author: "Ann", Kind: MessageMedia, Attachment: "a\x00.jpg"},
 	}
 	for name, m := range bad {
 		if m.Validate() == nil {

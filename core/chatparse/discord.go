@@ -3,8 +3,10 @@ package chatparse
 import (
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/chatlens/chatlens/core"
@@ -18,6 +20,18 @@ var dcUserTypes = map[string]bool{
 	"ApplicationCommand": true, "ThreadStarterMessage": true, "": true,
 }
 
+// dcNoticeWords say what a system message of a known type did.
+var dcNoticeWords = map[string]string{
+	"GuildMemberJoin":      "joined the server",
+	"RecipientAdd":         "added someone to the group",
+	"RecipientRemove":      "removed someone from the group",
+	"ChannelPinnedMessage": "pinned a message",
+	"ChannelNameChange":    "changed the channel name",
+	"ChannelIconChange":    "changed the channel icon",
+	"ThreadCreated":        "started a thread",
+	"GuildBoost":           "boosted the server",
+}
+
 // dcParser reads a DiscordChatExporter JSON export.
 type dcParser struct {
 	js     *jsonStream
@@ -27,14 +41,17 @@ type dcParser struct {
 
 	guild, channel string
 	// Overlapping exports merged into one file repeat messages; each id is
-	// imported once. Snowflakes are numbers, kept as such to stay compact.
+	// imported once. Snowflakes are numbers, kept as such to stay compact;
+	// any other id is kept as a 64-bit hash (an id can be megabytes long),
+	// in a set of its own so that it cannot collide with a snowflake.
 	seen      map[uint64]struct{}
-	seenOther map[string]struct{}
+	seenOther map[uint64]struct{}
+	seed      maphash.Seed
 }
 
 func parseDiscord(r io.Reader, opts Options, rep *Report, emit func(*core.Message) bool) error {
 	p := &dcParser{js: newJSONStream(r, opts.Limits), opts: opts, report: rep, emit: emit,
-		seen: make(map[uint64]struct{}), seenOther: make(map[string]struct{})}
+		seen: make(map[uint64]struct{}), seenOther: make(map[uint64]struct{}), seed: maphash.MakeSeed()}
 	err := p.js.object(func(key string) error {
 		switch key {
 		case "guild":
@@ -172,9 +189,7 @@ func (p *dcParser) build(d *dcMessage) (*core.Message, bool) {
 		m.Kind = core.MessageCall
 	case !dcUserTypes[d.typ]:
 		m.Kind, m.ReplyTo = core.MessageSystem, "" // a pin notice's reference is no reply
-		if m.Text == "" {
-			m.Text = d.typ
-		}
+		m.Text = dcNoticeText(d, m.Text)
 		return m, true
 	case d.stickers > 0:
 		m.Kind, m.MediaType = core.MessageSticker, "sticker"
@@ -206,9 +221,33 @@ func (p *dcParser) duplicate(id string) bool {
 		p.seen[n] = struct{}{}
 		return false
 	}
-	if _, ok := p.seenOther[id]; ok {
+	h := maphash.String(p.seed, id)
+	if _, ok := p.seenOther[h]; ok {
 		return true
 	}
-	p.seenOther[id] = struct{}{}
+	p.seenOther[h] = struct{}{}
 	return false
+}
+
+// dcNoticeText says who did what: a system message has no author, so a join
+// would otherwise lose who joined. DiscordChatExporter's content for the
+// known types is its own English wording ("Joined the server."), replaced by
+// a sentence with the name; other content is kept after the name.
+func dcNoticeText(d *dcMessage, content string) string {
+	who := d.authorNick
+	if who == "" {
+		who = d.author
+	}
+	who = cutRunes(who, maxNameBytes)
+	what, known := dcNoticeWords[d.typ]
+	switch {
+	case known:
+	case content != "" && who != "":
+		return who + ": " + content
+	case content != "":
+		return content
+	default:
+		what = d.typ
+	}
+	return strings.TrimSpace(who + " " + what)
 }

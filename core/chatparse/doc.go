@@ -9,8 +9,15 @@
 // the report), a JSON string or number longer than Limits.MaxJSONTokenBytes or
 // nested deeper than Limits.MaxJSONDepth is an error, and a zip export may hold
 // at most Limits.MaxZipEntries entries and Limits.MaxZipChatBytes of chat
-// text. The only thing that grows with the input is the set of Discord message
-// ids seen, which removing duplicates needs (one uint64 per message).
+// text. Names a report or error keeps (participants, chats, attachments) are
+// cut at 256 bytes. The only thing that grows with the input is the set of
+// Discord message ids seen, which removing duplicates needs: one uint64 per
+// message (the snowflake, or a 64-bit hash of an id that is not a number).
+//
+// Every message is valid UTF-8 without U+0000 (core.Message.Validate):
+// invalid bytes (a Latin-1 export) and NUL become U+FFFD, counted in
+// Report.RepairedUTF8 and Report.RepairedNUL with a warning, because
+// PostgreSQL's text type stores neither and one bad row would fail an import.
 //
 // Platform wording (media placeholders, system notices, deleted and edited
 // markers) lives in data tables in wording.go, one row per phrase and language.

@@ -13,7 +13,8 @@ var (
 	// reads. The HTTP layer reports it as an unprocessable upload.
 	ErrUnknownFormat = errors.New("not a recognised chat export (WhatsApp .txt/.zip, Telegram Desktop JSON or DiscordChatExporter JSON)")
 
-	// ErrNoMessages: the export was read but held no message. It comes as a
+	// ErrNoMessages: the export was read but held no message a participant
+	// wrote (none at all, or only system notices). It comes as a
 	// *NoMessagesError carrying the report, so the user can see why.
 	ErrNoMessages = errors.New("the export holds no messages")
 
@@ -56,6 +57,9 @@ type NoMessagesError struct {
 func (e *NoMessagesError) Error() string {
 	r := e.Report
 	msg := fmt.Sprintf("%s: %v", r.Format, ErrNoMessages)
+	if r.SystemMessages > 0 {
+		msg += fmt.Sprintf(" (only %d system notices)", r.SystemMessages)
+	}
 	if r.UnparsedLines > 0 {
 		msg += fmt.Sprintf(" (%d lines not understood, first at line %d)", r.UnparsedLines, r.FirstUnparsedLines[0])
 	}
@@ -66,7 +70,8 @@ func (e *NoMessagesError) Error() string {
 func (e *NoMessagesError) Is(target error) bool { return target == ErrNoMessages }
 
 // ChatNotFoundError is ErrChatNotFound with the chats the export does hold,
-// so that a caller can offer them (at most 100 names are kept).
+// so that a caller can offer them (at most 100 names are kept, each cut at
+// 256 bytes).
 type ChatNotFoundError struct {
 	Want  string   // the name or id asked for; empty when none was given
 	Names []string // the chats in the export, in file order

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // fuzzLimits keep every buffer small, so a fuzzer finds limit handling
@@ -44,6 +46,18 @@ func fuzzParse(t *testing.T, s *Stream, textCap int) {
 	for _, m := range msgs {
 		if textCap > 0 && len(m.Text) > textCap {
 			t.Errorf("message %d holds %d bytes, cap %d", m.Seq, len(m.Text), textCap)
+		}
+		// parseAll ran Validate, which also refuses these; said here as the
+		// invariant storage relies on.
+		for _, s := range []string{m.Author, m.AuthorID, m.Text, m.Attachment, m.MediaType, m.ReplyTo, m.PlatformID} {
+			if !utf8.ValidString(s) || strings.IndexByte(s, 0) >= 0 {
+				t.Errorf("message %d holds invalid UTF-8 or NUL: %q", m.Seq, s)
+			}
+		}
+	}
+	for _, s := range append([]string{rep.Chat}, append(rep.Participants, rep.Attachments...)...) {
+		if !utf8.ValidString(s) || strings.IndexByte(s, 0) >= 0 || len(s) > maxNameBytes {
+			t.Errorf("report name invalid, with NUL or longer than %d bytes: %q", maxNameBytes, s)
 		}
 	}
 	if err == nil && len(msgs) == 0 {

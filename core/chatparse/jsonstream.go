@@ -194,7 +194,7 @@ type textBuilder struct {
 func (t *textBuilder) add(s string) {
 	room := t.max - t.b.Len()
 	if len(s) > room {
-		s, t.cut = strings.ToValidUTF8(s[:max(room, 0)], ""), true
+		s, t.cut = cutRunes(s, room), true
 	}
 	t.b.WriteString(s)
 }

@@ -86,6 +86,9 @@ func TestParseZeroMessagesIsAnErrorWithTheReport(t *testing.T) {
 		{"whatsapp with nothing recognised", "hello\nworld\n", Options{Format: FormatWhatsApp}},
 		{"telegram with no messages", `{"name": "x", "messages": []}`, Options{}},
 		{"discord with no messages", `{"guild": {"name": "g"}, "channel": {"name": "c"}, "messages": []}`, Options{}},
+		{"whatsapp with only a notice", "01/02/24, 10:00 - Messages and calls are end-to-end encrypted.\n", Options{}},
+		{"discord with only a join", `{"guild": {"name": "g"}, "channel": {"name": "c"}, "messages": [` +
+			`{"id": "1", "type": "GuildMemberJoin", "timestamp": "2024-01-01T00:00:00Z", "author": {"id": "5", "name": "kai"}}]}`, Options{}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

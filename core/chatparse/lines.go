@@ -59,7 +59,7 @@ func (lr *lineReader) next() (line []byte, cut bool, ok bool) {
 			}
 			lr.fill()
 		case i >= 0:
-			line = data[:min(i, lr.max)]
+			line = cutRunes(data[:i], lr.max)
 			lr.consumeEnding(i)
 			lr.lineNo++
 			return line, i > lr.max, true
@@ -67,7 +67,8 @@ func (lr *lineReader) next() (line []byte, cut bool, ok bool) {
 			lr.start = lr.end
 			lr.tail = true
 			lr.lineNo++
-			return data[:lr.max:lr.max], true, true
+			line = cutRunes(data, lr.max)
+			return line[:len(line):len(line)], true, true
 		case len(data) == 0:
 			return nil, false, false
 		default: // the last line, without an ending

@@ -2,18 +2,23 @@ package chatparse
 
 import (
 	"fmt"
+	"hash/maphash"
 	"time"
 
 	"github.com/chatlens/chatlens/core"
 )
 
-// whatsAppTruncationCount is the number of messages at which WhatsApp stops
-// an export without saying so ("Export chat" without media keeps at most
-// 40,000 messages).
-const whatsAppTruncationCount = 40_000
+// WhatsApp stops an export at a number of messages without saying so:
+// "Export chat" keeps at most 40,000 messages without media and 10,000 with
+// media (a zip export).
+const (
+	whatsAppTruncationCount      = 40_000
+	whatsAppMediaTruncationCount = 10_000
+)
 
-// maxListed caps every list a report keeps (line numbers, attachment names),
-// so the report stays small whatever the input.
+// These cap every list a report keeps (line numbers, attachment names,
+// warnings), so the report stays small whatever the input; names in them are
+// cut at maxNameBytes.
 const (
 	maxUnparsedListed   = 10
 	maxAttachmentListed = 1_000
@@ -40,11 +45,14 @@ type Report struct {
 	MediaMessages  int                      // media and stickers
 	Kinds          map[core.MessageKind]int // filled in when the parse ends
 
-	kinds      [16]int // counted per message without a map operation
-	lastAuthor string  // spares a map lookup when one author writes on
+	kinds   [16]int // counted per message without a map operation; Kinds at the end
+	lastKey uint64  // the last participant's key: spares a map lookup when one author writes on
 
 	// Participants are the distinct authors of non-system messages, in order
-	// of first appearance, at most Limits.MaxParticipants of them.
+	// of first appearance, at most Limits.MaxParticipants of them, each name
+	// cut at 256 bytes. An author is told apart by its platform id where the
+	// format has one (a Discord nickname that changes, two Telegram users of
+	// one name), else by its name.
 	Participants          []string
 	ParticipantsTruncated bool
 
@@ -63,6 +71,12 @@ type Report struct {
 	TruncatedLines    int // lines cut at Limits.MaxLineBytes
 	TruncatedMessages int // messages cut at Limits.MaxMessageBytes
 
+	// RepairedUTF8 counts messages that held bytes that are not UTF-8 (a
+	// Latin-1 export, a damaged file), shown as U+FFFD; RepairedNUL those
+	// that held U+0000, which PostgreSQL cannot store, also shown as U+FFFD.
+	RepairedUTF8 int
+	RepairedNUL  int
+
 	// Attachments lists the media files of a zip export (at most 1,000
 	// names); AttachmentCount counts them all.
 	Attachments     []string
@@ -71,8 +85,27 @@ type Report struct {
 	Warnings []string
 }
 
+// participantSet tells whether an author was seen, holding a 64-bit hash per
+// author rather than the name: names can be megabytes long.
+type participantSet struct {
+	seed maphash.Seed
+	seen map[uint64]struct{}
+}
+
+func newParticipantSet() participantSet {
+	return participantSet{seed: maphash.MakeSeed(), seen: make(map[uint64]struct{})}
+}
+
+// key identifies m's author: its platform id where it has one, else its name.
+func (ps *participantSet) key(m *core.Message) uint64 {
+	if m.AuthorID != "" {
+		return maphash.String(ps.seed, "id\x00"+m.AuthorID)
+	}
+	return maphash.String(ps.seed, m.Author)
+}
+
 // countMessage updates the counts for one yielded message.
-func (r *Report) countMessage(m *core.Message, maxParticipants int, seen map[string]struct{}) {
+func (r *Report) countMessage(m *core.Message, maxParticipants int, ps *participantSet) {
 	r.Messages++
 	r.kinds[m.Kind&15]++
 	switch m.Kind {
@@ -85,19 +118,27 @@ func (r *Report) countMessage(m *core.Message, maxParticipants int, seen map[str
 		r.First = m.Local
 	}
 	r.Last = m.Local
-	if !m.FromParticipant() || m.Author == r.lastAuthor {
+	if !m.FromParticipant() {
 		return
 	}
-	r.lastAuthor = m.Author
-	if _, ok := seen[m.Author]; ok {
+	k := ps.key(m)
+	if k == r.lastKey && len(ps.seen) > 0 {
 		return
 	}
-	if len(seen) >= maxParticipants {
+	r.lastKey = k
+	if _, ok := ps.seen[k]; ok {
+		return
+	}
+	if len(ps.seen) >= maxParticipants {
 		r.ParticipantsTruncated = true
 		return
 	}
-	seen[m.Author] = struct{}{}
-	r.Participants = append(r.Participants, m.Author)
+	ps.seen[k] = struct{}{}
+	name := m.Author
+	if name == "" {
+		name = m.AuthorID
+	}
+	r.Participants = append(r.Participants, cleanName(name))
 }
 
 // unparsedLine records a line that belongs to no message.
@@ -118,6 +159,7 @@ func (r *Report) warn(format string, args ...any) {
 // finish fills in the counts and adds the warnings; stopped says the
 // consumer stopped early, so the file was not read to its end.
 func (r *Report) finish(stopped bool) {
+	r.Chat = cleanName(r.Chat)
 	r.Kinds = make(map[core.MessageKind]int)
 	for _, k := range core.MessageKinds() {
 		if n := r.kinds[k&15]; n > 0 {
@@ -127,9 +169,22 @@ func (r *Report) finish(stopped bool) {
 	if stopped {
 		r.warn("the reader stopped after %d messages: the counts cover those only", r.Messages)
 	} else if r.Format == FormatWhatsApp || r.Format == FormatWhatsAppZip {
-		if r.Messages == whatsAppTruncationCount {
-			r.warn("exactly %d messages: WhatsApp stops exports there, so this one was probably truncated; export again with fewer days or from a backup", whatsAppTruncationCount)
+		switch {
+		case r.Messages == whatsAppTruncationCount:
+			r.warn("exactly %d messages: WhatsApp stops exports without media there, so this one was probably truncated; "+
+				"WhatsApp exports only the most recent messages, so export from another device or restore a backup to see older ones",
+				whatsAppTruncationCount)
+		case r.Messages == whatsAppMediaTruncationCount && r.Format == FormatWhatsAppZip:
+			r.warn("exactly %d messages: WhatsApp stops exports with media there, so this one was probably truncated; "+
+				"export again without media (up to %d messages), or from another device or a backup",
+				whatsAppMediaTruncationCount, whatsAppTruncationCount)
 		}
+	}
+	if r.RepairedUTF8 > 0 {
+		r.warn("the file is not valid UTF-8: %d messages repaired (unreadable bytes shown as \uFFFD); was it saved in another encoding?", r.RepairedUTF8)
+	}
+	if r.RepairedNUL > 0 {
+		r.warn("%d messages held NUL characters, which cannot be stored; they are shown as \uFFFD", r.RepairedNUL)
 	}
 	if r.TruncatedLines > 0 {
 		r.warn("%d lines were longer than the line limit and were cut", r.TruncatedLines)
@@ -142,5 +197,15 @@ func (r *Report) finish(stopped bool) {
 	}
 	if r.ParticipantsTruncated {
 		r.warn("more participants than the report lists")
+	}
+}
+
+// countRepair counts a message whose fields repairMessage changed.
+func (r *Report) countRepair(invalid, nul bool) {
+	if invalid {
+		r.RepairedUTF8++
+	}
+	if nul {
+		r.RepairedNUL++
 	}
 }

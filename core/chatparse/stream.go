@@ -88,7 +88,8 @@ func ParseZip(ra io.ReaderAt, size int64, opts Options) *Stream {
 
 // Messages yields the messages in file order, each with its Seq set, then at
 // most one error: the parse failed (the messages already yielded stand), or
-// the export held no message (a *NoMessagesError). Breaking out of the loop
+// the export held no message a participant wrote (a *NoMessagesError, also
+// after system notices were yielded). Breaking out of the loop
 // early is fine; the report then covers what was read.
 func (s *Stream) Messages() iter.Seq2[core.Message, error] {
 	return func(yield func(core.Message, error) bool) {
@@ -98,13 +99,16 @@ func (s *Stream) Messages() iter.Seq2[core.Message, error] {
 		}
 		s.used = true
 		stopped := false
-		participants := make(map[string]struct{})
+		participants := newParticipantSet()
 		emit := func(m *core.Message) bool {
 			if stopped {
 				return false
 			}
 			m.Seq = int64(s.report.Messages) + 1
-			s.report.countMessage(m, s.lim.MaxParticipants, participants)
+			if invalid, nul := repairMessage(m); invalid || nul {
+				s.report.countRepair(invalid, nul)
+			}
+			s.report.countMessage(m, s.lim.MaxParticipants, &participants)
 			stopped = !yield(*m, nil)
 			return !stopped
 		}
@@ -113,7 +117,7 @@ func (s *Stream) Messages() iter.Seq2[core.Message, error] {
 		if stopped {
 			return
 		}
-		if err == nil && s.report.Messages == 0 {
+		if err == nil && s.report.Messages == s.report.SystemMessages {
 			err = &NoMessagesError{Report: s.report}
 		}
 		if err != nil {

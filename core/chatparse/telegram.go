@@ -21,9 +21,8 @@ type tgParser struct {
 	report *Report
 	emit   func(*core.Message) bool
 
-	stopped bool     // emit said stop
-	found   bool     // the chosen chat of a full export was read
-	names   []string // chats of a full export, for the error
+	found bool     // the chosen chat of a full export was read
+	names []string // chats of a full export, for the error (cut to maxNameBytes)
 }
 
 // errStopped unwinds the JSON walk when the consumer stops early.
@@ -78,7 +77,7 @@ func (p *tgParser) chat() error {
 			var err error
 			name, err = p.js.scalar()
 			if len(p.names) < maxChatNames {
-				p.names = append(p.names, name)
+				p.names = append(p.names, cleanName(name))
 			}
 			return err
 		case "id":
@@ -114,22 +113,19 @@ func (p *tgParser) messages() error {
 // tgMessage gathers a message's fields, which may come in any order, until
 // the object ends and its kind can be decided.
 type tgMessage struct {
-	id, typ, date, unix, from, fromID    string
-	actor, actorID, action, replyTo      string
-	photo, file, fileName, mediaType     string
-	latitude, longitude                  string
-	edited, location, poll, contact, any bool
-	text                                 textBuilder
+	id, typ, date, unix, from, fromID string
+	actor, actorID, action, replyTo   string
+	photo, file, fileName, mediaType  string
+	latitude, longitude               string
+	edited, location, poll, contact   bool
+	text                              textBuilder
 }
 
 // message reads one message object; ok is false for entries of an unknown
 // shape, which are counted and skipped.
 func (p *tgParser) message() (*core.Message, bool, error) {
 	t := tgMessage{text: textBuilder{max: p.opts.Limits.MaxMessageBytes}}
-	err := p.js.object(func(key string) error {
-		t.any = true
-		return p.field(&t, key)
-	})
+	err := p.js.object(func(key string) error { return p.field(&t, key) })
 	if err != nil {
 		return nil, false, err
 	}

@@ -35,7 +35,8 @@ func (p *tgParser) build(t *tgMessage) (*core.Message, bool) {
 	if t.typ == "service" {
 		if tgCallActions[t.action] {
 			m.Kind, m.Author, m.AuthorID = core.MessageCall, t.actor, t.actorID
-			return m, p.named(m)
+			nameDeleted(m)
+			return m, true
 		}
 		m.Kind = core.MessageSystem
 		if m.Text == "" {
@@ -66,16 +67,16 @@ func (p *tgParser) build(t *tgMessage) (*core.Message, bool) {
 		}
 	}
 	m.Attachment = attachmentBase(t.fileName, t.file, t.photo)
-	return m, p.named(m)
+	nameDeleted(m)
+	return m, true
 }
 
-// named makes sure a participant's message has an author: Telegram writes
-// "from": null for deleted accounts, which its apps show as below.
-func (p *tgParser) named(m *core.Message) bool {
+// nameDeleted makes sure a participant's message has an author: Telegram
+// writes "from": null for deleted accounts, which its apps show as below.
+func nameDeleted(m *core.Message) {
 	if m.Author == "" {
 		m.Author = "Deleted Account"
 	}
-	return true
 }
 
 // attachmentBase returns the first usable file name. Telegram writes a path

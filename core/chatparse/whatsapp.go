@@ -130,7 +130,7 @@ func (p *waParser) appendText(b []byte) {
 			p.cut = true
 			p.report.TruncatedMessages++
 		}
-		b = b[:max(room, 0)]
+		b = cutRunes(b, room)
 	}
 	p.body = append(p.body, b...)
 }
@@ -141,9 +141,6 @@ func (p *waParser) finish() *core.Message {
 	m := &p.msg
 	// "Ann:" alone on its line puts the whole body on the next lines.
 	text := string(bytes.TrimLeft(trimTrailingSpace(p.body), "\n"))
-	if p.cut {
-		text = strings.ToValidUTF8(text, "")
-	}
 	if !p.system && p.isNotice(text) {
 		if p.groupName == "" {
 			p.groupName = m.Author

@@ -43,6 +43,7 @@ func TestParseWhatsAppFixtures(t *testing.T) {
 // notice heuristics: a participant quoting notice wording stays a participant.
 func TestParseWhatsAppNoticeOrWords(t *testing.T) {
 	const lrm = "\u200e"
+	const ben = "01/02/24, 10:09 - Ben: ok\n"
 	cases := []struct {
 		name, in   string
 		wantKinds  string // kinds of the messages, in order
@@ -58,11 +59,11 @@ func TestParseWhatsAppNoticeOrWords(t *testing.T) {
 			"[01/02/24, 10:00:00] G: Messages and calls are end-to-end encrypted.\n[01/02/24, 10:01:00] G: Ann added Ben\n[01/02/24, 10:02:00] G: hello from a person named G\n",
 			"system system text", "G"},
 		{"android subject with a colon in quotes",
-			"01/02/24, 10:00 - Ann changed the subject from \"a\" to \"b: c\"\n",
-			"system", ""},
+			"01/02/24, 10:00 - Ann changed the subject from \"a\" to \"b: c\"\n" + ben,
+			"system text", "Ben"},
 		{"an author that is too long to be a name",
-			"01/02/24, 10:00 - " + strings.Repeat("word ", 60) + ": x\n",
-			"system", ""},
+			"01/02/24, 10:00 - " + strings.Repeat("word ", 60) + ": x\n" + ben,
+			"system text", "Ben"},
 		{"a continuation that looks like a header of another shape",
 			"[01/02/24, 10:00:00] Ann: quoting an android chat:\n01/02/24, 10:00 - Ben: hi\n",
 			"text", "Ann"},

@@ -38,7 +38,7 @@ func parseZip(ra io.ReaderAt, size int64, opts Options, rep *Report, emit func(*
 		if f != chat && !f.FileInfo().IsDir() {
 			rep.AttachmentCount++
 			if len(rep.Attachments) < maxAttachmentListed {
-				rep.Attachments = append(rep.Attachments, f.Name)
+				rep.Attachments = append(rep.Attachments, cleanName(f.Name))
 			}
 		}
 	}

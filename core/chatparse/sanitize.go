@@ -1,0 +1,64 @@
+package chatparse
+
+import (
+	"strings"
+	"unicode/utf8"
+
+	"github.com/chatlens/chatlens/core"
+)
+
+// maxNameBytes caps every name a report or error keeps (participants, chat
+// names, attachment names): a hostile export can put megabytes in a name,
+// and a list of thousands of them would take the memory the parser bounds.
+const maxNameBytes = 256
+
+// repairMessage makes every text field of m valid UTF-8 without U+0000, as
+// core.Message.Validate requires (PostgreSQL's text type stores neither).
+// Invalid bytes (a Latin-1 export, a cut multi-byte character) and NUL both
+// become U+FFFD, so a name never turns empty. It reports what it repaired.
+func repairMessage(m *core.Message) (invalid, nul bool) {
+	for _, f := range [...]*string{&m.Author, &m.AuthorID, &m.Text, &m.MediaType,
+		&m.Attachment, &m.ReplyTo, &m.PlatformID} {
+		i, n := repairString(f)
+		invalid, nul = invalid || i, nul || n
+	}
+	return invalid, nul
+}
+
+func repairString(s *string) (invalid, nul bool) {
+	if !utf8.ValidString(*s) {
+		*s, invalid = strings.ToValidUTF8(*s, "\uFFFD"), true
+	}
+	if strings.IndexByte(*s, 0) >= 0 {
+		*s, nul = strings.ReplaceAll(*s, "\x00", "\uFFFD"), true
+	}
+	return invalid, nul
+}
+
+// cleanName returns s as a report may keep it: valid UTF-8, no NUL, at most
+// maxNameBytes long (cut on a character boundary, marked with "…").
+func cleanName(s string) string {
+	if len(s) > maxNameBytes {
+		s = cutRunes(s, maxNameBytes-len("…")) + "…"
+	}
+	repairString(&s)
+	return s
+}
+
+// cutRunes returns b cut to at most n bytes without splitting a UTF-8
+// sequence: a cut mid-character would leave invalid bytes behind.
+func cutRunes[T string | []byte](b T, n int) T {
+	if len(b) <= n {
+		return b
+	}
+	if n <= 0 {
+		return b[:0]
+	}
+	// Step back over continuation bytes to the start of the character that
+	// straddles the cut; keep it only when it ends at the cut.
+	i := n
+	for i > 0 && i > n-utf8.UTFMax && !utf8.RuneStart(b[i]) {
+		i--
+	}
+	return b[:i]
+}
