@@ -60,7 +60,7 @@ func AdminCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 }
 
 func createAdmin(ctx context.Context, cfg Config, email string, stdout, stderr io.Writer) error {
-	pc := cfg.Database.Postgres()
+	pc := cfg.Database.Postgres(cfg.Database.StoreOptions())
 	pc.MaxOpenConns = 2
 	store, err := postgres.Open(pc)
 	if err != nil {

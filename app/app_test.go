@@ -77,7 +77,10 @@ type running struct {
 	app     *fxtest.App
 }
 
-var listening = regexp.MustCompile(`"msg":"listening","server":"api","addr":"([^"]+)"`)
+var (
+	listening         = regexp.MustCompile(`"msg":"listening","server":"api","addr":"([^"]+)"`)
+	listeningInternal = regexp.MustCompile(`"msg":"listening","server":"internal","addr":"([^"]+)"`)
+)
 
 func start(t *testing.T, cfg Config) *running {
 	t.Helper()
@@ -95,7 +98,12 @@ func start(t *testing.T, cfg Config) *running {
 
 func (r *running) get(t *testing.T, path, key string) (int, string) {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, r.base+path, nil)
+	return get(t, r.base+path, key)
+}
+
+func get(t *testing.T, url, key string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, url, nil)
 	if key != "" {
 		req.Header.Set("Authorization", "Bearer "+key)
 	}
@@ -137,8 +145,10 @@ func (r *running) exercise(t *testing.T, backend string) {
 			t.Errorf("/metrics lacks %s", want)
 		}
 	}
-	if code, _ := r.get(t, "/debug/pprof/cmdline", ""); code != 200 {
-		t.Errorf("pprof: %d", code)
+	// The command line holds secrets (a database URL with its password):
+	// never served, on any listener.
+	if code, _ := r.get(t, "/debug/pprof/cmdline", ""); code != http.StatusNotFound {
+		t.Errorf("pprof cmdline: %d", code)
 	}
 	// The served document is the committed one, whatever the configuration.
 	if _, doc := r.get(t, "/openapi.yaml", ""); doc != string(openapi.YAML31) {
@@ -149,6 +159,10 @@ func (r *running) exercise(t *testing.T, backend string) {
 func TestMemoryAppStartsAndStops(t *testing.T) {
 	r := start(t, testConfig(t, "", "--env", "development", "--signup-rate", "0"))
 	r.exercise(t, "memory")
+	// Development serves pprof on the API listener (no internal address).
+	if code, _ := r.get(t, "/debug/pprof/", ""); code != http.StatusOK {
+		t.Errorf("development pprof: %d", code)
+	}
 	if !strings.Contains(r.logs.String(), "data is not kept") {
 		t.Error("the start-up log does not say memory keeps nothing")
 	}
@@ -162,6 +176,11 @@ func TestPostgresAppMigratesStartsAndStops(t *testing.T) {
 	dsn := pgtest.NewDatabase(t, "empty", nil) // not migrated: serve does it
 	r := start(t, testConfig(t, dsn, "--internal-addr", ""))
 	r.exercise(t, "postgres")
+	// Production without an internal address: metrics, but no pprof, on
+	// the public listener.
+	if code, _ := r.get(t, "/debug/pprof/", ""); code != http.StatusNotFound {
+		t.Errorf("production pprof on the API listener: %d", code)
+	}
 	_, metrics := r.get(t, "/metrics", "")
 	if !strings.Contains(metrics, `go_sql_open_connections{db_name="chatlens"}`) {
 		t.Error("/metrics lacks the pool's gauges")
@@ -188,4 +207,28 @@ func TestCheckModeRefusesPendingMigrations(t *testing.T) {
 		t.Fatalf("start with pending migrations: %v", err)
 	}
 	_ = app.Stop(t.Context())
+}
+
+// TestInternalListener: with CHATLENS_INTERNAL_ADDR, /metrics and pprof are
+// served there and not on the API listener.
+func TestInternalListener(t *testing.T) {
+	r := start(t, testConfig(t, "", "--internal-addr", "127.0.0.1:0"))
+	m := listeningInternal.FindStringSubmatch(r.logs.String())
+	if m == nil {
+		t.Fatalf("no internal listening line:\n%s", r.logs)
+	}
+	internal := "http://" + m[1]
+	r.get(t, "/health", "")
+	for path, want := range map[string]int{"/metrics": 200, "/debug/pprof/": 200, "/debug/pprof/goroutine?debug=1": 200, "/debug/pprof/cmdline": 404} {
+		if code, _ := get(t, internal+path, ""); code != want {
+			t.Errorf("internal %s: %d, want %d", path, code, want)
+		}
+		if code, _ := r.get(t, path, ""); code != http.StatusNotFound {
+			t.Errorf("API listener %s: %d, want 404", path, code)
+		}
+	}
+	if _, metrics := get(t, internal+"/metrics", ""); !strings.Contains(metrics, `route="GET /health"`) {
+		t.Errorf("internal /metrics lacks the API's requests:\n%s", metrics)
+	}
+	r.app.RequireStop()
 }

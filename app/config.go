@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -28,7 +29,8 @@ type Config struct {
 	// Addr is the API's listen address.
 	Addr string
 	// InternalAddr, when set, serves /metrics and /debug/pprof there
-	// instead of on Addr.
+	// instead of on Addr. Without it /metrics is on Addr, and pprof too but
+	// only in development.
 	InternalAddr string
 	// AdminEmail names an admin created at start when missing; its key is
 	// printed once on standard output.
@@ -65,7 +67,7 @@ type LimitsConfig struct {
 func bindServe(b *binder, c *Config) {
 	b.String(&c.Env, "env", "ENV", "production", "production or development (development shows the cause of 500s)")
 	b.String(&c.Addr, "addr", "ADDR", "127.0.0.1:8080", "API listen address")
-	b.String(&c.InternalAddr, "internal-addr", "INTERNAL_ADDR", "", "listen address of /metrics and /debug/pprof; empty serves them on --addr")
+	b.String(&c.InternalAddr, "internal-addr", "INTERNAL_ADDR", "", "listen address of /metrics and /debug/pprof; empty serves /metrics on --addr, and pprof there only in development")
 	b.String(&c.AdminEmail, "admin-email", "ADMIN_EMAIL", "", "create this admin at start if missing and print its key once")
 	b.String(&c.Migrate, "migrate", "MIGRATE", "auto", "pending migrations on PostgreSQL: auto applies them, check refuses to start")
 	b.String(&c.LogLevel, "log-level", "LOG_LEVEL", "info", "debug, info, warn or error")
@@ -97,13 +99,28 @@ func (c Config) validate() error {
 	if _, err := parseLevel(c.LogLevel); err != nil {
 		errs = append(errs, err)
 	}
-	if c.HTTP.ReadHeaderTimeout <= 0 || c.HTTP.ReadTimeout <= 0 || c.HTTP.WriteTimeout <= 0 || c.HTTP.IdleTimeout <= 0 {
-		errs = append(errs, errors.New("HTTP timeouts must be positive"))
-	}
+	errs = append(errs, positive(map[string]time.Duration{
+		"http-read-header-timeout": c.HTTP.ReadHeaderTimeout, "http-read-timeout": c.HTTP.ReadTimeout,
+		"http-write-timeout": c.HTTP.WriteTimeout, "http-idle-timeout": c.HTTP.IdleTimeout,
+		"shutdown-timeout": c.HTTP.ShutdownTimeout,
+	}))
 	if c.Limits.SignUpsPerMinute < 0 || c.Limits.AuthFailuresPerMinute < 0 {
 		errs = append(errs, errors.New("rate limits must not be negative"))
 	}
 	errs = append(errs, c.Database.validate())
+	return errors.Join(errs...)
+}
+
+// positive reports each duration, by flag name, that is not above zero: a
+// zero timeout would mean none at all (or, for shutdown, no grace).
+func positive(durations map[string]time.Duration) error {
+	var errs []error
+	for name, d := range durations {
+		if d <= 0 {
+			errs = append(errs, fmt.Errorf("%s must be positive, not %s", name, d))
+		}
+	}
+	slices.SortFunc(errs, func(a, b error) int { return strings.Compare(a.Error(), b.Error()) })
 	return errors.Join(errs...)
 }
 
@@ -131,19 +148,21 @@ type DatabaseConfig struct {
 	RetryMaxDelay            time.Duration
 }
 
-// Postgres turns the configuration into the adapter's.
-func (c DatabaseConfig) Postgres() postgres.Config {
-	lock, _ := ports.ParseLockPolicy(c.LockPolicy)
+// Postgres turns the configuration into the adapter's, with store as its
+// unit-of-work options (StoreOptions, with or without metric hooks).
+func (c DatabaseConfig) Postgres(store ports.StoreOptions) postgres.Config {
 	return postgres.Config{
 		DSN: c.URL, MaxOpenConns: c.MaxOpenConns, MaxIdleConns: c.MaxIdleConns,
 		ConnMaxLifetime: c.ConnMaxLifetime, ConnMaxIdleTime: c.ConnMaxIdleTime,
 		StatementTimeout: c.StatementTimeout, IdleInTransactionTimeout: c.IdleInTransactionTimeout,
-		Store: c.StoreOptions(lock),
+		Store: store,
 	}
 }
 
-// StoreOptions are the unit-of-work settings shared by every storage adapter.
-func (c DatabaseConfig) StoreOptions(lock ports.LockPolicy) ports.StoreOptions {
+// StoreOptions are the unit-of-work settings shared by every storage
+// adapter (validate has checked the lock policy).
+func (c DatabaseConfig) StoreOptions() ports.StoreOptions {
+	lock, _ := ports.ParseLockPolicy(c.LockPolicy)
 	return ports.StoreOptions{
 		Retry:       ports.RetryPolicy{Attempts: c.RetryAttempts, BaseDelay: c.RetryBaseDelay, MaxDelay: c.RetryMaxDelay},
 		Lock:        lock,
@@ -186,8 +205,10 @@ func (c DatabaseConfig) validate() error {
 	if c.MaxOpenConns < 1 {
 		errs = append(errs, errors.New("db-max-open-conns must be at least 1"))
 	}
-	if c.LockTimeout <= 0 {
-		errs = append(errs, errors.New("db-lock-timeout must be positive"))
-	}
+	errs = append(errs, positive(map[string]time.Duration{
+		"db-conn-max-lifetime": c.ConnMaxLifetime, "db-conn-max-idle-time": c.ConnMaxIdleTime,
+		"db-statement-timeout": c.StatementTimeout, "db-idle-in-transaction-timeout": c.IdleInTransactionTimeout,
+		"db-lock-timeout": c.LockTimeout, "db-retry-base-delay": c.RetryBaseDelay, "db-retry-max-delay": c.RetryMaxDelay,
+	}))
 	return errors.Join(errs...)
 }

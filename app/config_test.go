@@ -29,11 +29,11 @@ func TestServeConfigFromVariablesAndFlags(t *testing.T) {
 func TestServeConfigRejectsNonsense(t *testing.T) {
 	var stderr bytes.Buffer
 	t.Setenv("CHATLENS_MIGRATE", "sometimes")
-	_, code, ok := parseServe([]string{"--env", "staging", "--addr", "nowhere"}, &stderr)
+	_, code, ok := parseServe([]string{"--env", "staging", "--addr", "nowhere", "--shutdown-timeout", "0s"}, &stderr)
 	if ok || code != 2 {
 		t.Fatalf("accepted: %d", code)
 	}
-	for _, want := range []string{"env must be", "addr must be", "migrate must be"} {
+	for _, want := range []string{"env must be", "addr must be", "migrate must be", "shutdown-timeout must be positive"} {
 		if !strings.Contains(stderr.String(), want) {
 			t.Errorf("stderr lacks %q: %s", want, stderr.String())
 		}

@@ -18,8 +18,9 @@ import (
 	"github.com/chatlens/chatlens/core/users"
 )
 
-// HTTPModule provides the API and serves it (and /metrics and pprof, on the
-// same listener or Config.InternalAddr) for the app's lifetime.
+// HTTPModule provides the API and serves it for the app's lifetime, with
+// /metrics and pprof on Config.InternalAddr when set; otherwise /metrics on
+// the API listener, and pprof there only in development.
 func HTTPModule() fx.Option {
 	return fx.Module("http",
 		fx.Provide(newAPI),
@@ -37,12 +38,17 @@ func newAPI(cfg Config, u *users.Service, c *credits.Service, storage httpapi.St
 	})
 }
 
-// internalHandlers are /metrics and the pprof endpoints.
-func internalHandlers(reg *prometheus.Registry) map[string]http.Handler {
+// metricsHandler serves the registry as Prometheus text.
+func metricsHandler(reg *prometheus.Registry) http.Handler {
+	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg})
+}
+
+// pprofHandlers are the profiling endpoints. /debug/pprof/cmdline is left
+// out on purpose: the command line may hold a database URL with its
+// password. (Index answers "cmdline" as an unknown profile, 404.)
+func pprofHandlers() map[string]http.Handler {
 	return map[string]http.Handler{
-		"GET /metrics":             promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}),
 		"GET /debug/pprof/":        http.HandlerFunc(pprof.Index),
-		"GET /debug/pprof/cmdline": http.HandlerFunc(pprof.Cmdline),
 		"GET /debug/pprof/profile": http.HandlerFunc(pprof.Profile),
 		"GET /debug/pprof/symbol":  http.HandlerFunc(pprof.Symbol),
 		"POST /debug/pprof/symbol": http.HandlerFunc(pprof.Symbol),
@@ -68,17 +74,25 @@ func newServer(cfg Config, h http.Handler, log *slog.Logger) *http.Server {
 func serveHTTP(lc fx.Lifecycle, sd fx.Shutdowner, cfg Config, api *httpapi.Server, reg *prometheus.Registry, log *slog.Logger) {
 	servers := map[string]*http.Server{"api": newServer(cfg, api.Handler(), log)}
 	addrs := map[string]string{"api": cfg.Addr}
-	if cfg.InternalAddr == "" {
-		for pattern, h := range internalHandlers(reg) {
-			api.Mount(pattern, h)
-		}
-	} else {
+	switch {
+	case cfg.InternalAddr != "":
 		mux := http.NewServeMux()
-		for pattern, h := range internalHandlers(reg) {
+		mux.Handle("GET /metrics", metricsHandler(reg))
+		for pattern, h := range pprofHandlers() {
 			mux.Handle(pattern, h)
 		}
 		servers["internal"] = newServer(cfg, mux, log)
 		addrs["internal"] = cfg.InternalAddr
+	default:
+		// Metrics are harmless on the API listener; profiles are not (they
+		// cost CPU and show the program's insides), so a public listener
+		// serves them only in development.
+		api.Mount("GET /metrics", metricsHandler(reg))
+		if cfg.Development() {
+			for pattern, h := range pprofHandlers() {
+				api.Mount(pattern, h)
+			}
+		}
 	}
 	for name, srv := range servers {
 		lc.Append(fx.Hook{

@@ -56,8 +56,7 @@ func newStoreMetrics(reg *prometheus.Registry) (*storeMetrics, error) {
 // storeOptions are the configured unit-of-work options with the metric
 // hooks attached.
 func storeOptions(cfg Config, m *storeMetrics) ports.StoreOptions {
-	lock, _ := ports.ParseLockPolicy(cfg.Database.LockPolicy)
-	opts := cfg.Database.StoreOptions(lock)
+	opts := cfg.Database.StoreOptions()
 	opts.Retry.OnRetry = func(reason string) { m.retries.WithLabelValues(reason).Inc() }
 	opts.Retry.OnBusy = m.busy.Inc
 	return opts

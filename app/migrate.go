@@ -34,22 +34,59 @@ func MigrateCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 		fmt.Fprintln(stderr, "chatlens migrate:", err)
 		return 2
 	}
-	if fs.NArg() != 1 || db.URL == "" {
+	verb, known := migrateVerbs[fs.Arg(0)]
+	if fs.NArg() != 1 || !known || db.URL == "" {
 		fs.Usage()
-		if db.URL == "" {
+		switch {
+		case fs.NArg() == 1 && !known:
+			fmt.Fprintf(stderr, "chatlens migrate: unknown verb %q: want up, down or status\n", fs.Arg(0))
+		case db.URL == "":
 			fmt.Fprintln(stderr, "chatlens migrate: set CHATLENS_DATABASE_URL or --database-url")
 		}
 		return 2
 	}
-	if err := migrate(ctx, db, fs.Arg(0), stdout); err != nil {
+	if err := migrate(ctx, db, verb, stdout); err != nil {
 		fmt.Fprintln(stderr, "chatlens migrate:", err)
 		return 1
 	}
 	return 0
 }
 
-func migrate(ctx context.Context, cfg DatabaseConfig, verb string, out io.Writer) error {
-	pc := cfg.Postgres()
+// migrateVerbs are what `chatlens migrate` does, by verb; an unknown verb
+// is refused before any connection is made.
+var migrateVerbs = map[string]func(ctx context.Context, mg *postgres.Migrator, out io.Writer) error{
+	"up": func(ctx context.Context, mg *postgres.Migrator, out io.Writer) error {
+		applied, err := mg.Up(ctx)
+		for _, name := range applied {
+			fmt.Fprintln(out, "applied", name)
+		}
+		if err == nil && len(applied) == 0 {
+			fmt.Fprintln(out, "nothing to apply")
+		}
+		return err
+	},
+	"down": func(ctx context.Context, mg *postgres.Migrator, out io.Writer) error {
+		rolledBack, err := mg.Down(ctx)
+		for _, name := range rolledBack {
+			fmt.Fprintln(out, "rolled back", name)
+		}
+		return err
+	},
+	"status": func(ctx context.Context, mg *postgres.Migrator, out io.Writer) error {
+		status, err := mg.Status(ctx)
+		for _, s := range status {
+			state := "pending"
+			if s.Applied {
+				state = "applied"
+			}
+			fmt.Fprintf(out, "%-8s %s\n", state, s.Name)
+		}
+		return err
+	},
+}
+
+func migrate(ctx context.Context, cfg DatabaseConfig, verb func(context.Context, *postgres.Migrator, io.Writer) error, out io.Writer) error {
+	pc := cfg.Postgres(cfg.StoreOptions())
 	pc.MaxOpenConns = 2
 	db, err := postgres.OpenDB(pc)
 	if err != nil {
@@ -60,32 +97,5 @@ func migrate(ctx context.Context, cfg DatabaseConfig, verb string, out io.Writer
 	if err != nil {
 		return err
 	}
-	switch verb {
-	case "up":
-		applied, err := mg.Up(ctx)
-		for _, name := range applied {
-			fmt.Fprintln(out, "applied", name)
-		}
-		if err == nil && len(applied) == 0 {
-			fmt.Fprintln(out, "nothing to apply")
-		}
-		return err
-	case "down":
-		rolledBack, err := mg.Down(ctx)
-		for _, name := range rolledBack {
-			fmt.Fprintln(out, "rolled back", name)
-		}
-		return err
-	case "status":
-		status, err := mg.Status(ctx)
-		for _, s := range status {
-			state := "pending"
-			if s.Applied {
-				state = "applied"
-			}
-			fmt.Fprintf(out, "%-8s %s\n", state, s.Name)
-		}
-		return err
-	}
-	return fmt.Errorf("unknown verb %q: want up, down or status", verb)
+	return verb(ctx, mg, out)
 }

@@ -82,8 +82,7 @@ func PostgresModule() fx.Option {
 }
 
 func newPostgres(lc fx.Lifecycle, cfg Config, opts ports.StoreOptions, log *slog.Logger) (*postgres.Store, error) {
-	pc := cfg.Database.Postgres()
-	pc.Store = opts
+	pc := cfg.Database.Postgres(opts)
 	s, err := postgres.Open(pc)
 	if err != nil {
 		return nil, fmt.Errorf("opening PostgreSQL: %w", err)
