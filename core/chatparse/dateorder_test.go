@@ -26,6 +26,7 @@ func TestParseDateOrderRules(t *testing.T) {
 		{"first field changes more often", []string{"01/03/24", "02/03/24", "03/03/24"}, 0, DayMonthYear, "first field changes more often", "2024-03-01"},
 		{"second field changes more often", []string{"03/01/24", "03/02/24", "03/03/24"}, 0, MonthDayYear, "second field changes more often", "2024-03-01"},
 		{"no evidence: day first", []string{"05/06/24", "05/06/24"}, 0, DayMonthYear, "day-first by default", "2024-06-05"},
+		{"year first, no order reads every date", []string{"2024-13-02", "2024-01-03"}, 0, YearMonthDay, "no order reads every date; YMD", "2024-02-13"},
 		{"override wins", []string{"05/06/24", "13/06/24"}, MonthDayYear, MonthDayYear, "set by the caller", "2024-05-06"},
 	}
 	for _, c := range cases {

@@ -30,6 +30,11 @@ type waParser struct {
 	haveFirst bool
 	sawMark   bool   // the file has direction marks (iOS keeps them)
 	groupName string // the name that signs iOS notices
+	// signerSpoke: the name that signs notices also wrote a message, so it
+	// is a person (the contact of a one-to-one chat), and a notice it signs
+	// must name someone known.
+	signerSpoke bool
+	known       map[string]struct{} // lower-cased participant names, for notice templates
 
 	authors map[string]waAuthor
 
@@ -50,7 +55,8 @@ type waAuthor struct {
 
 // parseWhatsApp streams the messages of a WhatsApp text export to emit.
 func parseWhatsApp(r io.Reader, opts Options, rep *Report, emit func(*core.Message) bool) error {
-	p := &waParser{opts: opts, lim: opts.Limits, report: rep, authors: make(map[string]waAuthor)}
+	p := &waParser{opts: opts, lim: opts.Limits, report: rep, authors: make(map[string]waAuthor),
+		known: make(map[string]struct{})}
 	p.order = opts.DateOrder
 	if p.order == DateOrderAuto {
 		p.order, rep.DateOrderReason, r = decideDateOrder(r, p.lim)
@@ -108,6 +114,9 @@ func (p *waParser) start(h *waHeader, line []byte, lineNo int) {
 	p.msg.Local, p.msg.At = p.times(h, lineNo)
 	rest := line[h.rest:]
 	author, body, ok := splitAuthor(rest)
+	if ok && p.cl.marks.n > 0 {
+		author, body = p.groupSigned(rest, author, body, h.rest)
+	}
 	var a waAuthor
 	if ok {
 		a = p.author(author)
@@ -147,46 +156,18 @@ func (p *waParser) finish() *core.Message {
 		}
 		p.system = true
 	}
+	if !p.system && m.Author == p.groupName {
+		p.signerSpoke = true // a one-to-one chat: the signer is the contact
+	}
+	if !p.system {
+		p.rememberParticipant(m.Author)
+	}
 	if p.system {
 		m.Author, m.Kind, m.Text = "", core.MessageSystem, text
 		return m
 	}
 	classifyBody(m, text)
 	return m
-}
-
-// isNotice tells an iOS system notice, which carries an author (the group's
-// name, or the contact's in a one-to-one chat), from a participant's words.
-// iOS starts notices with U+200E; where a tool removed the marks, the
-// wording and the name that signed the encryption notice decide.
-func (p *waParser) isNotice(text string) bool {
-	author := p.msg.Author
-	if p.markBody && !looksLikePlaceholder(text) {
-		return author == p.groupName || containsAny(text, waSystemPhrases)
-	}
-	if p.first.form == formAndroid {
-		return false // Android notices carry no author
-	}
-	if p.groupName == "" {
-		return p.report.Messages < 3 && len(text) < 400 && containsAny(text, waEncryptionPhrases)
-	}
-	return !p.sawMark && author == p.groupName && len(text) < 400 && containsAny(text, waSystemPhrases)
-}
-
-func looksLikePlaceholder(text string) bool {
-	first, _, _ := strings.Cut(text, "\n")
-	if _, ok := lookupPlaceholder(first); ok {
-		return true
-	}
-	if _, ok := attachmentName(first); ok {
-		return true
-	}
-	for _, bp := range waBodyPrefixes {
-		if strings.HasPrefix(first, bp.prefix) {
-			return true
-		}
-	}
-	return false
 }
 
 // author returns the interned name for b, so that a million messages by

@@ -21,9 +21,14 @@ type dateVotes struct {
 	down     [2]int // times the first or second field went down within a year
 	downLine [2]int
 	changes  [2]int
+	// yearFirst counts dates with a four-digit first field.
+	yearFirst int
 }
 
 func (v *dateVotes) add(h *waHeader, lineNo int) {
+	if h.digits[0] == 4 {
+		v.yearFirst++
+	}
 	for i, o := range candidateOrders {
 		if y, m, d := dateFields(h, o); !plausibleDate(h, o, y, m, d) {
 			if v.failures[i] == 0 {
@@ -67,7 +72,12 @@ func (v *dateVotes) decide() (DateOrder, string) {
 	if v.headers == 0 {
 		return DayMonthYear, "no dated line: day-first by default"
 	}
+	// On a tie, a year written first (four digits) makes year-first the
+	// better guess; else the table's order (day-first) wins.
 	best, fits := 0, 0
+	if v.yearFirst > 0 {
+		best = len(candidateOrders) - 1 // YearMonthDay
+	}
 	for i, f := range v.failures {
 		if f == 0 {
 			fits++
@@ -169,10 +179,10 @@ func decideDateOrder(r io.Reader, lim Limits) (DateOrder, string, io.Reader) {
 	la := &lookahead{r: r, max: lim.MaxDateOrderLookahead}
 	lr := newLineReader(la, lim.MaxLineBytes)
 	var (
-		v        dateVotes
-		first    waHeader
-		haveFist bool
-		cl       cleaner
+		v         dateVotes
+		first     waHeader
+		haveFirst bool
+		cl        cleaner
 	)
 	for !v.settled() {
 		line, _, ok := lr.next()
@@ -180,11 +190,11 @@ func decideDateOrder(r io.Reader, lim Limits) (DateOrder, string, io.Reader) {
 			break
 		}
 		h, ok := scanWAHeader(cl.clean(line))
-		if !ok || (haveFist && !h.shapeMatches(&first)) {
+		if !ok || (haveFirst && !h.shapeMatches(&first)) {
 			continue
 		}
-		if !haveFist {
-			first, haveFist = h, true
+		if !haveFirst {
+			first, haveFirst = h, true
 		}
 		v.add(&h, lr.lineNo)
 	}

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/chatlens/chatlens/core"
 )
 
 // TestParseWhatsAppFixtures parses every form of WhatsApp export the
@@ -64,6 +66,25 @@ func TestParseWhatsAppNoticeOrWords(t *testing.T) {
 		{"an author that is too long to be a name",
 			"01/02/24, 10:00 - " + strings.Repeat("word ", 60) + ": x\n" + ben,
 			"system text", "Ben"},
+		{"android notices quoting a name with a colon",
+			"01/02/24, 10:00 - Ann created group \"Trip: 2024\"\n" +
+				"01/02/24, 10:01 - Ann changed the group name from \"Trip: 2024\" to \"Trip\"\n" +
+				"01/02/24, 10:02 - Ana cambió el nombre del grupo de “a: b” a “c”\n" +
+				"01/02/24, 10:03 - Ann hat die Gruppe „Reise: 2024“ erstellt\n" +
+				"01/02/24, 10:04 - Ann a créé le groupe « Voyage: 2024 »\n" + ben,
+			"system system system system system text", "Ben"},
+		{"ios one-to-one with marks stripped: the contact's words stay words",
+			"[15/01/2024, 10:00:00] Bob: Messages and calls are end-to-end encrypted. No one outside of this chat can read them.\n" +
+				"[15/01/2024, 10:01:00] Bob: I left my keys at home\n[15/01/2024, 10:02:00] Ann: ok\n" +
+				"[15/01/2024, 10:03:00] Bob: Das wurde entfernt\n[15/01/2024, 10:04:00] Bob: Ele saiu cedo\n" +
+				"[15/01/2024, 10:05:00] Bob: salió bien\n[15/01/2024, 10:06:00] Bob: he left\n" +
+				"[15/01/2024, 10:07:00] Bob: Ann left\n[15/01/2024, 10:08:00] Bob: hi",
+			"system text text text text text text system text", "Bob"},
+		{"ios group name with a colon signs notices",
+			"[01/02/24, 10:00:00] Trip: 2024: " + lrm + "Messages and calls are end-to-end encrypted.\n" +
+				"[01/02/24, 10:01:00] Ann: hi\n[01/02/24, 10:02:00] Trip: 2024: " + lrm + "Ann added Ben\n" +
+				"[01/02/24, 10:03:00] Ann: note: " + lrm + "x\n",
+			"system text system text", "Ann"},
 		{"a continuation that looks like a header of another shape",
 			"[01/02/24, 10:00:00] Ann: quoting an android chat:\n01/02/24, 10:00 - Ben: hi\n",
 			"text", "Ann"},
@@ -83,5 +104,28 @@ func TestParseWhatsAppNoticeOrWords(t *testing.T) {
 				t.Errorf("kinds %v, last author %q; want %s, %q", kinds, last.Author, c.wantKinds, c.wantAuthor)
 			}
 		})
+	}
+}
+
+// TestParseWhatsAppIOSDocumentPlaceholder: iOS names the document before
+// "document omitted", with its page count between marks.
+func TestParseWhatsAppIOSDocumentPlaceholder(t *testing.T) {
+	const lrm = "\u200e"
+	in := "[15/01/2024, 10:00:00] Ann: " + lrm + "Report.pdf • " + lrm + "3 pages " + lrm + "document omitted\n" +
+		"[15/01/2024, 10:01:00] Ann: " + lrm + "Notes.docx " + lrm + "documento omitido\n" +
+		"[15/01/2024, 10:02:00] Ann: " + lrm + "video note omitted\n"
+	msgs, _, err := parseAll(t, Parse(strings.NewReader(in), Options{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []struct{ attachment, media string }{{"Report.pdf", "document"}, {"Notes.docx", "document"}, {"", "video"}}
+	if len(msgs) != len(want) {
+		t.Fatalf("%d messages: %+v", len(msgs), msgs)
+	}
+	for i, w := range want {
+		m := msgs[i]
+		if m.Kind != core.MessageMedia || m.Attachment != w.attachment || m.MediaType != w.media || m.Text != "" || m.Author != "Ann" {
+			t.Errorf("message %d: %s %q %q %q by %q", i+1, m.Kind, m.Attachment, m.MediaType, m.Text, m.Author)
+		}
 	}
 }

@@ -2,7 +2,9 @@ package chatparse
 
 import (
 	"bytes"
+	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/chatlens/chatlens/core"
 )
@@ -60,7 +62,7 @@ func invisibleAt(line []byte, i int) int {
 	return 0
 }
 
-// markSet holds the first few offsets where cleanLine removed a mark.
+// markSet holds the first few offsets where clean removed a mark.
 type markSet struct {
 	at [4]int
 	n  int
@@ -84,9 +86,11 @@ func (s *markSet) has(off int) bool {
 
 // splitAuthor finds the ": " that ends an author's name. A header without one
 // is a system notice ("Ann left", and also the malformed "Ann:." of real
-// exports, which no client wrote as a message).
+// exports, which no client wrote as a message). A ": " inside a quote that
+// is still open is no end of a name: `Ann created group "Trip: 2024"` is a
+// notice.
 func splitAuthor(rest []byte) (author, body []byte, ok bool) {
-	i := bytes.Index(rest, []byte(": "))
+	i := authorColon(rest)
 	if i < 0 {
 		if n := len(rest); n > 1 && rest[n-1] == ':' {
 			return rest[:n-1], nil, true // body on the next lines
@@ -94,6 +98,28 @@ func splitAuthor(rest []byte) (author, body []byte, ok bool) {
 		return nil, nil, false
 	}
 	return rest[:i], rest[i+2:], i > 0
+}
+
+// authorColon returns the offset of the first ": " outside quotes, or -1.
+func authorColon(rest []byte) int {
+	i := bytes.Index(rest, []byte(": "))
+	if i < 0 || bytes.IndexAny(rest[:i], waQuoteBytes) < 0 {
+		return i // no quote before it: the common case, decided without decoding
+	}
+	var open rune // the quote that opened, 0 outside quotes
+	for j := 0; j < len(rest); {
+		r, n := utf8.DecodeRune(rest[j:])
+		switch {
+		case open == 0 && r == ':' && j+1 < len(rest) && rest[j+1] == ' ':
+			return j
+		case open == 0 && waQuoteClosers[r] != nil:
+			open = r
+		case open != 0 && slices.Contains(waQuoteClosers[open], r):
+			open = 0
+		}
+		j += n
+	}
+	return -1
 }
 
 // placeholderIndex finds placeholders by their exact text; most bodies are
@@ -135,6 +161,11 @@ func classifyBody(m *core.Message, text string) {
 		if m.MediaType == "sticker" {
 			m.Kind = core.MessageSticker
 		}
+		m.Text = strings.TrimSpace(more)
+		return
+	}
+	if name, ok := documentName(first); ok {
+		m.Kind, m.MediaType, m.Attachment = core.MessageMedia, "document", name
 		m.Text = strings.TrimSpace(more)
 		return
 	}

@@ -18,6 +18,18 @@ var cjkMeridiems = []struct {
 	{"凌晨", ante}, {"晚上", post}, // Chinese, early morning and evening
 }
 
+// waQuoteClosers map each opening quote notices put around group names and
+// subjects to the quotes that close it (German „…“ and „…”, French «…»).
+var waQuoteClosers = map[rune][]rune{
+	'"': {'"'},
+	'“': {'”'},
+	'„': {'“', '”'},
+	'«': {'»'},
+}
+
+// waQuoteBytes holds the opening quotes, for a quick test before decoding.
+const waQuoteBytes = "\"“„«"
+
 // waPlaceholder is a whole message body that stands for something else.
 type waPlaceholder struct {
 	text  string
@@ -49,6 +61,7 @@ var waPlaceholders = []waPlaceholder{
 	{"document omitted", core.MessageMedia, "document"},
 	{"Contact card omitted", core.MessageMedia, "contact"},
 	{"sticker omitted", core.MessageSticker, "sticker"},
+	{"video note omitted", core.MessageMedia, "video"},
 	{"imagen omitida", core.MessageMedia, "image"},
 	{"video omitido", core.MessageMedia, "video"},
 	{"audio omitido", core.MessageMedia, "audio"},
@@ -102,6 +115,12 @@ var waPlaceholders = []waPlaceholder{
 	{"Appel vidéo manqué", core.MessageCall, ""},
 	{"Chamada de voz perdida", core.MessageCall, ""},
 	{"Chamada de vídeo perdida", core.MessageCall, ""},
+}
+
+// waDocumentSuffixes end an iOS document placeholder that names the file:
+// "Report.pdf • 3 pages document omitted" (marks removed).
+var waDocumentSuffixes = []string{
+	" document omitted", " documento omitido", " Dokument weggelassen", " document omis",
 }
 
 // waAttachmentForms name a file in the body: iOS "<attached: NAME>", Android
@@ -163,6 +182,7 @@ var waSystemPhrases = []string{
 	"end-to-end encrypted", "end-to-end encryption", "created group", "created this group",
 	"changed the subject", "changed this group's", "changed the group", "deleted this group's",
 	"changed their phone number", "changed to +", " added ", " removed ", " left",
+	"changed the group name", "changed the group icon", "changed this group's icon",
 	"joined using this group's invite link", "you were added", "you joined",
 	"now an admin", "security code", "disappearing messages", "pinned a message",
 	// Spanish
@@ -172,14 +192,17 @@ var waSystemPhrases = []string{
 	// German
 	"ende-zu-ende-verschlüsselt", "hat die gruppe", "hat den betreff", "hat das gruppenbild",
 	"hat die gruppenbeschreibung", "hinzugefügt", "entfernt", "hat die gruppe verlassen",
+	"hat den gruppennamen",
 	"ist über den einladungslink", "sicherheitsnummer", "selbstlöschende nachrichten",
 	// French
 	"chiffrés de bout en bout", "a créé le groupe", "a modifié le sujet", "a changé le sujet",
 	"a modifié l'icône", "a modifié la description", "a ajouté", "a retiré", "est parti",
+	"a modifié le nom du groupe", "a changé le nom du groupe",
 	"vous a ajouté", "code de sécurité", "messages éphémères",
 	// Portuguese
 	"protegidas com a criptografia de ponta a ponta", "criptografia de ponta-a-ponta",
 	"criou o grupo", "mudou o assunto", "alterou o assunto", "mudou a imagem",
+	"mudou o nome do grupo", "alterou o nome do grupo",
 	"mudou a descrição", "adicionou", "removeu", "saiu", "entrou usando o link",
 	"código de segurança", "mensagens temporárias",
 }
@@ -188,10 +211,19 @@ var waSystemPhrases = []string{
 // notice quotes text (`Ann changed the subject from "a" to "b: c"`): an
 // "author" holding one is the start of a notice, not a person's name.
 var waSystemSubjects = []string{
-	"changed the subject", "changed the group description", "changed this group's",
-	"cambió el asunto", "cambió la descripción", "hat den betreff", "hat die gruppenbeschreibung",
-	"a modifié le sujet", "a changé le sujet", "a modifié la description",
-	"mudou o assunto", "alterou o assunto", "mudou a descrição",
+	// English
+	"created group", "changed the subject", "changed the group name", "changed the group description",
+	"changed this group's",
+	// Spanish
+	"creó el grupo", "cambió el asunto", "cambió el nombre", "cambió la descripción",
+	// German
+	"hat die gruppe", "hat den betreff", "hat den gruppennamen", "hat die gruppenbeschreibung",
+	// French
+	"a créé le groupe", "a modifié le sujet", "a changé le sujet", "a modifié le nom du groupe",
+	"a changé le nom du groupe", "a modifié la description",
+	// Portuguese
+	"criou o grupo", "mudou o assunto", "alterou o assunto", "mudou o nome do grupo",
+	"alterou o nome do grupo", "mudou a descrição",
 }
 
 // waEncryptionPhrases open every chat; on iOS the name that signs them is
@@ -213,3 +245,50 @@ var waMediaByFileName = []struct{ part, media string }{
 	{"AUDIO", "audio"}, {"PTT-", "audio"}, {"AUD-", "audio"}, {".opus", "audio"}, {".m4a", "audio"}, {".mp3", "audio"},
 	{".vcf", "contact"},
 }
+
+// waNoticeTemplates are whole notices, lower-cased, "*" standing for a name
+// or a quoted subject; a trailing "." is ignored. They decide only where
+// marks were stripped and the notice's signer might be a person (see
+// waParser.isNotice): a phrase anywhere in the text would make "I left my
+// keys" a notice.
+var waNoticeTemplates = []string{
+	// English
+	"* created group *", "* created this group", "* added *", "* removed *", "* left",
+	"* joined using this group's invite link", "* changed the subject from * to *",
+	"* changed the subject to *", "* changed the group name from * to *", "* changed the group name to *",
+	"* changed this group's icon", "* deleted this group's icon", "* changed the group description",
+	"* deleted the group description", "* changed their phone number*", "* changed to *",
+	"* pinned a message", "* turned on disappearing messages*", "* turned off disappearing messages*",
+	"you were added", "you're now an admin", "your security code with * changed*",
+	"messages and calls are end-to-end encrypted*", "messages to this group are now secured*",
+	// Spanish
+	"* creó el grupo *", "* creó este grupo", "* añadió a *", "* te añadió", "* eliminó a *",
+	"* salió del grupo", "* salió", "* se unió usando el enlace de invitación de este grupo",
+	"* cambió el asunto de * a *", "* cambió el asunto a *", "* cambió el nombre del grupo*",
+	"* cambió la descripción del grupo", "* cambió el ícono de este grupo", "* cambió el icono de este grupo",
+	"* cambió su número de teléfono*", "tu código de seguridad con * cambió*",
+	"los mensajes y las llamadas están cifrados de extremo a extremo*",
+	// German
+	"* hat die gruppe * erstellt", "* hat diese gruppe erstellt", "* hat * hinzugefügt", "* hat * entfernt",
+	"* hat die gruppe verlassen", "* ist über den einladungslink dieser gruppe beigetreten",
+	"* hat den betreff von * zu * geändert", "* hat den betreff zu * geändert",
+	"* hat den gruppennamen * geändert", "* hat das gruppenbild geändert", "* hat das gruppenbild gelöscht",
+	"* hat die gruppenbeschreibung geändert", "du wurdest hinzugefügt",
+	"deine sicherheitsnummer für * hat sich geändert*", "nachrichten und anrufe sind ende-zu-ende-verschlüsselt*",
+	// French
+	"* a créé le groupe *", "* a créé ce groupe", "* a ajouté *", "* vous a ajouté", "* a retiré *",
+	"* est parti", "* est partie", "* est parti(e)", "* a rejoint ce groupe via le lien d'invitation",
+	"* a modifié le sujet *", "* a changé le sujet *", "* a modifié le nom du groupe*",
+	"* a changé le nom du groupe*", "* a modifié l'icône de ce groupe", "* a modifié la description du groupe",
+	"votre code de sécurité avec * a changé*", "les messages et les appels sont chiffrés de bout en bout*",
+	// Portuguese
+	"* criou o grupo *", "* criou este grupo", "* adicionou *", "* removeu *", "* saiu",
+	"* entrou usando o link de convite deste grupo", "* mudou o assunto de * para *",
+	"* mudou o assunto para *", "* alterou o assunto *", "* mudou o nome do grupo*",
+	"* alterou o nome do grupo*", "* mudou a imagem deste grupo", "* mudou a descrição do grupo",
+	"* alterou a descrição do grupo", "seu código de segurança com * mudou*",
+	"as mensagens e as chamadas são protegidas com a criptografia de ponta a ponta*",
+}
+
+// waYou are the words a notice uses for the exporting user.
+var waYou = map[string]bool{"you": true, "tú": true, "du": true, "vous": true, "você": true}
