@@ -1,16 +1,15 @@
 package e2e
 
 import (
-	"bufio"
+	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -24,15 +23,48 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 type binary struct {
 	cmd    *exec.Cmd
 	base   string
-	key    string // the bootstrap admin's, read from standard output
-	stderr *strings.Builder
-	exited chan error
+	key    string  // the bootstrap admin's, read from standard output
+	stderr *output // the logs
+	done   chan struct{}
+	err    error // Wait's, once done is closed
 }
 
 var (
 	listeningLine = regexp.MustCompile(`"msg":"listening","server":"api","addr":"([^"]+)"`)
 	adminKeyLine  = regexp.MustCompile(`shown once: (cl_[A-Za-z0-9_-]{43})`)
 )
+
+// output collects what the process writes and sends the first submatch of
+// re to found. os/exec copies into it from its own goroutine and Wait
+// returns only once the copy is over, so nothing written is lost; the mutex
+// lets the test read it meanwhile.
+type output struct {
+	mu    sync.Mutex
+	buf   bytes.Buffer
+	re    *regexp.Regexp
+	found chan string
+}
+
+func newOutput(re *regexp.Regexp) *output { return &output{re: re, found: make(chan string, 1)} }
+
+func (o *output) Write(p []byte) (int, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.buf.Write(p)
+	if o.re != nil {
+		if m := o.re.FindSubmatch(o.buf.Bytes()); m != nil {
+			o.found <- string(m[1])
+			o.re = nil
+		}
+	}
+	return len(p), nil
+}
+
+func (o *output) String() string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.buf.String()
+}
 
 // startBinary builds chatlens and runs `chatlens serve` on dsn, on a free
 // port, with a bootstrap admin, as the README's walk-through does.
@@ -43,32 +75,31 @@ func startBinary(t *testing.T, dsn string) *binary {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	b := &binary{stderr: &strings.Builder{}, exited: make(chan error, 1)}
+	stdout := newOutput(adminKeyLine)
+	b := &binary{stderr: newOutput(listeningLine), done: make(chan struct{})}
 	b.cmd = exec.Command(exe, "serve")
 	b.cmd.Env = append(os.Environ(), "CHATLENS_DATABASE_URL="+dsn, "CHATLENS_ADDR=127.0.0.1:0",
 		"CHATLENS_ADMIN_EMAIL=admin@example.com", "CHATLENS_INTERNAL_ADDR=", "CHATLENS_ENV=production")
-	stdout, _ := b.cmd.StdoutPipe()
-	stderr, _ := b.cmd.StderrPipe()
+	b.cmd.Stdout, b.cmd.Stderr = stdout, b.stderr
 	if err := b.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	addr, key := make(chan string, 1), make(chan string, 1)
-	go scan(stderr, listeningLine, addr, b.stderr)
-	go scan(stdout, adminKeyLine, key, &strings.Builder{})
-	go func() { b.exited <- b.cmd.Wait() }()
+	go func() {
+		b.err = b.cmd.Wait()
+		close(b.done)
+	}()
 	t.Cleanup(func() {
-		if b.cmd.ProcessState == nil {
-			_ = b.cmd.Process.Kill()
-		}
+		_ = b.cmd.Process.Kill() // fails harmlessly once it has exited
+		<-b.done
 	})
 	for got := 0; got < 2; {
 		select {
-		case a := <-addr:
+		case a := <-b.stderr.found:
 			b.base, got = "http://"+a, got+1
-		case k := <-key:
+		case k := <-stdout.found:
 			b.key, got = k, got+1
-		case err := <-b.exited:
-			t.Fatalf("chatlens exited at start: %v\n%s", err, b.stderr)
+		case <-b.done:
+			t.Fatalf("chatlens exited at start: %v\n%s", b.err, b.stderr)
 		case <-time.After(2 * time.Minute):
 			t.Fatalf("chatlens did not start:\n%s", b.stderr)
 		}
@@ -76,25 +107,14 @@ func startBinary(t *testing.T, dsn string) *binary {
 	return b
 }
 
-// scan copies r into all, and sends the first submatch of re to found.
-func scan(r io.Reader, re *regexp.Regexp, found chan<- string, all *strings.Builder) {
-	s := bufio.NewScanner(r)
-	for s.Scan() {
-		all.WriteString(s.Text() + "\n")
-		if m := re.FindStringSubmatch(s.Text()); m != nil {
-			found <- m[1]
-		}
-	}
-}
-
 // stop sends SIGTERM and expects a graceful exit.
 func (b *binary) stop(t *testing.T) {
 	t.Helper()
 	_ = b.cmd.Process.Signal(syscall.SIGTERM)
 	select {
-	case err := <-b.exited:
-		if err != nil {
-			t.Fatalf("exit after SIGTERM: %v", err)
+	case <-b.done:
+		if b.err != nil {
+			t.Fatalf("exit after SIGTERM: %v\n%s", b.err, b.stderr)
 		}
 	case <-time.After(30 * time.Second):
 		t.Fatal("no exit 30 s after SIGTERM")
