@@ -140,8 +140,8 @@ func (s *Server) Handler() http.Handler { return s.handler }
 func (s *Server) API() huma.API { return s.api }
 
 // Mount serves h at pattern on the API's listener, with the same request
-// ids, logs and metrics (app mounts /metrics and pprof here unless they
-// have their own listener).
+// ids, logs and metrics (app mounts /metrics here, and pprof in
+// development, unless they have their own listener).
 func (s *Server) Mount(pattern string, h http.Handler) { s.mux.Handle(pattern, h) }
 
 // OpenAPI returns the document of the API (3.1).
