@@ -54,35 +54,58 @@ func looksLikeWhatsApp(prefix []byte) bool {
 	return false
 }
 
-// Keys that only one of the JSON formats writes, at any depth.
-var (
-	discordKeys = map[string]bool{
-		"guild": true, "channel": true, "dateRange": true, "exportedAt": true,
-		"messageCount": true, "timestampEdited": true, "callEndedTimestamp": true,
-		"isPinned": true, "inlineEmojis": true, "content": true, "author": true,
-		"timestamp": true, "embeds": true, "reactions": true, "mentions": true,
-	}
-	telegramKeys = map[string]bool{
-		"personal_information": true, "chats": true, "left_chats": true, "about": true,
-		"profile_pictures": true, "frequent_contacts": true, "contacts": true,
-		"date_unixtime": true, "from_id": true, "text_entities": true, "actor_id": true,
-		"edited_unixtime": true, "from": true, "date": true, "text": true,
-		"reply_to_message_id": true, "media_type": true, "photo": true,
-	}
-)
+// telegramAccountKeys are top-level keys of a Telegram full-account export
+// that come before "chats" and can fill the detection window (a long contact
+// list).
+var telegramAccountKeys = map[string]bool{
+	"about": true, "personal_information": true, "profile_pictures": true,
+	"contacts": true, "frequent_contacts": true,
+}
 
-// telegramChatKeys start a single-chat Telegram export; Discord writes them
-// only inside objects.
-var telegramChatKeys = map[string]bool{"name": true, "type": true, "id": true}
+// telegramChatTypes are the "type" values of a Telegram single-chat export.
+var telegramChatTypes = map[string]bool{
+	"personal_chat": true, "bot_chat": true, "private_group": true, "private_supergroup": true,
+	"public_supergroup": true, "private_channel": true, "public_channel": true,
+	"saved_messages": true, "replies": true,
+}
 
-// detectJSON tells Telegram from Discord by the keys in the first bytes:
-// each format has keys the other never writes.
+// jsonShape is what detectJSON saw of a document's structure.
+type jsonShape struct {
+	guild, channel bool // top-level "guild" and "channel" (Discord)
+	messages       bool // a top-level "messages" array
+	typedMessage   bool // an object in it with a "type" key (Telegram)
+	chatType       bool // a top-level "type" naming a Telegram chat type
+	chatList       bool // "chats": {"list": …} (Telegram full account)
+	account        bool // a top-level key only a full-account export writes
+}
+
+// detectJSON tells Telegram from Discord by structure, not by a key that
+// any JSON may hold: Telegram has a top-level "messages" array of entries
+// with a "type" (or a chat "type" beside it), or "chats": {"list": …}; Discord has "guild" or "channel"
+// beside "messages". A package.json is neither.
 func detectJSON(prefix []byte) Format {
+	sh := scanJSONShape(prefix)
+	switch {
+	case (sh.guild || sh.channel) && sh.messages, sh.guild && sh.channel:
+		return FormatDiscord
+	case sh.messages && (sh.typedMessage || sh.chatType), sh.chatList, sh.account && !sh.messages:
+		return FormatTelegram
+	}
+	return FormatAuto
+}
+
+// scanJSONShape walks the tokens of prefix (which may end mid-document)
+// noting the keys that give a format's structure away.
+func scanJSONShape(prefix []byte) jsonShape {
 	dec := json.NewDecoder(bytes.NewReader(prefix))
-	type frame struct{ object, wantKey bool }
+	type frame struct {
+		object, wantKey bool
+		key             string // the key whose value this container is
+	}
 	var stack []frame
-	var discord, telegram int
-	for discord+telegram < 64 && len(stack) <= 256 {
+	var sh jsonShape
+	var lastKey string
+	for len(stack) <= 256 {
 		tok, err := dec.Token()
 		if err != nil {
 			break // the prefix ends mid-token, or is not JSON
@@ -93,10 +116,15 @@ func detectJSON(prefix []byte) Format {
 		}
 		if d, ok := tok.(json.Delim); ok {
 			if d == '{' || d == '[' {
+				key := ""
 				if top != nil && top.object {
 					top.wantKey = true // this container is a value
+					key = lastKey
 				}
-				stack = append(stack, frame{object: d == '{', wantKey: true})
+				if len(stack) == 1 && key == "messages" && d == '[' {
+					sh.messages = true
+				}
+				stack = append(stack, frame{object: d == '{', wantKey: true, key: key})
 			} else if top != nil {
 				stack = stack[:len(stack)-1]
 			}
@@ -107,22 +135,23 @@ func detectJSON(prefix []byte) Format {
 		}
 		if !top.wantKey {
 			top.wantKey = true
+			if v, ok := tok.(string); ok && len(stack) == 1 && lastKey == "type" {
+				sh.chatType = telegramChatTypes[v]
+			}
 			continue
 		}
 		top.wantKey = false
-		key, _ := tok.(string)
-		switch {
-		case discordKeys[key]:
-			discord++
-		case telegramKeys[key], len(stack) == 1 && telegramChatKeys[key]:
-			telegram++
+		lastKey, _ = tok.(string)
+		switch len(stack) {
+		case 1:
+			sh.guild = sh.guild || lastKey == "guild"
+			sh.channel = sh.channel || lastKey == "channel"
+			sh.account = sh.account || telegramAccountKeys[lastKey]
+		case 2:
+			sh.chatList = sh.chatList || (stack[1].key == "chats" && lastKey == "list")
+		case 3:
+			sh.typedMessage = sh.typedMessage || (stack[1].key == "messages" && !stack[1].object && lastKey == "type")
 		}
 	}
-	switch {
-	case discord > telegram:
-		return FormatDiscord
-	case telegram > discord:
-		return FormatTelegram
-	}
-	return FormatAuto
+	return sh
 }

@@ -40,5 +40,13 @@
 //   - Telegram service messages are notices, except calls, which are
 //     core.MessageCall by their actor; "from": null is "Deleted Account".
 //   - Discord types other than Default, Reply, commands and thread starters
-//     are notices; Call is a call; a repeated id is counted, not yielded.
+//     are notices, whose text names who acted ("Kai joined the server");
+//     Call is a call; a repeated id is counted, not yielded.
+//   - JSON is detected by structure: Telegram by a top-level "messages" array
+//     of typed entries (or a chat "type"), or "chats": {"list": …}; Discord
+//     by "guild" or "channel" beside "messages". A leading U+FEFF is skipped.
+//   - Report.Participants tells authors apart by platform id where the
+//     format has one, else by name.
+//   - An export whose messages are all system notices is ErrNoMessages: no
+//     participant wrote anything to import.
 package chatparse

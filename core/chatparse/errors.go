@@ -33,6 +33,10 @@ var (
 	// ErrZipNoChat: a zip export holds no WhatsApp chat text file.
 	ErrZipNoChat = errors.New("zip export: no chat text file (_chat.txt or a WhatsApp .txt)")
 
+	// ErrNotZip: the zip format was asked for, but the content is not a zip
+	// archive.
+	ErrNotZip = errors.New("zip export: the content is not a zip archive")
+
 	// ErrNeedRandomAccess: a zip was handed over as a plain stream; zip
 	// archives are read from their end, so use ParseZip or pass a reader
 	// that also implements io.ReaderAt and io.Seeker (such as *os.File).

@@ -122,3 +122,16 @@ func FuzzDetect(f *testing.F) {
 		fuzzParse(t, Parse(bytes.NewReader(data), Options{Limits: fuzzLimits}), 0)
 	})
 }
+
+// FuzzZip feeds zip archives: the seeds are small valid exports, which the
+// fuzzer mutates into broken directories, lying sizes and counts.
+func FuzzZip(f *testing.F) {
+	chat := []byte("01/02/24, 10:00 - Ann: hi\n01/02/24, 10:01 - Ben: <Media omitted>\n")
+	f.Add(buildZip(f, zipEntry{"_chat.txt", chat}, zipEntry{"IMG-1.jpg", []byte("x")}))
+	f.Add(buildZip(f, zipEntry{"WhatsApp Chat with Ann.txt", chat}))
+	f.Add(buildZip(f, zipEntry{"notes.txt", []byte("no chat")}, zipEntry{"dir/", nil}))
+	f.Add(rawZipDirectory(20, 4, 0))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		fuzzParse(t, ParseZip(bytes.NewReader(data), int64(len(data)), Options{Limits: fuzzLimits}), fuzzLimits.MaxMessageBytes)
+	})
+}

@@ -1,9 +1,11 @@
 package chatparse
 
 import (
+	"bytes"
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -43,6 +45,29 @@ func TestParseTelegramFullExportWithoutChoiceListsChats(t *testing.T) {
 		}
 		if !strings.Contains(err.Error(), `"Family"`) {
 			t.Errorf("error does not list the chats: %v", err)
+		}
+	}
+}
+
+// TestParseJSONWithBOM: a leading U+FEFF is detected past and skipped, also
+// when the format is given.
+func TestParseJSONWithBOM(t *testing.T) {
+	for _, file := range []string{"telegram/single_chat.json", "discord/channel.json"} {
+		data, err := os.ReadFile(filepath.Join("testdata", file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, _, err := parseAll(t, Parse(bytes.NewReader(data), Options{}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		bom := append([]byte("\uFEFF"), data...)
+		format := Detect(bom)
+		for _, opts := range []Options{{}, {Format: format}} {
+			got, rep, err := parseAll(t, Parse(bytes.NewReader(bom), opts))
+			if err != nil || rep.Format != format || !slices.Equal(got, want) {
+				t.Errorf("%s with a BOM, format %v: %d messages (want %d), %v", file, opts.Format, len(got), len(want), err)
+			}
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package chatparse
 
 import (
+	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -19,12 +20,26 @@ type jsonStream struct {
 }
 
 func newJSONStream(r io.Reader, lim Limits) *jsonStream {
-	g := &tokenGuard{r: r, max: int64(lim.MaxJSONTokenBytes)}
+	g := &tokenGuard{r: skipBOM(r), max: int64(lim.MaxJSONTokenBytes)}
 	js := &jsonStream{maxDepth: lim.MaxJSONDepth}
 	js.dec = json.NewDecoder(g)
 	js.dec.UseNumber() // ids stay exact
 	g.dec = js.dec
 	return js
+}
+
+// skipBOM drops a leading U+FEFF, which Windows tools write before JSON and
+// encoding/json refuses; detection already looks past it, and an explicit
+// format must read the same file.
+func skipBOM(r io.Reader) io.Reader {
+	br, ok := r.(*bufio.Reader)
+	if !ok {
+		br = bufio.NewReader(r)
+	}
+	if b, _ := br.Peek(3); string(b) == "\uFEFF" {
+		_, _ = br.Discard(3) // what Peek returned is there to discard
+	}
+	return br
 }
 
 // tokenGuard fails the read when the decoder has buffered more than max bytes

@@ -1,6 +1,7 @@
 package chatparse
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"strings"
@@ -84,7 +85,7 @@ func TestParseZeroMessagesIsAnErrorWithTheReport(t *testing.T) {
 		opts     Options
 	}{
 		{"whatsapp with nothing recognised", "hello\nworld\n", Options{Format: FormatWhatsApp}},
-		{"telegram with no messages", `{"name": "x", "messages": []}`, Options{}},
+		{"telegram with no messages", `{"name": "x", "type": "personal_chat", "messages": []}`, Options{}},
 		{"discord with no messages", `{"guild": {"name": "g"}, "channel": {"name": "c"}, "messages": []}`, Options{}},
 		{"whatsapp with only a notice", "01/02/24, 10:00 - Messages and calls are end-to-end encrypted.\n", Options{}},
 		{"discord with only a join", `{"guild": {"name": "g"}, "channel": {"name": "c"}, "messages": [` +
@@ -110,15 +111,39 @@ func TestParseZeroMessagesIsAnErrorWithTheReport(t *testing.T) {
 }
 
 func TestParseWhatsAppTruncationWarning(t *testing.T) {
-	for _, n := range []int{whatsAppTruncationCount - 1, whatsAppTruncationCount} {
-		r := &generatedChat{n: n}
-		_, rep, err := parseAll(t, Parse(r, Options{}))
+	cases := []struct {
+		n      int
+		zipped bool
+		warn   bool
+	}{
+		{whatsAppTruncationCount - 1, false, false},
+		{whatsAppTruncationCount, false, true},
+		{whatsAppMediaTruncationCount, false, false}, // without media 10,000 is no limit
+		{whatsAppMediaTruncationCount - 1, true, false},
+		{whatsAppMediaTruncationCount, true, true}, // with media it is
+	}
+	for _, c := range cases {
+		chat, err := io.ReadAll(&generatedChat{n: c.n})
 		if err != nil {
 			t.Fatal(err)
 		}
-		warned := strings.Contains(strings.Join(rep.Warnings, "\n"), "truncated")
-		if warned != (n == whatsAppTruncationCount) {
-			t.Errorf("%d messages: warned %v (%v)", n, warned, rep.Warnings)
+		s := Parse(bytes.NewReader(chat), Options{})
+		if c.zipped {
+			s = Parse(bytes.NewReader(buildZip(t, zipEntry{"_chat.txt", chat})), Options{})
+		}
+		_, rep, err := parseAll(t, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		warnings := strings.Join(rep.Warnings, "\n")
+		if warned := strings.Contains(warnings, "truncated"); warned != c.warn {
+			t.Errorf("%d messages, zipped %v: warned %v (%v)", c.n, c.zipped, warned, rep.Warnings)
+		}
+		if c.warn && (strings.Contains(warnings, "fewer days") || !strings.Contains(warnings, "another device")) {
+			t.Errorf("advice: %s", warnings)
+		}
+		if c.warn && c.zipped && !strings.Contains(warnings, "without media") {
+			t.Errorf("advice for a zip: %s", warnings)
 		}
 	}
 }

@@ -45,11 +45,17 @@ func Parse(r io.Reader, opts Options) *Stream {
 	s.run = func(rep *Report, emit func(*core.Message) bool) error {
 		format := opts.Format
 		if format == FormatAuto || format == FormatWhatsAppZip {
-			if ra, size, ok := randomAccess(r); ok && isZip(ra) {
+			ra, size, ok := randomAccess(r)
+			switch {
+			case ok && isZip(ra):
 				return parseZip(ra, size, opts, rep, emit)
+			case ok && format == FormatWhatsAppZip:
+				rep.Format = format
+				return ErrNotZip
 			}
 		}
 		if format == FormatWhatsAppZip {
+			rep.Format = format
 			return ErrNeedRandomAccess
 		}
 		if format == FormatAuto {

@@ -3,10 +3,12 @@ package chatparse
 import (
 	"archive/zip"
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -199,6 +201,13 @@ func TestDetect(t *testing.T) {
 		{"zip", buildZip(t, zipEntry{"_chat.txt", []byte("x")}), FormatWhatsAppZip},
 		{"plain text", []byte("Dear diary,\ntoday 12:00 was lunch.\n"), FormatAuto},
 		{"other json", []byte(`{"users": [{"login": "x"}]}`), FormatAuto},
+		{"package.json", []byte(`{"name": "x", "version": "1.0.0", "type": "module", "author": "a", "messages": "none"}`), FormatAuto},
+		{"keys of both but no structure", []byte(`{"name": "x", "text": "y", "from": "z", "date": "d", "content": "c"}`), FormatAuto},
+		{"messages without types", []byte(`{"messages": [{"text": "hi"}]}`), FormatAuto},
+		{"telegram with a BOM", append([]byte("\uFEFF"), read("testdata/telegram/single_chat.json")...), FormatTelegram},
+		{"telegram typed messages only", []byte(`{"messages": [{"id": 1, "type": "message"}]}`), FormatTelegram},
+		{"telegram account window full of contacts", []byte(`{"about": "x", "contacts": {"list": [{"first_name": "a"`), FormatTelegram},
+		{"discord channel only", []byte(`{"channel": {"name": "c"}, "messages": [`), FormatDiscord},
 		{"empty", nil, FormatAuto},
 	}
 	for _, c := range cases {
@@ -215,10 +224,72 @@ func TestDetect(t *testing.T) {
 func TestZipEntryCountReadsTheEndRecord(t *testing.T) {
 	entries := []zipEntry{{"a", nil}, {"b", nil}, {"c", nil}}
 	data := buildZip(t, entries...)
-	if n, ok := zipEntryCount(bytes.NewReader(data), int64(len(data))); !ok || n != 3 {
+	if n, ok := zipEntryCount(bytes.NewReader(data), int64(len(data)), 100); !ok || n != 3 {
 		t.Errorf("got %d, %v", n, ok)
 	}
-	if _, ok := zipEntryCount(bytes.NewReader([]byte("short")), 5); ok {
+	if _, ok := zipEntryCount(bytes.NewReader([]byte("short")), 5, 100); ok {
 		t.Error("found an end record in 5 bytes")
+	}
+}
+
+// rawZipDirectory builds a zip of n central-directory entries (no file
+// data: archive/zip reads the directory only) whose end record declares
+// records entries and a directory of dirSize bytes (the real size when 0).
+func rawZipDirectory(n int, records uint16, dirSize uint32) []byte {
+	var b bytes.Buffer
+	var h [46]byte
+	copy(h[:], "PK\x01\x02")
+	binary.LittleEndian.PutUint16(h[28:], 1) // a one-byte name
+	for range n {
+		b.Write(h[:])
+		b.WriteByte('a')
+	}
+	if dirSize == 0 {
+		dirSize = uint32(b.Len())
+	}
+	var e [22]byte
+	copy(e[:], "PK\x05\x06")
+	binary.LittleEndian.PutUint16(e[8:], records)
+	binary.LittleEndian.PutUint16(e[10:], records)
+	binary.LittleEndian.PutUint32(e[12:], dirSize)
+	// The directory starts at offset 0: with a lying size, archive/zip
+	// finds a header there and reads from it.
+	b.Write(e[:])
+	return b.Bytes()
+}
+
+// TestParseWhatsAppZipEntryCountNotTrusted: archive/zip accepts a directory
+// whose entry count matches the end record modulo 65,536, so 65,540 entries
+// can declare 4; they must be refused before archive/zip holds them all.
+func TestParseWhatsAppZipEntryCountNotTrusted(t *testing.T) {
+	const n = 65_536 + 4
+	cases := map[string][]byte{
+		"count modulo 65536":           rawZipDirectory(n, 4, 0),
+		"count and directory size lie": rawZipDirectory(n, 4, 47*4),
+	}
+	for name, data := range cases {
+		t.Run(name, func(t *testing.T) {
+			if _, err := zip.NewReader(bytes.NewReader(data), int64(len(data))); err != nil {
+				t.Fatalf("archive/zip refuses the input, so it tests nothing: %v", err)
+			}
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			_, _, err := parseAll(t, ParseZip(bytes.NewReader(data), int64(len(data)), Options{Limits: Limits{MaxZipEntries: 100}}))
+			runtime.ReadMemStats(&after)
+			if !errors.Is(err, ErrZipTooManyEntries) {
+				t.Fatalf("got %v, want ErrZipTooManyEntries", err)
+			}
+			// archive/zip's *File per entry would take several MiB.
+			if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 1<<20 {
+				t.Errorf("allocated %d KiB before refusing", alloc>>10)
+			}
+		})
+	}
+}
+
+func TestParseFormatWhatsAppZipOnNonZip(t *testing.T) {
+	_, _, err := parseAll(t, Parse(strings.NewReader("01/02/24, 10:00 - Ann: hi\n"), Options{Format: FormatWhatsAppZip}))
+	if !errors.Is(err, ErrNotZip) {
+		t.Errorf("got %v, want ErrNotZip", err)
 	}
 }
