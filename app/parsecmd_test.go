@@ -170,3 +170,21 @@ func TestParseCommandDateOrderOverride(t *testing.T) {
 		t.Errorf("exit %d, %s", code, out)
 	}
 }
+
+// TestParseCommandReportsRepairedText: a Latin-1 export is readable, and the
+// report says its bytes were repaired.
+func TestParseCommandReportsRepairedText(t *testing.T) {
+	path := writeParseCmdFile(t, "latin1.txt", []byte("01/02/24, 10:00 - Jos\xe9: caf\xe9\n01/02/24, 10:01 - Ann: a\x00b\n"))
+	code, out, errOut := runParseCommand("--messages", path)
+	if code != 0 {
+		t.Fatalf("exit %d, stderr %s", code, errOut)
+	}
+	if !strings.Contains(out, `"author":"Jos\ufffd"`) && !strings.Contains(out, "\"author\":\"Jos\uFFFD\"") {
+		t.Errorf("messages: %s", out)
+	}
+	for _, want := range []string{"repaired UTF-8:  1", "repaired NUL:    1", "not valid UTF-8"} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("report lacks %q:\n%s", want, errOut)
+		}
+	}
+}
