@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Parser benchmark: the chatlens WhatsApp parser against the npm package
-# whatsapp-chat-parser on the same generated exports, single-threaded
-# (GOMAXPROCS=1 for ours; Node runs JavaScript on one thread).
+# whatsapp-chat-parser on the same generated exports. Ours runs with
+# GOMAXPROCS=1; Node runs JavaScript on one thread but V8 collects garbage and
+# compiles on helper threads, so its CPU seconds exceed its wall seconds: the
+# table shows both.
 #
 #   bash bench/parse/run.sh            # N = 100000 and 1000000
 #   bash bench/parse/run.sh 50000      # other sizes
@@ -45,8 +47,11 @@ run_one() {
 load_before=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)
 results="$out/results.jsonl"
 : > "$results"
+# Files are keyed by a hash of the generator's source, so that a changed
+# generator never benchmarks a stale file.
+gen_hash=$(cat bench/parse/gen/*.go | sha256sum | cut -c1-12)
 for n in "${sizes[@]}"; do
-  file="$out/chat-$n.txt"
+  file="$out/chat-$n-$gen_hash.txt"
   [ -s "$file" ] || "$out/gen" -n "$n" -o "$file"
   echo "--- N=$n ($(du -h "$file" | cut -f1)), $runs runs each"
   for _ in $(seq "$runs"); do

@@ -71,3 +71,33 @@ func TestParseJSONWithBOM(t *testing.T) {
 		}
 	}
 }
+
+// TestParseParticipantsByAuthorID: where the format has author ids, a
+// nickname change is one participant and two users of one name are two.
+func TestParseParticipantsByAuthorID(t *testing.T) {
+	cases := []struct {
+		name, in string
+		want     string
+	}{
+		{"discord nickname changes", `{"guild": {"name": "g"}, "channel": {"name": "c"}, "messages": [` +
+			`{"id": "1", "timestamp": "2024-01-01T00:00:00Z", "author": {"id": "5", "name": "kai"}, "content": "a"},` +
+			`{"id": "2", "timestamp": "2024-01-01T00:01:00Z", "author": {"id": "5", "name": "kai", "nickname": "Kai"}, "content": "b"},` +
+			`{"id": "3", "timestamp": "2024-01-01T00:02:00Z", "author": {"id": "6", "name": "lea"}, "content": "c"}]}`,
+			"kai,lea"},
+		{"telegram users of one name", `{"name": "c", "type": "private_group", "messages": [` +
+			`{"id": 1, "type": "message", "date_unixtime": "1700000000", "from": "Alex", "from_id": "user1", "text": "a"},` +
+			`{"id": 2, "type": "message", "date_unixtime": "1700000001", "from": "Alex", "from_id": "user2", "text": "b"}]}`,
+			"Alex,Alex"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, rep, err := parseAll(t, Parse(strings.NewReader(c.in), Options{}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Join(rep.Participants, ","); got != c.want {
+				t.Errorf("participants %q, want %q", got, c.want)
+			}
+		})
+	}
+}
