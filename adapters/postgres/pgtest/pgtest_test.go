@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -164,6 +165,8 @@ func TestRestartPoolRecovers(t *testing.T) {
 	}
 }
 
+var brokenRuns atomic.Int32
+
 // A failing prepare is reported to every caller of that template, runs once,
 // and leaves no half-made template behind.
 func TestPrepareFailureIsCached(t *testing.T) {
@@ -172,8 +175,11 @@ func TestPrepareFailureIsCached(t *testing.T) {
 	var calls atomic.Int32
 	boom := errors.New("boom")
 	prep := func(context.Context, string) error { calls.Add(1); return boom }
+	// A fresh name per run: templates are cached per process, so -count=N
+	// would otherwise meet the first run's error.
+	name := fmt.Sprintf("pgtest_broken_%d", brokenRuns.Add(1))
 	for range 2 {
-		if _, err := s.template("pgtest_broken", prep); !errors.Is(err, boom) {
+		if _, err := s.template(name, prep); !errors.Is(err, boom) {
 			t.Fatalf("template error = %v, want boom", err)
 		}
 	}
@@ -181,7 +187,7 @@ func TestPrepareFailureIsCached(t *testing.T) {
 		t.Errorf("prepare ran %d times, want 1", c)
 	}
 	var n int
-	err := s.admin.QueryRowContext(t.Context(), "SELECT count(*) FROM pg_database WHERE datname = $1", "tpl_pgtest_broken_"+tag).Scan(&n)
+	err := s.admin.QueryRowContext(t.Context(), "SELECT count(*) FROM pg_database WHERE datname = $1", "tpl_"+name+"_"+tag).Scan(&n)
 	if err != nil || n != 0 {
 		t.Errorf("failed template left behind: count=%d err=%v", n, err)
 	}
