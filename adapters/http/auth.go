@@ -72,11 +72,14 @@ func (e *RateLimitedError) retryAfterSeconds() int {
 // needsAdmin. It runs before the body is read, so an anonymous caller
 // learns nothing about what the operation would accept.
 //
-// Only a presented key counts against the address's failure budget: a
-// request with no bearer key costs nothing, so anonymous traffic from a
-// shared address (a NAT) cannot lock out the valid keys behind it. The
-// token is taken before the key is checked and given back when the key is
-// good, so guesses sent at once cannot all pass a check none has spent.
+// Only a wrong key counts against the address's failure budget: a request
+// with no bearer key costs nothing, so anonymous traffic from a shared
+// address (a NAT) cannot lock out the valid keys behind it, and a valid key
+// never spends anything, however many are in flight. A key that is not even
+// shaped like ours is counted before anything else, with no lookup. A
+// well-formed wrong key is counted once its lookup fails, so guesses in
+// flight together can overshoot the budget by their number; guessing a
+// 256-bit key is hopeless, and the limit is there to shed the load.
 func (s *Server) authenticate(ctx huma.Context, next func(huma.Context)) {
 	op := ctx.Operation()
 	if !needsKey(op) {
@@ -89,15 +92,21 @@ func (s *Server) authenticate(ctx huma.Context, next func(huma.Context)) {
 		s.refuse(ctx, core.ErrUnauthenticated)
 		return
 	}
-	if wait := s.authFailures.take(info.clientAddr); wait > 0 {
+	if !core.WellFormedAPIKey(secret) {
+		if wait := s.authFailures.take(info.clientAddr); wait > 0 {
+			s.refuse(ctx, &RateLimitedError{Wait: wait})
+			return
+		}
+		s.refuse(ctx, core.ErrUnauthenticated)
+		return
+	}
+	if wait := s.authFailures.wait(info.clientAddr); wait > 0 {
 		s.refuse(ctx, &RateLimitedError{Wait: wait})
 		return
 	}
 	user, key, err := s.svc.Users.Authenticate(ctx.Context(), secret)
-	if !errors.Is(err, core.ErrUnauthenticated) {
-		// Good, or failed for a reason other than the key (storage):
-		// either way not a wrong guess.
-		s.authFailures.refund(info.clientAddr)
+	if errors.Is(err, core.ErrUnauthenticated) {
+		s.authFailures.take(info.clientAddr)
 	}
 	if err != nil {
 		s.refuse(ctx, err)

@@ -63,23 +63,32 @@ func (l *limiter) take(key string) time.Duration {
 	l.sweep(now)
 	b := l.refill(key, now)
 	if b.tokens < 1 {
-		return time.Duration((1 - b.tokens) / (float64(l.rate.PerMinute) / 60) * float64(time.Second))
+		return l.until(b)
 	}
 	b.tokens--
 	return 0
 }
 
-// refund gives back a token taken by a request that turned out not to
-// count (a valid key). A bucket swept meanwhile was full: nothing to do.
-func (l *limiter) refund(key string) {
+// wait reports how long key must wait for a token, spending nothing and,
+// for a key with no bucket (a full budget), storing nothing.
+func (l *limiter) wait(key string) time.Duration {
 	if !l.enabled() {
-		return
+		return 0
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if b, ok := l.buckets[key]; ok {
-		b.tokens = math.Min(float64(l.rate.Burst), b.tokens+1)
+	if _, ok := l.buckets[key]; !ok {
+		return 0
 	}
+	if b := l.refill(key, l.now()); b.tokens < 1 {
+		return l.until(b)
+	}
+	return 0
+}
+
+// until is how long b needs to hold a whole token; callers hold mu.
+func (l *limiter) until(b *bucket) time.Duration {
+	return time.Duration((1 - b.tokens) / (float64(l.rate.PerMinute) / 60) * float64(time.Second))
 }
 
 // sweep drops full buckets once a minute; callers hold mu.
