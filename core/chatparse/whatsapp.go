@@ -30,11 +30,11 @@ type waParser struct {
 	haveFirst bool
 	sawMark   bool   // the file has direction marks (iOS keeps them)
 	groupName string // the name that signs iOS notices
-	// signerSpoke: the name that signs notices also wrote a message, so it
-	// is a person (the contact of a one-to-one chat), and a notice it signs
-	// must name someone known.
-	signerSpoke bool
-	known       map[string]struct{} // lower-cased participant names, for notice templates
+	// signer: what the name that signs notices is, once the lines show it
+	// (only decided where marks were stripped; see signedNotice).
+	signer    signerKind
+	otherName string              // the first author other than the signer
+	known     map[string]struct{} // lower-cased participant names, for notice templates
 
 	authors map[string]waAuthor
 
@@ -156,10 +156,8 @@ func (p *waParser) finish() *core.Message {
 		}
 		p.system = true
 	}
-	if !p.system && m.Author == p.groupName {
-		p.signerSpoke = true // a one-to-one chat: the signer is the contact
-	}
 	if !p.system {
+		p.noteAuthor(m.Author)
 		p.rememberParticipant(m.Author)
 	}
 	if p.system {

@@ -7,9 +7,9 @@ import (
 
 // isNotice tells an iOS system notice, which carries an author (the group's
 // name, or the contact's in a one-to-one chat), from a participant's words.
-// iOS starts notices with U+200E; where a tool removed the marks, a notice
-// template matched as a whole (not a phrase anywhere in the text) and the
-// name that signed the encryption notice decide.
+// iOS starts notices with U+200E; where a tool removed the marks, the name
+// that signed the encryption notice and what it turned out to be decide
+// (signedNotice).
 func (p *waParser) isNotice(text string) bool {
 	author := p.msg.Author
 	if p.markBody && !looksLikePlaceholder(text) {
@@ -21,7 +21,71 @@ func (p *waParser) isNotice(text string) bool {
 	if p.groupName == "" {
 		return p.report.Messages < 3 && len(text) < 400 && containsAny(text, waEncryptionPhrases)
 	}
-	return !p.sawMark && author == p.groupName && p.matchesNoticeTemplate(text)
+	return !p.sawMark && author == p.groupName && p.signedNotice(text)
+}
+
+// signerKind is what the name signing the encryption notice of an iOS
+// export without marks is: a group's name, or the contact of a one-to-one
+// chat, who also writes messages.
+type signerKind uint8
+
+const (
+	signerUnknown signerKind = iota
+	signerGroup              // a group-only notice matched, or two people other than the signer wrote
+	signerPerson             // the signer wrote words no notice has
+)
+
+// signedNotice decides a line signed by the encryption notice's signer in
+// an iOS export without marks. A group signs only notices: once the signer
+// is known to be one, the broad notice phrases decide, as with marks. A
+// person signs few notices (encryption, security code, number change,
+// disappearing messages, pins, blocking) and nothing about members, so only
+// those templates do. Until the lines show which, a whole template decides:
+// a group-only one with plausible names makes the signer a group, and one
+// whose names are a pronoun or a phrase ("I added the photos to the
+// album", "You added me") is a person's words. Words that match no
+// template but carry a notice phrase decide nothing: they may be a notice
+// wording the tables lack.
+func (p *waParser) signedNotice(text string) bool {
+	switch p.signer {
+	case signerGroup:
+		if len(text) < 400 && containsAny(text, waSystemPhrases) {
+			return true
+		}
+		return p.matchNotice(text, waPairNoticeTemplates) == tplMatched ||
+			p.matchNotice(text, waGroupNoticeTemplates) == tplMatched
+	case signerPerson:
+		return p.matchNotice(text, waPairNoticeTemplates) == tplMatched
+	}
+	pair := p.matchNotice(text, waPairNoticeTemplates)
+	if pair == tplMatched {
+		return true
+	}
+	group := p.matchNotice(text, waGroupNoticeTemplates)
+	switch {
+	case group == tplMatched:
+		p.signer = signerGroup
+		return true
+	case group == tplImplausible || pair == tplImplausible:
+		p.signer = signerPerson
+	case len(text) >= 400 || strings.IndexByte(text, '\n') >= 0 || !containsAny(text, waSystemPhrases):
+		p.signer = signerPerson
+	}
+	return false
+}
+
+// noteAuthor takes the evidence a participant's message gives about the
+// signer: a one-to-one chat has two authors, the signer and the user, so a
+// second author besides the signer makes the signer a group.
+func (p *waParser) noteAuthor(name string) {
+	if p.signer != signerUnknown || p.groupName == "" || name == p.groupName || name == p.otherName {
+		return
+	}
+	if p.otherName == "" {
+		p.otherName = name
+		return
+	}
+	p.signer = signerGroup
 }
 
 // groupSigned handles an iOS group name holding ": " ("Trip: 2024"): the
@@ -59,76 +123,169 @@ func (p *waParser) rememberParticipant(name string) {
 	}
 }
 
-// matchesNoticeTemplate reports whether text, as a whole, is one of the
-// notice templates (waNoticeTemplates). The name a template starts with
-// must look like a name (a few words); once the signer has written a message
-// of its own, it must be a participant already seen, "you" or a phone number,
-// so that "Ann left" from the contact of a one-to-one chat is a notice only
-// when Ann is someone in the chat.
-func (p *waParser) matchesNoticeTemplate(text string) bool {
+// tplResult is how a text fares against a table of notice templates.
+type tplResult uint8
+
+const (
+	tplNone        tplResult = iota // no template has its wording
+	tplImplausible                  // one has, but its names are not names
+	tplMatched
+)
+
+// matchNotice matches text, as a whole, against templates (lower-cased,
+// "*" standing for some text, "@" for names; a leading "*" is the notice's
+// subject, a name too). A name must look like one: a few words, not a
+// pronoun or a question; once the signer is known to be a person, the
+// subject must also be a participant already seen, "you" or a phone number,
+// so that "Ann pinned a message" from the contact names someone in the chat.
+func (p *waParser) matchNotice(text string, templates []string) tplResult {
 	if len(text) > 400 || strings.IndexByte(text, '\n') >= 0 {
-		return false
+		return tplNone
 	}
 	lower := strings.TrimRight(strings.ToLower(text), ". ")
-	for _, tpl := range waNoticeTemplates {
-		subject, ok := matchTemplate(lower, tpl)
-		if ok && (subject == "" || p.plausibleSubject(subject)) {
-			return true
+	res := tplNone
+	for _, tpl := range templates {
+		var m tplMatch
+		if !matchTemplate(lower, tpl, &m) {
+			continue
+		}
+		if p.plausibleNames(&m) {
+			return tplMatched
+		}
+		res = tplImplausible
+	}
+	return res
+}
+
+func (p *waParser) plausibleNames(m *tplMatch) bool {
+	for i := range m.n {
+		if !m.name[i] {
+			continue
+		}
+		if i == 0 && m.subject {
+			if !p.plausibleSubject(m.slot[i]) {
+				return false
+			}
+			continue
+		}
+		if !plausibleNameList(m.slot[i]) {
+			return false
 		}
 	}
-	return false
+	return true
 }
 
 func (p *waParser) plausibleSubject(s string) bool {
-	if len(s) > 64 || strings.Count(s, " ") > 4 {
+	if !plausibleName(s) {
 		return false
 	}
-	if !p.signerSpoke {
+	if p.signer != signerPerson {
 		return true
 	}
 	if _, ok := p.known[s]; ok {
 		return true
 	}
-	return waYou[s] || (s[0] == '+' && strings.Trim(s[1:], "0123456789 -()") == "")
+	return waYou[s] || isPhoneNumber(s)
 }
 
-// matchTemplate matches lower against a template whose "*" stand for one or
-// more characters (a trailing one for any, or none); it returns what a
-// leading "*" matched. The first occurrence of each fixed part is taken.
-func matchTemplate(lower, tpl string) (subject string, ok bool) {
-	parts := strings.Split(tpl, "*")
-	if !strings.HasPrefix(lower, parts[0]) {
-		return "", false
+// plausibleNameList: "ben", "ben and carl", "ben, carl y dave".
+func plausibleNameList(s string) bool {
+	if len(s) > 400 {
+		return false
 	}
-	at := len(parts[0])
-	last := len(parts) - 1
-	for i := 1; i < last; i++ {
-		if at+1 > len(lower) {
-			return "", false
+	for part := range strings.SplitSeq(s, ", ") {
+		for _, and := range waAndWords {
+			if a, b, ok := strings.Cut(part, and); ok && plausibleName(a) {
+				part = b
+				break
+			}
 		}
-		j := strings.Index(lower[at+1:], parts[i]) // a slot holds at least one character
-		if j < 0 {
-			return "", false
+		if !plausibleName(part) {
+			return false
 		}
-		if i == 1 && parts[0] == "" {
-			subject = lower[:at+1+j]
+	}
+	return true
+}
+
+// plausibleName: a lower-cased name as notices write it, a few words or a
+// phone number, not a pronoun nor a question.
+func plausibleName(s string) bool {
+	if s == "" || len(s) > 64 || strings.Count(s, " ") > 3 || strings.ContainsAny(s, "?!") {
+		return false
+	}
+	if isPhoneNumber(s) {
+		return true
+	}
+	first, _, _ := strings.Cut(s, " ")
+	return !waNotNameStarts[first]
+}
+
+func isPhoneNumber(s string) bool {
+	return len(s) > 1 && s[0] == '+' && strings.Trim(s[1:], "0123456789 -()") == ""
+}
+
+// tplMatch holds what a template's slots matched.
+type tplMatch struct {
+	n       int
+	slot    [4]string
+	name    [4]bool // the slot holds a name or a list of names
+	subject bool    // slot 0 starts the text
+}
+
+// matchTemplate matches lower against tpl, whose "*" and "@" stand for one
+// or more characters (a trailing one for any, or none); "@" slots and a
+// leading "*" hold names. The first occurrence of each fixed part is taken.
+func matchTemplate(lower, tpl string, m *tplMatch) bool {
+	cut := strings.IndexAny(tpl, "*@")
+	if cut < 0 {
+		return lower == tpl
+	}
+	if !strings.HasPrefix(lower, tpl[:cut]) {
+		return false
+	}
+	m.subject = cut == 0
+	at := cut
+	for cut >= 0 {
+		isName := tpl[cut] == '@' || (cut == 0 && tpl[cut] == '*')
+		rest := tpl[cut+1:]
+		next := strings.IndexAny(rest, "*@")
+		part := rest
+		if next >= 0 {
+			part = rest[:next]
 		}
-		at += 1 + j + len(parts[i])
+		var slot string
+		switch {
+		case next < 0 && part == "":
+			slot = lower[at:] // a trailing slot may be empty
+			at = len(lower)
+		case next < 0:
+			if len(lower) < at+1+len(part) || !strings.HasSuffix(lower, part) {
+				return false
+			}
+			slot = lower[at : len(lower)-len(part)]
+			at = len(lower)
+		default:
+			if at+1 > len(lower) {
+				return false
+			}
+			j := strings.Index(lower[at+1:], part) // a slot holds at least one character
+			if j < 0 {
+				return false
+			}
+			slot = lower[at : at+1+j]
+			at += 1 + j + len(part)
+		}
+		if m.n == len(m.slot) {
+			return false
+		}
+		m.slot[m.n], m.name[m.n] = strings.TrimSpace(slot), isName
+		m.n++
+		if next < 0 {
+			break
+		}
+		cut += 1 + next
 	}
-	if last == 0 {
-		return "", lower == tpl
-	}
-	tail := parts[last]
-	if tail == "" {
-		return subject, true // a trailing "*" may also be empty
-	}
-	if len(lower) < at+1+len(tail) || !strings.HasSuffix(lower, tail) {
-		return "", false
-	}
-	if last == 1 && parts[0] == "" {
-		subject = lower[:len(lower)-len(tail)]
-	}
-	return subject, true
+	return true
 }
 
 func looksLikePlaceholder(text string) bool {

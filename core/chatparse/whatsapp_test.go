@@ -1,7 +1,9 @@
 package chatparse
 
 import (
+	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -79,7 +81,9 @@ func TestParseWhatsAppNoticeOrWords(t *testing.T) {
 				"[15/01/2024, 10:03:00] Bob: Das wurde entfernt\n[15/01/2024, 10:04:00] Bob: Ele saiu cedo\n" +
 				"[15/01/2024, 10:05:00] Bob: salió bien\n[15/01/2024, 10:06:00] Bob: he left\n" +
 				"[15/01/2024, 10:07:00] Bob: Ann left\n[15/01/2024, 10:08:00] Bob: hi",
-			"system text text text text text text system text", "Bob"},
+			// Bob signs and writes, so he is the contact: "Ann left" is his
+			// words, a one-to-one chat has no member notices.
+			"system text text text text text text text text", "Bob"},
 		{"ios group name with a colon signs notices",
 			"[01/02/24, 10:00:00] Trip: 2024: " + lrm + "Messages and calls are end-to-end encrypted.\n" +
 				"[01/02/24, 10:01:00] Ann: hi\n[01/02/24, 10:02:00] Trip: 2024: " + lrm + "Ann added Ben\n" +
@@ -102,6 +106,123 @@ func TestParseWhatsAppNoticeOrWords(t *testing.T) {
 			last := msgs[len(msgs)-1]
 			if strings.Join(kinds, " ") != c.wantKinds || last.Author != c.wantAuthor {
 				t.Errorf("kinds %v, last author %q; want %s, %q", kinds, last.Author, c.wantKinds, c.wantAuthor)
+			}
+		})
+	}
+}
+
+// TestParseWhatsAppStrippedMarkSigner covers iOS exports whose U+200E marks
+// were stripped, where the name signing the encryption notice is either a
+// group's (which signs only notices, also ones no template has) or the
+// contact of a one-to-one chat (whose words stay words).
+func TestParseWhatsAppStrippedMarkSigner(t *testing.T) {
+	line := func(sec int, author, text string) string {
+		return fmt.Sprintf("[12/01/24, 10:%02d:%02d] %s: %s\n", sec/60, sec%60, author, text)
+	}
+	chat := func(author string, lines ...string) string {
+		var b strings.Builder
+		for i, l := range lines {
+			a, text, ok := strings.Cut(l, "|")
+			if !ok {
+				a, text = author, l
+			}
+			b.WriteString(line(i*10, a, text))
+		}
+		return b.String()
+	}
+	cases := []struct {
+		name, in     string
+		wantKinds    string
+		participants string
+	}{
+		{"en group: notices no template had before keep later ones notices",
+			chat("Trip", "Messages and calls are end-to-end encrypted. No one outside of this chat, not even WhatsApp, can read or listen to them.",
+				"Ann added Ben", "Ann changed this group's settings to allow only admins to edit this group's info",
+				"Carl joined using this group's invite link", "Ann added Dave", "Ann|hi all",
+				"Ann changed the settings so only admins can edit the group settings",
+				"Ann turned on admin approval to join this group",
+				"Ann changed their phone number to a new number. Tap to message or add the new number.",
+				"Ann hat die Gruppeneinstellungen geändert", "Ann removed Ben", "Ben|bye"),
+			"system system system system system text system system system system system text", "Ann Ben"},
+		{"en group: a notice of unknown wording after group notices stays a notice",
+			chat("Trip", "Messages and calls are end-to-end encrypted.", "Ann created group \"Trip\"",
+				"Ann changed the group's disappearing message settings", "Carl joined using this group's invite link",
+				"Carl|hi"),
+			"system system system system text", "Carl"},
+		{"en group: member notices before any other evidence",
+			chat("Trip", "Messages and calls are end-to-end encrypted.",
+				"Ann changed their phone number to a new number. Tap to message or add the new number.",
+				"Ann turned on admin approval to join this group", "Ben joined using this group's invite link",
+				"You're now an admin", "Ben|hi"),
+			"system system system system system text", "Ben"},
+		{"en group: two people besides the signer make it a group",
+			chat("Trip", "Messages and calls are end-to-end encrypted.", "Ann|hi", "Ben|hey",
+				"Ann changed the group's disappearing message settings", "Ann|ok"),
+			"system text text system text", "Ann Ben"},
+		{"de group",
+			chat("Reise", "Nachrichten und Anrufe sind Ende-zu-Ende-verschlüsselt. Niemand außerhalb dieses Chats kann sie lesen.",
+				"Ann hat Ben hinzugefügt", "Ann hat die Gruppeneinstellungen geändert",
+				"Carl ist über den Einladungslink dieser Gruppe beigetreten", "Ann hat Dave hinzugefügt", "Ann|hallo",
+				"Ann hat die Telefonnummer zu einer neuen Nummer geändert", "Ann hat Ben entfernt"),
+			"system system system system system text system system", "Ann"},
+		{"es group",
+			chat("Viaje", "Los mensajes y las llamadas están cifrados de extremo a extremo.",
+				"Ana añadió a Ben", "Ana cambió la configuración de este grupo para que solo los admins puedan editar la info del grupo",
+				"Carl se unió usando el enlace de invitación de este grupo", "Ana añadió a Dave y Eva", "Ana|hola",
+				"Ana activó la aprobación de administradores para unirse a este grupo", "Ben salió"),
+			"system system system system system text system system", "Ana"},
+		{"fr group",
+			chat("Voyage", "Les messages et les appels sont chiffrés de bout en bout.",
+				"Ann a ajouté Ben", "Ann a modifié les paramètres de ce groupe", "Carl a rejoint ce groupe via le lien d'invitation",
+				"Ann|salut", "Ben est parti"),
+			"system system system system text system", "Ann"},
+		{"pt group",
+			chat("Viagem", "As mensagens e as chamadas são protegidas com a criptografia de ponta a ponta.",
+				"Ana adicionou Ben", "Ana mudou as configurações do grupo", "Carl entrou usando o link de convite deste grupo",
+				"Ana|oi", "Ben saiu"),
+			"system system system system text system", "Ana"},
+		{"en one-to-one: the contact's words stay words",
+			chat("Ann", "Messages and calls are end-to-end encrypted. No one outside of this chat, not even WhatsApp, can read or listen to them.",
+				"I added the photos to the album", "Ya salió", "Il est parti", "Ele saiu", "Bob|ok", "You removed it?",
+				"Bob left.", "hello", "You added me", "Your security code with Ann changed. Tap to learn more.",
+				"Ann changed their phone number to a new number. Tap to message or add the new number.",
+				"You turned on disappearing messages. New messages will disappear from this chat 7 days after they're sent.",
+				"You pinned a message", "You blocked this contact. Tap to unblock.", "Ann added Ben"),
+			"system text text text text text text text text text system system system system system text", "Ann Bob"},
+		{"en one-to-one: a plain first message shows a person",
+			chat("Ann", "Messages and calls are end-to-end encrypted.", "hi", "Ben left", "Bob|ok"),
+			"system text text text", "Ann Bob"},
+		{"es one-to-one",
+			chat("Ana", "Los mensajes y las llamadas están cifrados de extremo a extremo.",
+				"Ya salió", "Él se unió usando el enlace?", "Bob|vale", "Bob salió", "Eliminó a Carl?",
+				"Tu código de seguridad con Ana cambió. Toca para más información.", "Ana fijó un mensaje"),
+			"system text text text text text system system", "Ana Bob"},
+		{"fr one-to-one",
+			chat("Ann", "Les messages et les appels sont chiffrés de bout en bout.",
+				"Il est parti", "Elle a ajouté les photos", "Bob|ok", "Bob est parti",
+				"Votre code de sécurité avec Ann a changé.", "Vous avez bloqué ce contact. Touchez pour débloquer."),
+			"system text text text text system system", "Ann Bob"},
+		{"pt one-to-one",
+			chat("Ana", "As mensagens e as chamadas são protegidas com a criptografia de ponta a ponta.",
+				"Ele saiu", "Eu adicionou as fotos", "Bob|ok", "Bob saiu", "Ana ativou as mensagens temporárias."),
+			"system text text text text system", "Ana Bob"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			msgs, rep, err := parseAll(t, Parse(strings.NewReader(c.in), Options{}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var kinds []string
+			for _, m := range msgs {
+				kinds = append(kinds, m.Kind.String())
+			}
+			parts := slices.Sorted(slices.Values(rep.Participants))
+			if strings.Join(kinds, " ") != c.wantKinds || strings.Join(parts, " ") != c.participants {
+				t.Errorf("kinds %v, participants %q; want %s, %s", kinds, parts, c.wantKinds, c.participants)
+				for _, m := range msgs {
+					t.Logf("%s %q %q", m.Kind, m.Author, m.Text)
+				}
 			}
 		})
 	}

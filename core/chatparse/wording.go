@@ -185,26 +185,31 @@ var waSystemPhrases = []string{
 	"changed the group name", "changed the group icon", "changed this group's icon",
 	"joined using this group's invite link", "you were added", "you joined",
 	"now an admin", "security code", "disappearing messages", "pinned a message",
+	"changed the settings", "group settings", "admin approval", "invite link", "this contact",
 	// Spanish
 	"cifrados de extremo a extremo", "creó el grupo", "cambió el asunto", "cambió el nombre",
 	"cambió la descripción", "cambió el ícono", "añadió", "eliminó a", "salió",
 	"se unió", "te añadió", "código de seguridad", "mensajes temporales",
+	"configuración de", "configuración del grupo", "aprobación", "cambió su número", "ahora eres admin",
 	// German
 	"ende-zu-ende-verschlüsselt", "hat die gruppe", "hat den betreff", "hat das gruppenbild",
 	"hat die gruppenbeschreibung", "hinzugefügt", "entfernt", "hat die gruppe verlassen",
 	"hat den gruppennamen",
 	"ist über den einladungslink", "sicherheitsnummer", "selbstlöschende nachrichten",
+	"gruppeneinstellungen", "einstellungen geändert", "genehmigung", "telefonnummer", "jetzt admin",
 	// French
 	"chiffrés de bout en bout", "a créé le groupe", "a modifié le sujet", "a changé le sujet",
 	"a modifié l'icône", "a modifié la description", "a ajouté", "a retiré", "est parti",
 	"a modifié le nom du groupe", "a changé le nom du groupe",
 	"vous a ajouté", "code de sécurité", "messages éphémères",
+	"a modifié les paramètres", "approbation", "lien d'invitation", "changé de numéro", "désormais admin",
 	// Portuguese
 	"protegidas com a criptografia de ponta a ponta", "criptografia de ponta-a-ponta",
 	"criou o grupo", "mudou o assunto", "alterou o assunto", "mudou a imagem",
 	"mudou o nome do grupo", "alterou o nome do grupo",
 	"mudou a descrição", "adicionou", "removeu", "saiu", "entrou usando o link",
 	"código de segurança", "mensagens temporárias",
+	"configurações", "aprovação", "link de convite", "número de telefone", "agora você é admin",
 }
 
 // waSystemSubjects are system phrases that can end up before a ": " when the
@@ -246,48 +251,115 @@ var waMediaByFileName = []struct{ part, media string }{
 	{".vcf", "contact"},
 }
 
-// waNoticeTemplates are whole notices, lower-cased, "*" standing for a name
-// or a quoted subject; a trailing "." is ignored. They decide only where
-// marks were stripped and the notice's signer might be a person (see
-// waParser.isNotice): a phrase anywhere in the text would make "I left my
-// keys" a notice.
-var waNoticeTemplates = []string{
+// Notice templates are whole notices, lower-cased: "*" stands for some text
+// (a quoted subject, a tail), "@" for a name or a list of names, and a
+// leading "*" for the notice's subject, a name; a trailing "." is ignored.
+// They decide only where marks were stripped and the notice's signer might
+// be a person (see waParser.signedNotice): a phrase anywhere in the text
+// would make "I left my keys" a notice.
+
+// waGroupNoticeTemplates are notices only a group has: its creation,
+// members, subject, icon, description and settings.
+var waGroupNoticeTemplates = []string{
 	// English
-	"* created group *", "* created this group", "* added *", "* removed *", "* left",
-	"* joined using this group's invite link", "* changed the subject from * to *",
+	"* created group *", "* created this group", "* added @", "* removed @", "* left",
+	"* joined using * invite link*", "* changed the subject from * to *",
 	"* changed the subject to *", "* changed the group name from * to *", "* changed the group name to *",
-	"* changed this group's icon", "* deleted this group's icon", "* changed the group description",
-	"* deleted the group description", "* changed their phone number*", "* changed to *",
-	"* pinned a message", "* turned on disappearing messages*", "* turned off disappearing messages*",
-	"you were added", "you're now an admin", "your security code with * changed*",
-	"messages and calls are end-to-end encrypted*", "messages to this group are now secured*",
+	"* changed this group's *", "* deleted this group's icon", "* changed the group description",
+	"* deleted the group description", "* changed the group settings*", "* changed the settings*",
+	"* turned on admin approval*", "* turned off admin approval*", "* reset this group's invite link",
+	"you were added", "you're now an admin", "messages to this group are now secured*",
 	// Spanish
-	"* creó el grupo *", "* creó este grupo", "* añadió a *", "* te añadió", "* eliminó a *",
-	"* salió del grupo", "* salió", "* se unió usando el enlace de invitación de este grupo",
+	"* creó el grupo *", "* creó este grupo", "* añadió a @", "* te añadió", "* eliminó a @",
+	"* salió del grupo", "* salió", "* se unió usando * enlace de invitación*",
 	"* cambió el asunto de * a *", "* cambió el asunto a *", "* cambió el nombre del grupo*",
 	"* cambió la descripción del grupo", "* cambió el ícono de este grupo", "* cambió el icono de este grupo",
-	"* cambió su número de teléfono*", "tu código de seguridad con * cambió*",
-	"los mensajes y las llamadas están cifrados de extremo a extremo*",
+	"* cambió la configuración de este grupo*", "* cambió la configuración del grupo*", "* cambió los ajustes*",
+	"* activó la aprobación*", "* desactivó la aprobación*", "ahora eres admin*",
 	// German
-	"* hat die gruppe * erstellt", "* hat diese gruppe erstellt", "* hat * hinzugefügt", "* hat * entfernt",
-	"* hat die gruppe verlassen", "* ist über den einladungslink dieser gruppe beigetreten",
+	"* hat die gruppe * erstellt", "* hat diese gruppe erstellt", "* hat @ hinzugefügt", "* hat @ entfernt",
+	"* hat die gruppe verlassen", "* ist über * einladungslink * beigetreten",
 	"* hat den betreff von * zu * geändert", "* hat den betreff zu * geändert",
 	"* hat den gruppennamen * geändert", "* hat das gruppenbild geändert", "* hat das gruppenbild gelöscht",
-	"* hat die gruppenbeschreibung geändert", "du wurdest hinzugefügt",
-	"deine sicherheitsnummer für * hat sich geändert*", "nachrichten und anrufe sind ende-zu-ende-verschlüsselt*",
+	"* hat die gruppenbeschreibung geändert", "* hat die gruppeneinstellungen geändert*",
+	"* hat die einstellungen * geändert*", "* hat * genehmigung * aktiviert*", "* hat * genehmigung * deaktiviert*",
+	"du wurdest hinzugefügt", "du bist jetzt admin*",
 	// French
-	"* a créé le groupe *", "* a créé ce groupe", "* a ajouté *", "* vous a ajouté", "* a retiré *",
-	"* est parti", "* est partie", "* est parti(e)", "* a rejoint ce groupe via le lien d'invitation",
+	"* a créé le groupe *", "* a créé ce groupe", "* a ajouté @", "* vous a ajouté", "* a retiré @",
+	"* est parti", "* est partie", "* est parti(e)", "* a rejoint * via * lien d'invitation*",
 	"* a modifié le sujet *", "* a changé le sujet *", "* a modifié le nom du groupe*",
 	"* a changé le nom du groupe*", "* a modifié l'icône de ce groupe", "* a modifié la description du groupe",
-	"votre code de sécurité avec * a changé*", "les messages et les appels sont chiffrés de bout en bout*",
+	"* a modifié les paramètres*", "* a activé l'approbation*", "* a désactivé l'approbation*",
+	"vous êtes désormais admin*", "vous êtes maintenant admin*",
 	// Portuguese
-	"* criou o grupo *", "* criou este grupo", "* adicionou *", "* removeu *", "* saiu",
-	"* entrou usando o link de convite deste grupo", "* mudou o assunto de * para *",
+	"* criou o grupo *", "* criou este grupo", "* adicionou @", "* removeu @", "* saiu",
+	"* entrou usando * link de convite*", "* mudou o assunto de * para *",
 	"* mudou o assunto para *", "* alterou o assunto *", "* mudou o nome do grupo*",
 	"* alterou o nome do grupo*", "* mudou a imagem deste grupo", "* mudou a descrição do grupo",
-	"* alterou a descrição do grupo", "seu código de segurança com * mudou*",
+	"* alterou a descrição do grupo", "* mudou as configurações*", "* alterou as configurações*",
+	"* ativou a aprovação*", "* desativou a aprovação*", "agora você é admin*", "você foi adicionado*",
+}
+
+// waPairNoticeTemplates are the notices a one-to-one chat has too:
+// encryption, security code, number change, disappearing messages, pins,
+// blocking.
+var waPairNoticeTemplates = []string{
+	// English
+	"messages and calls are end-to-end encrypted*", "your security code with * changed*",
+	"* changed their phone number*", "* changed to @", "* pinned a message", "* unpinned a message",
+	"* turned on disappearing messages*", "* turned off disappearing messages*",
+	"you blocked this contact*", "you unblocked this contact*",
+	// Spanish
+	"los mensajes y las llamadas están cifrados de extremo a extremo*", "tu código de seguridad con * cambió*",
+	"* cambió su número de teléfono*", "* cambió a @", "* fijó un mensaje", "* dejó de fijar un mensaje",
+	"* activó los mensajes temporales*", "* desactivó los mensajes temporales*",
+	"bloqueaste a este contacto*", "desbloqueaste a este contacto*",
+	// German
+	"nachrichten und anrufe sind ende-zu-ende-verschlüsselt*", "deine sicherheitsnummer für * hat sich geändert*",
+	"* hat * telefonnummer * geändert*", "* hat eine nachricht angeheftet", "* hat eine nachricht losgelöst",
+	"* hat selbstlöschende nachrichten aktiviert*", "* hat selbstlöschende nachrichten deaktiviert*",
+	"du hast diesen kontakt blockiert*", "du hast diesen kontakt freigegeben*",
+	// French
+	"les messages et les appels sont chiffrés de bout en bout*", "votre code de sécurité avec * a changé*",
+	"* a changé de numéro*", "* a changé son numéro*", "* a épinglé un message", "* a désépinglé un message",
+	"* a activé les messages éphémères*", "* a désactivé les messages éphémères*",
+	"vous avez bloqué ce contact*", "vous avez débloqué ce contact*",
+	// Portuguese
 	"as mensagens e as chamadas são protegidas com a criptografia de ponta a ponta*",
+	"seu código de segurança com * mudou*", "* mudou seu número de telefone*", "* mudou o número de telefone*",
+	"* fixou uma mensagem", "* desafixou uma mensagem",
+	"* ativou as mensagens temporárias*", "* desativou as mensagens temporárias*",
+	"você bloqueou este contato*", "você desbloqueou este contato*",
+}
+
+// waAndWords join the last two names of a list in a notice.
+var waAndWords = []string{" and ", " y ", " und ", " et ", " e "}
+
+// waNotNameStarts are words a name in a notice never starts with: pronouns,
+// articles and adverbs, so that "I added the photos", "Ya salió", "Il est
+// parti" and "You added me" are a person's words.
+var waNotNameStarts = map[string]bool{
+	// English
+	"i": true, "i'm": true, "i've": true, "me": true, "my": true, "he": true, "him": true, "she": true,
+	"her": true, "it": true, "we": true, "us": true, "they": true, "them": true, "this": true, "that": true,
+	"these": true, "those": true, "there": true, "the": true, "a": true, "an": true, "your": true,
+	"someone": true, "somebody": true, "everyone": true, "everybody": true, "something": true,
+	"everything": true, "who": true, "what": true, "just": true, "also": true, "already": true,
+	// Spanish
+	"yo": true, "él": true, "el": true, "ella": true, "ellos": true, "ellas": true, "nosotros": true,
+	"lo": true, "los": true, "las": true, "les": true, "eso": true, "esto": true, "ya": true,
+	"alguien": true, "todos": true, "se": true, "mi": true, "mí": true, "una": true, "también": true,
+	// German
+	"ich": true, "mich": true, "mir": true, "er": true, "ihn": true, "ihm": true, "sie": true, "es": true,
+	"wir": true, "uns": true, "ihr": true, "das": true, "der": true, "die": true, "ein": true, "eine": true,
+	"man": true, "jemand": true, "alle": true, "dich": true, "dir": true, "schon": true,
+	// French
+	"je": true, "j'ai": true, "moi": true, "il": true, "elle": true, "on": true, "nous": true, "ils": true,
+	"elles": true, "ce": true, "ça": true, "cela": true, "le": true, "la": true, "lui": true,
+	"quelqu'un": true, "tout": true, "tous": true, "toi": true, "déjà": true,
+	// Portuguese
+	"eu": true, "ele": true, "ela": true, "eles": true, "elas": true, "nós": true, "isso": true,
+	"isto": true, "alguém": true, "já": true, "o": true, "os": true, "as": true, "um": true, "mim": true,
 }
 
 // waYou are the words a notice uses for the exporting user.
