@@ -62,11 +62,12 @@ var telegramAccountKeys = map[string]bool{
 	"contacts": true, "frequent_contacts": true,
 }
 
-// telegramChatTypes are the "type" values of a Telegram single-chat export.
+// telegramChatTypes are the "type" values of a Telegram single-chat export,
+// as Telegram Desktop writes them (export_output_json.cpp).
 var telegramChatTypes = map[string]bool{
 	"personal_chat": true, "bot_chat": true, "private_group": true, "private_supergroup": true,
 	"public_supergroup": true, "private_channel": true, "public_channel": true,
-	"saved_messages": true, "replies": true,
+	"saved_messages": true, "replies": true, "verification_codes": true,
 }
 
 // jsonShape is what detectJSON saw of a document's structure.

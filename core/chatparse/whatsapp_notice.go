@@ -149,75 +149,89 @@ func (p *waParser) matchNotice(text string, templates []string) tplResult {
 		if !matchTemplate(lower, tpl, &m) {
 			continue
 		}
-		if p.plausibleNames(&m) {
+		switch p.names(&m) {
+		case nameOK:
 			return tplMatched
+		case nameNot:
+			res = tplImplausible
 		}
-		res = tplImplausible
 	}
 	return res
 }
 
-func (p *waParser) plausibleNames(m *tplMatch) bool {
+// nameVerdict is what a template's slot holds: a name, words no notice
+// names anyone with (a pronoun, a question), or something merely too long
+// or unknown to be taken for a name, which shows nothing about the signer.
+type nameVerdict uint8
+
+const (
+	nameOK nameVerdict = iota
+	nameDoubtful
+	nameNot
+)
+
+// names judges the name slots of a match by the worst of them.
+func (p *waParser) names(m *tplMatch) nameVerdict {
+	worst := nameOK
 	for i := range m.n {
 		if !m.name[i] {
 			continue
 		}
+		v := nameList(m.slot[i])
 		if i == 0 && m.subject {
-			if !p.plausibleSubject(m.slot[i]) {
-				return false
-			}
-			continue
+			v = p.subjectName(m.slot[i])
 		}
-		if !plausibleNameList(m.slot[i]) {
-			return false
-		}
+		worst = max(worst, v)
 	}
-	return true
+	return worst
 }
 
-func (p *waParser) plausibleSubject(s string) bool {
-	if !plausibleName(s) {
-		return false
+// subjectName judges a notice's subject; once the signer is known to be a
+// person, it must be a participant already seen, "you" or a phone number.
+func (p *waParser) subjectName(s string) nameVerdict {
+	if v := judgeName(s); v != nameOK || p.signer != signerPerson {
+		return v
 	}
-	if p.signer != signerPerson {
-		return true
+	if _, ok := p.known[s]; ok || waYou[s] || isPhoneNumber(s) {
+		return nameOK
 	}
-	if _, ok := p.known[s]; ok {
-		return true
-	}
-	return waYou[s] || isPhoneNumber(s)
+	return nameDoubtful
 }
 
-// plausibleNameList: "ben", "ben and carl", "ben, carl y dave".
-func plausibleNameList(s string) bool {
+// nameList judges "ben", "ben and carl", "ben, carl y dave".
+func nameList(s string) nameVerdict {
 	if len(s) > 400 {
-		return false
+		return nameDoubtful
 	}
+	worst := nameOK
 	for part := range strings.SplitSeq(s, ", ") {
 		for _, and := range waAndWords {
-			if a, b, ok := strings.Cut(part, and); ok && plausibleName(a) {
+			if a, b, ok := strings.Cut(part, and); ok && judgeName(a) == nameOK {
 				part = b
 				break
 			}
 		}
-		if !plausibleName(part) {
-			return false
-		}
+		worst = max(worst, judgeName(part))
 	}
-	return true
+	return worst
 }
 
-// plausibleName: a lower-cased name as notices write it, a few words or a
-// phone number, not a pronoun nor a question.
-func plausibleName(s string) bool {
-	if s == "" || len(s) > 64 || strings.Count(s, " ") > 3 || strings.ContainsAny(s, "?!") {
-		return false
+// judgeName judges a lower-cased name as notices write it: a few words or a
+// phone number, not starting with a pronoun or an article, not a question.
+func judgeName(s string) nameVerdict {
+	if s == "" || strings.ContainsAny(s, "?!") {
+		return nameNot
 	}
 	if isPhoneNumber(s) {
-		return true
+		return nameOK
 	}
-	first, _, _ := strings.Cut(s, " ")
-	return !waNotNameStarts[first]
+	if first, _, _ := strings.Cut(s, " "); waNotNameStarts[first] {
+		return nameNot
+	}
+	if len(s) > 64 || strings.Count(s, " ") > 4 {
+		return nameDoubtful
+	}
+	return nameOK
 }
 
 func isPhoneNumber(s string) bool {

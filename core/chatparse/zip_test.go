@@ -196,6 +196,7 @@ func TestDetect(t *testing.T) {
 		{"telegram single", read("testdata/telegram/single_chat.json"), FormatTelegram},
 		{"telegram full", read("testdata/telegram/full_account.json"), FormatTelegram},
 		{"telegram minimal", []byte(`{"name":"x","type":"personal_chat","id":1,"messages":[]}`), FormatTelegram},
+		{"telegram verification codes", []byte(`{"name":"x","type":"verification_codes","id":1,"messages":[]}`), FormatTelegram},
 		{"discord", read("testdata/discord/channel.json"), FormatDiscord},
 		{"discord cut short", read("testdata/discord/channel.json")[:300], FormatDiscord},
 		{"zip", buildZip(t, zipEntry{"_chat.txt", []byte("x")}), FormatWhatsAppZip},
