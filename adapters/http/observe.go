@@ -38,10 +38,8 @@ type infoKey struct{}
 
 // infoFrom returns the request's info, or a detached one outside a request.
 func infoFrom(ctx context.Context) *requestInfo {
-	if ctx != nil {
-		if v, ok := ctx.Value(infoKey{}).(*requestInfo); ok {
-			return v
-		}
+	if v, ok := ctx.Value(infoKey{}).(*requestInfo); ok {
+		return v
 	}
 	return &requestInfo{header: http.Header{}}
 }

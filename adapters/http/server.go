@@ -152,10 +152,10 @@ func init() {
 	// 415, 422 …) and errors handlers return. Ours keep huma's statuses and
 	// map domain errors, so huma's 422s stay 422s.
 	huma.NewError = func(status int, msg string, errs ...error) huma.StatusError {
-		return newProblem(nil, status, msg, errs...)
+		return newProblem(context.Background(), status, msg, errs...)
 	}
 	huma.NewErrorWithContext = func(ctx huma.Context, status int, msg string, errs ...error) huma.StatusError {
-		var c context.Context
+		c := context.Background()
 		if ctx != nil {
 			c = ctx.Context()
 		}

@@ -13,14 +13,7 @@ type credits unit
 func (r *credits) u() *unit { return (*unit)(r) }
 
 func (r *credits) account(id core.UserID) (core.CreditAccount, bool) {
-	u := r.u()
-	if v, ok := u.accounts[id]; ok {
-		return v, true
-	}
-	var v core.CreditAccount
-	var ok bool
-	u.view(func() { v, ok = u.s.accounts[id] })
-	return v, ok
+	return lookup(r.u(), r.u().s.accounts, r.u().accounts, id)
 }
 
 func (r *credits) CreateAccount(ctx context.Context, user core.UserID, at time.Time) error {

@@ -82,13 +82,17 @@ func (u *unit) view(f func()) {
 }
 
 // user returns the unit's view of a user, deleted or not.
-func (u *unit) user(id core.UserID) (core.User, bool) {
-	if v, ok := u.users[id]; ok {
+func (u *unit) user(id core.UserID) (core.User, bool) { return lookup(u, u.s.users, u.users, id) }
+
+// lookup returns the unit's own version of a row, else the committed one,
+// read under the store's lock.
+func lookup[K comparable, V any](u *unit, committed, staged map[K]V, id K) (V, bool) {
+	if v, ok := staged[id]; ok {
 		return v, true
 	}
-	var v core.User
+	var v V
 	var ok bool
-	u.view(func() { v, ok = u.s.users[id] })
+	u.view(func() { v, ok = committed[id] })
 	return v, ok
 }
 

@@ -103,7 +103,7 @@ func splitAuthor(rest []byte) (author, body []byte, ok bool) {
 // authorColon returns the offset of the first ": " outside quotes, or -1.
 func authorColon(rest []byte) int {
 	i := bytes.Index(rest, []byte(": "))
-	if i < 0 || bytes.IndexAny(rest[:i], waQuoteBytes) < 0 {
+	if i < 0 || !bytes.ContainsAny(rest[:i], waQuoteBytes) {
 		return i // no quote before it: the common case, decided without decoding
 	}
 	var open rune // the quote that opened, 0 outside quotes
