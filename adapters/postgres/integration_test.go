@@ -9,6 +9,8 @@ import (
 	"testing/fstest"
 	"time"
 
+	"github.com/uptrace/bun"
+
 	"github.com/chatlens/chatlens/adapters/postgres"
 	"github.com/chatlens/chatlens/adapters/postgres/pgtest"
 	"github.com/chatlens/chatlens/adapters/system"
@@ -54,14 +56,29 @@ func emptyDatabase(t *testing.T) string {
 	return pgtest.NewDatabase(t, "empty", nil)
 }
 
-func TestMigrateUpStatusDown(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
+// openEmpty opens a pool on a fresh database with no schema.
+func openEmpty(t *testing.T) *bun.DB {
 	db, err := postgres.OpenDB(postgres.DefaultConfig(emptyDatabase(t)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// tables counts the tables called name.
+func tables(t *testing.T, db *bun.DB, name string) int {
+	var n int
+	if err := db.QueryRowContext(context.Background(), "SELECT count(*) FROM pg_tables WHERE tablename = ?", name).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestMigrateUpStatusDown(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := openEmpty(t)
 	mg, err := postgres.NewMigrator(db, migrations.Files)
 	if err != nil {
 		t.Fatal(err)
@@ -84,9 +101,8 @@ func TestMigrateUpStatusDown(t *testing.T) {
 	if err != nil || len(down) != len(applied) {
 		t.Fatalf("Down = %v, %v; want the group %v", down, err, applied)
 	}
-	var tables int
-	if err := db.QueryRowContext(ctx, "SELECT count(*) FROM pg_tables WHERE tablename = 'users'").Scan(&tables); err != nil || tables != 0 {
-		t.Fatalf("users table after Down: %d, %v; want dropped", tables, err)
+	if n := tables(t, db, "users"); n != 0 {
+		t.Fatalf("%d users tables after Down; want it dropped", n)
 	}
 	if _, err := mg.Up(ctx); err != nil {
 		t.Fatalf("Up after Down: %v", err)
@@ -96,11 +112,7 @@ func TestMigrateUpStatusDown(t *testing.T) {
 func TestFailedMigrationIsNotMarkedApplied(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	db, err := postgres.OpenDB(postgres.DefaultConfig(emptyDatabase(t)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openEmpty(t)
 	fsys := fstest.MapFS{
 		"20260101000001_good.tx.up.sql":   {Data: []byte("CREATE TABLE good (id int);")},
 		"20260101000001_good.tx.down.sql": {Data: []byte("DROP TABLE good;")},
@@ -122,9 +134,8 @@ func TestFailedMigrationIsNotMarkedApplied(t *testing.T) {
 	if err != nil || !slices.Equal(pending, []string{"20260101000002"}) {
 		t.Fatalf("Pending = %v, %v; the failed migration must stay pending", pending, err)
 	}
-	var half int
-	if err := db.QueryRowContext(ctx, "SELECT count(*) FROM pg_tables WHERE tablename = 'half'").Scan(&half); err != nil || half != 0 {
-		t.Fatalf("the failed migration left its table behind (%d, %v): it must run in one transaction", half, err)
+	if n := tables(t, db, "half"); n != 0 {
+		t.Fatalf("the failed migration left its table behind (%d): it must run in one transaction", n)
 	}
 }
 
