@@ -36,7 +36,8 @@ db-up:
 migrate verb="up":
     go run . migrate {{verb}}
 
-# Credits lock-policy benchmark on a throwaway PostgreSQL (fsync on) against pgbench.
+# Credits lock-policy benchmark on a throwaway PostgreSQL (fsync on) against pgbench,
+# in one process and split across two (the -2proc contenders).
 bench-credits *args:
     ./bench/credits/run.sh {{args}}
 

@@ -21,14 +21,18 @@ import (
 
 // contenders are the configurations measured: the original design (NOWAIT
 // at REPEATABLE READ), NOWAIT at READ COMMITTED, a bounded wait at READ
-// COMMITTED, and NOWAIT under faster and slower backoff.
+// COMMITTED, and NOWAIT under faster and slower backoff. The -2proc ones
+// split the same workers across two OS processes, as two API processes
+// would be: the row gate queues waiters only within a process (procs.go).
 var contenders = []contender{
-	{"nowait-rr", ports.RepeatableRead, ports.LockNoWait, 2 * time.Millisecond, 100 * time.Millisecond},
-	{"nowait-rc", ports.ReadCommitted, ports.LockNoWait, 2 * time.Millisecond, 100 * time.Millisecond},
-	{"wait-rc", ports.ReadCommitted, ports.LockWait, 2 * time.Millisecond, 100 * time.Millisecond},
-	{"nowait-rr-fast", ports.RepeatableRead, ports.LockNoWait, 500 * time.Microsecond, 20 * time.Millisecond},
-	{"nowait-rr-slow", ports.RepeatableRead, ports.LockNoWait, 5 * time.Millisecond, 250 * time.Millisecond},
-	{"wait-rc-fast", ports.ReadCommitted, ports.LockWait, 500 * time.Microsecond, 20 * time.Millisecond},
+	{"nowait-rr", ports.RepeatableRead, ports.LockNoWait, 2 * time.Millisecond, 100 * time.Millisecond, 1},
+	{"nowait-rr-2proc", ports.RepeatableRead, ports.LockNoWait, 2 * time.Millisecond, 100 * time.Millisecond, 2},
+	{"nowait-rc", ports.ReadCommitted, ports.LockNoWait, 2 * time.Millisecond, 100 * time.Millisecond, 1},
+	{"wait-rc", ports.ReadCommitted, ports.LockWait, 2 * time.Millisecond, 100 * time.Millisecond, 1},
+	{"wait-rc-2proc", ports.ReadCommitted, ports.LockWait, 2 * time.Millisecond, 100 * time.Millisecond, 2},
+	{"nowait-rr-fast", ports.RepeatableRead, ports.LockNoWait, 500 * time.Microsecond, 20 * time.Millisecond, 1},
+	{"nowait-rr-slow", ports.RepeatableRead, ports.LockNoWait, 5 * time.Millisecond, 250 * time.Millisecond, 1},
+	{"wait-rc-fast", ports.ReadCommitted, ports.LockWait, 500 * time.Microsecond, 20 * time.Millisecond, 1},
 }
 
 type scenario struct {
@@ -37,6 +41,13 @@ type scenario struct {
 }
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == childFlag {
+		if err := childMain(os.Args[2:]); err != nil {
+			fmt.Fprintln(os.Stderr, "bench-credits child:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	var (
 		workers     = flag.Int("workers", 32, "concurrent spenders (goroutines, and pgbench clients)")
 		accounts    = flag.Int("accounts", 1000, "accounts in the spread scenario")
@@ -45,7 +56,7 @@ func main() {
 		attempts    = flag.Int("attempts", ports.DefaultRetryPolicy().Attempts, "unit-of-work attempts")
 		lockTimeout = flag.Duration("lock-timeout", ports.DefaultStoreOptions().LockTimeout, "bound of a waiting lock")
 		only        = flag.String("only", "", "comma-separated contender names to run (default all)")
-		cpuprofile  = flag.String("cpuprofile", "", "write a CPU profile of this process (our side) to the file")
+		cpuprofile  = flag.String("cpuprofile", "", "write a CPU profile of this process (our side, not the -2proc children) to the file")
 	)
 	flag.StringVar(&pgbenchMode, "pgbench-mode", pgbenchMode, "pgbench protocol: prepared (the limit) or extended")
 	flag.Parse()
@@ -106,7 +117,7 @@ func run(workers, accounts int, d time.Duration, rounds, attempts int, lockTimeo
 			results[sc.name+"/pgbench"] = append(results[sc.name+"/pgbench"], lim)
 			successes += lim.ops
 			for _, c := range chosen {
-				r, err := runOurs(ctx, dsn, c, workers, d, picker(sc.accounts), lockTimeout, attempts)
+				r, err := measure(ctx, dsn, c, workers, d, sc.accounts, lockTimeout, attempts)
 				if err != nil {
 					return fmt.Errorf("%s %s: %w", sc.name, c.name, err)
 				}
@@ -126,6 +137,14 @@ func run(workers, accounts int, d time.Duration, rounds, attempts int, lockTimeo
 	fmt.Printf("\ninvariant holds: every balance equals its ledger sum and none is negative; %d spends, one ledger entry each\n\n", successes)
 	printSummary(scenarios, chosen, results)
 	return nil
+}
+
+// measure runs contender c in this process, or across its processes.
+func measure(ctx context.Context, dsn string, c contender, workers int, d time.Duration, accounts int, lockTimeout time.Duration, attempts int) (result, error) {
+	if c.procs > 1 {
+		return runProcs(ctx, dsn, c, workers, d, accounts, lockTimeout, attempts)
+	}
+	return runOurs(ctx, dsn, c, workers, d, picker(accounts), lockTimeout, attempts)
 }
 
 // picker chooses the account of each spend: uniformly among n, or the one.

@@ -14,6 +14,29 @@ type result struct {
 	p50, p99 time.Duration
 }
 
+// sample is one run's raw figures, before percentiles: what a child
+// process sends its parent as JSON, and what the samples of the processes
+// of one run merge into, so that percentiles are over every spend.
+type sample struct {
+	Ops, Busy, Retries int64
+	Elapsed            time.Duration   // from the run's start to its last answer
+	Lat                []time.Duration // every answer's latency, busy ones included
+}
+
+// merge adds o, a sample of the same window taken in another process:
+// counts add, latencies pool, and the window is the longer of the two.
+func (s sample) merge(o sample) sample {
+	return sample{
+		Ops: s.Ops + o.Ops, Busy: s.Busy + o.Busy, Retries: s.Retries + o.Retries,
+		Elapsed: max(s.Elapsed, o.Elapsed), Lat: append(s.Lat, o.Lat...),
+	}
+}
+
+func (s sample) result() result {
+	p50, p99 := latencies(s.Lat)
+	return result{ops: s.Ops, busy: s.Busy, retries: s.Retries, elapsed: s.Elapsed, p50: p50, p99: p99}
+}
+
 func (r result) opsPerSec() float64 { return float64(r.ops) / r.elapsed.Seconds() }
 
 // busyRate is the share of attempted spends that gave up.
