@@ -7,6 +7,13 @@ import (
 	"time"
 )
 
+// Times a page key may hold: the years 1 to 9999, which every storage
+// adapter can compare (PostgreSQL refuses some times Go can represent).
+var (
+	minKeyTime = time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC)
+	maxKeyTime = time.Date(9999, 12, 31, 23, 59, 59, 999999000, time.UTC)
+)
+
 // Page limits shared by every listing.
 const (
 	DefaultPageLimit = 50
@@ -30,6 +37,17 @@ func PageLimit(n int) (int, error) {
 type PageKey struct {
 	Time time.Time
 	ID   string
+}
+
+// Check reports whether k can be a position in a listing: its id is a
+// canonical id (ParseID) and its time lies in the years 1 to 9999. A cursor
+// decoded from input is checked here once, before storage; storage adapters
+// refuse an unchecked key the same way, with a *ValidationError.
+func (k PageKey) Check() error {
+	if !CanonicalID(k.ID) || k.Time.Before(minKeyTime) || k.Time.After(maxKeyTime) {
+		return Invalid("cursor", "is not a cursor this service issued")
+	}
+	return nil
 }
 
 // cursorVersion lets the encoding change without misreading old cursors.
@@ -61,7 +79,11 @@ func DecodeCursor(s string) (k PageKey, ok bool, err error) {
 	if err != nil {
 		return PageKey{}, false, bad
 	}
-	return PageKey{Time: time.UnixMicro(us).UTC(), ID: id}, true, nil
+	k = PageKey{Time: time.UnixMicro(us).UTC(), ID: id}
+	if err := k.Check(); err != nil {
+		return PageKey{}, false, err
+	}
+	return k, true, nil
 }
 
 // Page is one page of a listing; Next is empty on the last page.

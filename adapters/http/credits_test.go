@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"encoding/base64"
 	"fmt"
 	"net/http"
 	"strings"
@@ -62,6 +63,15 @@ func TestGrantAndLedger(t *testing.T) {
 	}
 
 	problem(t, f.api.Get("/v1/credits/ledger?cursor=djEuMTIzLg", bearer(key)), 422, "validation")
+	// A cursor that decodes to a time no storage holds (before year 1) or
+	// an id in another form is a 422 too, on every adapter.
+	for _, raw := range []string{
+		"v1.-62198755200000000.0193a7c2-1d2e-7f00-8abc-0123456789ab",
+		"v1.0.0193A7C2-1D2E-7F00-8ABC-0123456789AB",
+	} {
+		tampered := base64.RawURLEncoding.EncodeToString([]byte(raw))
+		problem(t, f.api.Get("/v1/credits/ledger?cursor="+tampered, bearer(key)), 422, "validation")
+	}
 	problem(t, f.api.Get("/v1/credits/ledger?limit=500", bearer(key)), 422, "validation")
 }
 

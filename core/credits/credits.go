@@ -90,7 +90,14 @@ func (s *Service) Spend(ctx context.Context, user core.UserID, amount int64, ref
 	return s.apply(ctx, Change{User: user, Amount: -amount, Kind: core.KindSpend, Reference: reference})
 }
 
+// apply runs one change requested from outside (an admin's grant or
+// charge), whose user id is input: it is made canonical, or names nobody.
 func (s *Service) apply(ctx context.Context, c Change) (Result, error) {
+	id, ok := core.ParseID(string(c.User))
+	if !ok {
+		return Result{}, fmt.Errorf("user: %w", core.ErrNotFound)
+	}
+	c.User = core.UserID(id)
 	var res Result
 	err := s.uow.Do(ctx, func(ctx context.Context, tx ports.Tx) error {
 		var err error

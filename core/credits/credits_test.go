@@ -28,7 +28,8 @@ func setup(t *testing.T) (*credits.Service, core.User) {
 func TestGrantSpendAndRepeats(t *testing.T) {
 	ctx := context.Background()
 	svc, u := setup(t)
-	if r, err := svc.Grant(ctx, u.ID, 10, "grant-1"); err != nil || !r.Applied || r.Entry.BalanceAfter != 10 {
+	// The user id of a grant is input: upper case names the same user.
+	if r, err := svc.Grant(ctx, core.UserID(strings.ToUpper(string(u.ID))), 10, "grant-1"); err != nil || !r.Applied || r.Entry.BalanceAfter != 10 || r.Entry.UserID != u.ID {
 		t.Fatalf("Grant = %+v, %v", r, err)
 	}
 	if r, err := svc.Spend(ctx, u.ID, 4, "spend-1"); err != nil || !r.Applied || r.Entry.BalanceAfter != 6 || r.Entry.Amount != -4 {

@@ -70,7 +70,11 @@ func (s *Service) ListKeys(ctx context.Context, user core.UserID) ([]core.APIKey
 // RevokeKey revokes one of a user's keys; another user's key is
 // core.ErrNotFound.
 func (s *Service) RevokeKey(ctx context.Context, user core.UserID, id core.KeyID) error {
+	canonical, ok := core.ParseID(string(id))
+	if !ok {
+		return fmt.Errorf("api key: %w", core.ErrNotFound)
+	}
 	return s.uow.Do(ctx, func(ctx context.Context, tx ports.Tx) error {
-		return tx.APIKeys().Revoke(ctx, user, id, s.clock.Now())
+		return tx.APIKeys().Revoke(ctx, user, core.KeyID(canonical), s.clock.Now())
 	})
 }

@@ -35,7 +35,8 @@ func TestSignUpAuthenticateAndKeys(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := svc.RevokeKey(ctx, u.ID, first.Key.ID); err != nil {
+	// An id sent in upper case names the same key (UUIDs ignore case).
+	if err := svc.RevokeKey(ctx, u.ID, core.KeyID(strings.ToUpper(string(first.Key.ID)))); err != nil {
 		t.Fatal(err)
 	}
 	if _, _, err := svc.Authenticate(ctx, first.Secret); !errors.Is(err, core.ErrUnauthenticated) {
@@ -91,6 +92,7 @@ func TestBadInputIsRefused(t *testing.T) {
 		{"control in name", func() error { _, _, err := svc.SignUp(ctx, "x@example.com", "a\x00b"); return err }, core.ErrInvalid},
 		{"long key name", func() error { _, err := svc.CreateKey(ctx, u.ID, strings.Repeat("k", 101)); return err }, core.ErrInvalid},
 		{"key for unknown user", func() error { _, err := svc.CreateKey(ctx, "0190a000-0000-7000-8000-000000000000", "k"); return err }, core.ErrNotFound},
+		{"revoke a key by a non-UUID id", func() error { return svc.RevokeKey(ctx, u.ID, "{not-a-uuid}") }, core.ErrNotFound},
 		{"revoke another user's key", func() error { return svc.RevokeKey(ctx, u.ID, otherKey.Key.ID) }, core.ErrNotFound},
 		{"garbage key", func() error { _, _, err := svc.Authenticate(ctx, "hello"); return err }, core.ErrUnauthenticated},
 		{"unknown key", func() error { _, _, err := svc.Authenticate(ctx, core.NewAPIKeySecret()); return err }, core.ErrUnauthenticated},
