@@ -10,8 +10,8 @@ import (
 )
 
 // MetricsModule provides the Prometheus registry, the HTTP metrics and the
-// store options whose retry hooks count unit-of-work retries and busy
-// failures.
+// store options whose hooks count unit-of-work retries, busy failures and
+// BEGINs retried on another connection.
 func MetricsModule() fx.Option {
 	return fx.Module("metrics",
 		fx.Provide(newRegistry, newStoreMetrics, storeOptions, newHTTPMetrics),
@@ -28,10 +28,13 @@ func newHTTPMetrics(reg *prometheus.Registry) (*httpapi.Metrics, error) {
 	return httpapi.NewMetrics(reg)
 }
 
-// storeMetrics count what the unit of work's one retry loop does.
+// storeMetrics count what the unit of work's one retry loop does, and,
+// apart, the BEGINs it retried on another connection: those replay
+// nothing, and they say the database went away, not that rows are hot.
 type storeMetrics struct {
-	retries *prometheus.CounterVec
-	busy    prometheus.Counter
+	retries    *prometheus.CounterVec
+	busy       prometheus.Counter
+	reconnects prometheus.Counter
 }
 
 func newStoreMetrics(reg *prometheus.Registry) (*storeMetrics, error) {
@@ -44,8 +47,12 @@ func newStoreMetrics(reg *prometheus.Registry) (*storeMetrics, error) {
 			Name: "chatlens_uow_busy_total",
 			Help: "Units of work that ran out of attempts and answered busy (HTTP 503).",
 		}),
+		reconnects: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "chatlens_uow_begin_retries_total",
+			Help: "BEGINs retried on another connection because the pooled one was dead (e.g. after a database restart); the unit had not run yet.",
+		}),
 	}
-	for _, c := range []prometheus.Collector{m.retries, m.busy} {
+	for _, c := range []prometheus.Collector{m.retries, m.busy, m.reconnects} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}
@@ -59,5 +66,6 @@ func storeOptions(cfg Config, m *storeMetrics) ports.StoreOptions {
 	opts := cfg.Database.StoreOptions()
 	opts.Retry.OnRetry = func(reason string) { m.retries.WithLabelValues(reason).Inc() }
 	opts.Retry.OnBusy = m.busy.Inc
+	opts.OnReconnect = m.reconnects.Inc
 	return opts
 }

@@ -119,6 +119,12 @@ type StoreOptions struct {
 	Lock LockPolicy
 	// LockTimeout bounds a LockWait wait.
 	LockTimeout time.Duration
+	// OnReconnect, when set, is told each time a unit's BEGIN met a dead
+	// pooled connection (after a database restart, say) and began again on
+	// another (for metrics). That replays nothing, fn had not run, so it is
+	// counted apart from RetryPolicy's contention retries. Adapters without
+	// connections never call it.
+	OnReconnect func()
 }
 
 // DefaultStoreOptions are the production defaults. The lock policy and

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -21,27 +22,50 @@ import (
 	"github.com/chatlens/chatlens/ports"
 )
 
-// TestRestartUnderRunningPool restarts the server under a pool that holds
-// connections and shows the next unit of work succeeds. Not parallel:
-// a restart breaks every connection in the process.
+// TestRestartUnderRunningPool restarts the server under a pool that keeps
+// reusing its connections and shows the next unit of work succeeds, on a
+// unix socket (where writing to a dead connection fails) and over TCP
+// (where the write goes out and the read fails). Not parallel: the unix
+// subtest restarts the cluster every test of this process shares.
 func TestRestartUnderRunningPool(t *testing.T) {
+	t.Run("unix", func(t *testing.T) {
+		var reconnects atomic.Int64
+		store := openStore(t, countReconnects(&reconnects))
+		restartUnderRunningPool(t, store, &reconnects, func() { pgtest.Restart(t) })
+	})
+	t.Run("tcp", func(t *testing.T) {
+		cluster, dsn := startTCPCluster(t)
+		var reconnects atomic.Int64
+		cfg := postgres.DefaultConfig(dsn)
+		cfg.Store = countReconnects(&reconnects)
+		store, err := postgres.Open(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { store.Close() })
+		restartUnderRunningPool(t, store, &reconnects, func() {
+			if err := cluster.Restart(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+		})
+	})
+}
+
+// restartUnderRunningPool warms the pool, restarts the server while the
+// pool's connections keep being reused, and runs units of work.
+func restartUnderRunningPool(t *testing.T, store *postgres.Store, reconnects *atomic.Int64, restart func()) {
 	ctx := context.Background()
-	store := openStore(t, ports.DefaultStoreOptions())
 	clock, ids := system.Clock{}, &system.UUIDv7{}
-	us := users.NewService(store, clock, ids)
 	cs := credits.NewService(store, clock, ids, credits.DefaultOptions())
-	u, _, err := us.SignUp(ctx, "restart@example.com", "R")
+	u, _, err := users.NewService(store, clock, ids).SignUp(ctx, "restart@example.com", "R")
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Warm several pooled connections, so stale ones are there to meet.
-	var wg sync.WaitGroup
-	for range 5 {
-		wg.Go(func() { _, _ = cs.Balance(ctx, u.ID) })
-	}
-	wg.Wait()
-
-	pgtest.Restart(t)
+	const pooled = 5
+	warm(t, store.DB(), pooled)
+	stop := keepReusing(store.DB(), pooled)
+	restart()
+	stop()
 
 	if _, err := cs.Grant(ctx, u.ID, 3, "after-restart"); err != nil {
 		t.Fatalf("first unit of work after a restart: %v", err)
@@ -50,6 +74,103 @@ func TestRestartUnderRunningPool(t *testing.T) {
 	if err != nil || acc.Balance != 3 {
 		t.Fatalf("balance after restart = %d, %v; want 3", acc.Balance, err)
 	}
+	// Without a BEGIN on a dead connection this test would prove nothing.
+	if reconnects.Load() == 0 {
+		t.Fatal("no BEGIN met a dead connection: the pool was not reused across the restart")
+	}
+}
+
+func countReconnects(n *atomic.Int64) ports.StoreOptions {
+	opts := ports.DefaultStoreOptions()
+	opts.OnReconnect = func() { n.Add(1) }
+	return opts
+}
+
+// warm opens n connections at once and returns them to the pool idle.
+func warm(t *testing.T, db *bun.DB, n int) {
+	conns := make([]bun.Conn, n)
+	for i := range conns {
+		c, err := db.Conn(t.Context())
+		if err == nil {
+			err = c.PingContext(t.Context())
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		conns[i] = c
+	}
+	for _, c := range conns {
+		c.Close()
+	}
+}
+
+// keepReusing stands for a busy service until stop is called: it takes n
+// idle connections out of the pool and puts them back, again and again.
+// database/sql resets each connection it hands out, and pgx pings one only
+// when it was last reset more than a second ago. So the connections the
+// restart kills still look fresh after it, and the next unit of work gets
+// one without a ping: the case where BEGIN used to fail. Nothing is sent
+// but the first round's pings (a new connection was never reset), which
+// run before keepReusing returns, while the server is up.
+func keepReusing(db *bun.DB, n int) (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	reuse(ctx, db, n)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			reuse(ctx, db, n)
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+	}()
+	return func() { cancel(); <-done }
+}
+
+// reuse takes up to n connections out of the pool and returns them.
+func reuse(ctx context.Context, db *bun.DB, n int) {
+	var conns []bun.Conn
+	for range n {
+		// While the server is down a pool short of idle connections
+		// dials, and fails: no matter, the dead ones are what counts.
+		if c, err := db.Conn(ctx); err == nil {
+			conns = append(conns, c)
+		}
+	}
+	for _, c := range conns {
+		c.Close()
+	}
+}
+
+// startTCPCluster starts a cluster of the test's own that listens on TCP,
+// with a migrated database, and returns it and the database's TCP DSN.
+func startTCPCluster(t *testing.T) (*pgtest.Cluster, string) {
+	if _, err := pgtest.FindBinDir(); err != nil {
+		t.Skip(err)
+	}
+	cluster, err := pgtest.StartCluster(t.Context(), pgtest.ClusterOptions{TCP: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := cluster.Stop(); err != nil {
+			t.Error(err)
+		}
+	})
+	if err := cluster.CreateDatabase(t.Context(), "chatlens"); err != nil {
+		t.Fatal(err)
+	}
+	dsn, err := cluster.TCPDSN("chatlens")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := postgres.MigrateDSN(t.Context(), dsn, migrations.Files); err != nil {
+		t.Fatal(err)
+	}
+	return cluster, dsn
 }
 
 func emptyDatabase(t *testing.T) string {

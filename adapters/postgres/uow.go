@@ -30,7 +30,7 @@ func (s *Store) Do(ctx context.Context, fn func(ctx context.Context, tx ports.Tx
 }
 
 func (s *Store) attempt(ctx context.Context, fn func(context.Context, ports.Tx) error, o ports.UnitOptions, txOpts *sql.TxOptions) (err error) {
-	btx, err := s.db.BeginTx(ctx, txOpts)
+	btx, err := s.begin(ctx, txOpts)
 	if err != nil {
 		return fmt.Errorf("beginning a transaction: %w", translate(err))
 	}

@@ -4,7 +4,10 @@ import (
 	"context"
 	"database/sql/driver"
 	"errors"
+	"fmt"
 	"io"
+	"net"
+	"syscall"
 	"testing"
 	"time"
 
@@ -167,6 +170,156 @@ func TestLostServerMidUnitIsUnavailable(t *testing.T) {
 	err := s.Do(context.Background(), lockAccount(&calls))
 	if !errors.Is(err, core.ErrUnavailable) || calls != 1 {
 		t.Fatalf("Do = %v after %d calls; want ErrUnavailable, not retried", err, calls)
+	}
+}
+
+// A unit that waits for locks sends a plain FOR UPDATE, bounded by the
+// connection's lock_timeout, whether it chose the policy or the store did.
+func TestWaitPolicyLocksWithoutNowait(t *testing.T) {
+	for name, setUp := range map[string]func(*Store) []ports.UnitOption{
+		"unit option":   func(*Store) []ports.UnitOption { return []ports.UnitOption{ports.WithLock(ports.LockWait)} },
+		"store default": func(s *Store) []ports.UnitOption { s.opts.Lock = ports.LockWait; return nil },
+	} {
+		t.Run(name, func(t *testing.T) {
+			s, mock := mockStore(t, 3)
+			opts := setUp(s)
+			mock.ExpectBegin()
+			mock.ExpectQuery(`FROM credit_accounts WHERE user_id = \$1 FOR UPDATE$`).WillReturnRows(
+				sqlmock.NewRows([]string{"user_id", "balance", "updated_at"}).AddRow(userID, 5, time.Now()))
+			mock.ExpectCommit()
+			calls := 0
+			if err := s.Do(context.Background(), lockAccount(&calls), opts...); err != nil || calls != 1 {
+				t.Fatalf("Do = %v after %d calls; want one plain FOR UPDATE and a commit", err, calls)
+			}
+		})
+	}
+}
+
+// A context that ends while COMMIT is in flight (pgx then reports the
+// context's error) leaves the outcome unknown: unavailable, never retried.
+func TestCancelledAtCommitIsUnavailable(t *testing.T) {
+	for _, cause := range []error{context.Canceled, context.DeadlineExceeded} {
+		t.Run(cause.Error(), func(t *testing.T) {
+			s, mock := mockStore(t, 5)
+			expectLockSucceeds(mock)
+			mock.ExpectCommit().WillReturnError(fmt.Errorf("timeout: %w", cause))
+			calls := 0
+			err := s.Do(context.Background(), lockAccount(&calls))
+			if !errors.Is(err, core.ErrUnavailable) || !errors.Is(err, cause) || calls != 1 {
+				t.Fatalf("Do = %v after %d calls; want ErrUnavailable wrapping %v after 1 attempt", err, calls, cause)
+			}
+		})
+	}
+}
+
+// A statement timeout means an overloaded database: the unit is rolled
+// back and answers unavailable at once rather than add to the load.
+func TestStatementTimeoutMidUnitIsUnavailable(t *testing.T) {
+	s, mock := mockStore(t, 5)
+	expectLockFails(mock, pgErr("57014")) // expects the ROLLBACK too
+	calls := 0
+	err := s.Do(context.Background(), lockAccount(&calls))
+	if !errors.Is(err, core.ErrUnavailable) || ports.IsRetryable(err) || calls != 1 {
+		t.Fatalf("Do = %v after %d calls; want ErrUnavailable, rolled back, not retried", err, calls)
+	}
+}
+
+// countReconnects makes s count its BEGIN retries.
+func countReconnects(s *Store) *int {
+	n := new(int)
+	s.opts.OnReconnect = func() { *n++ }
+	return n
+}
+
+// deadConnErrors are what BEGIN on a dead pooled connection returns: a
+// failed write (unix socket), a failed read or the FATAL message the server
+// sent as it went (TCP), a connection exception.
+var deadConnErrors = []error{
+	io.EOF,
+	io.ErrUnexpectedEOF,
+	&net.OpError{Op: "write", Net: "unix", Err: syscall.EPIPE},
+	&net.OpError{Op: "read", Net: "tcp", Err: syscall.ECONNRESET},
+	&pgconn.PgError{Severity: "FATAL", SeverityUnlocalized: "FATAL", Code: "57P01", Message: "terminating connection due to administrator command"},
+	&pgconn.PgError{Severity: "FATAL", Code: "57P05", Message: "terminating connection due to idle-session timeout"},
+	pgErr("57P02"),
+	pgErr("08006"),
+}
+
+func TestDeadConnectionAtBeginIsRetriedOnAnother(t *testing.T) {
+	for _, dead := range deadConnErrors {
+		t.Run(dead.Error(), func(t *testing.T) {
+			s, mock := mockStore(t, 1) // no contention retries: this is none
+			reconnects := countReconnects(s)
+			mock.ExpectBegin().WillReturnError(dead)
+			expectLockSucceeds(mock)
+			mock.ExpectCommit()
+			calls := 0
+			if err := s.Do(context.Background(), lockAccount(&calls)); err != nil || calls != 1 || *reconnects != 1 {
+				t.Fatalf("Do = %v after %d calls, %d reconnects; want success, fn run once, 1 reconnect", err, calls, *reconnects)
+			}
+		})
+	}
+}
+
+// An error that does not mean a dead pooled connection fails the unit at
+// once: the session is alive and would fail BEGIN again, or no pooled
+// connection was spent (a failed dial, 57P03 while the server starts).
+func TestOtherFailureAtBeginIsNotRetried(t *testing.T) {
+	var dial error
+	if _, dial = pgconn.Connect(context.Background(), "host=/nonexistent port=1 user=x connect_timeout=1"); dial == nil {
+		t.Fatal("connected to nothing")
+	}
+	cases := []struct {
+		name        string
+		err         error
+		unavailable bool
+	}{
+		{"plain", errors.New("boom"), false},
+		{"live session", pgErr("25001"), false}, // active_sql_transaction
+		{"starting", &pgconn.PgError{Severity: "FATAL", Code: "57P03", Message: "the database system is starting up"}, true},
+		{"dial", dial, true}, // a *pgconn.ConnectError
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			s, mock := mockStore(t, 5)
+			reconnects := countReconnects(s)
+			mock.ExpectBegin().WillReturnError(c.err)
+			calls := 0
+			err := s.Do(context.Background(), lockAccount(&calls))
+			if !errors.Is(err, c.err) || errors.Is(err, core.ErrUnavailable) != c.unavailable || calls != 0 || *reconnects != 0 {
+				t.Fatalf("Do = %v after %d calls, %d reconnects; want %v (unavailable %t) at once", err, calls, *reconnects, c.err, c.unavailable)
+			}
+		})
+	}
+}
+
+// When every connection is dead BEGIN is tried on as many as the pool may
+// hold, plus one, then the unit answers unavailable.
+func TestEveryBeginFailingIsUnavailableAndBounded(t *testing.T) {
+	const maxOpen = 3
+	s, mock := mockStore(t, 5)
+	s.db.SetMaxOpenConns(maxOpen)
+	reconnects := countReconnects(s)
+	for range maxOpen + 1 {
+		mock.ExpectBegin().WillReturnError(io.ErrUnexpectedEOF)
+	}
+	calls := 0
+	err := s.Do(context.Background(), lockAccount(&calls))
+	if !errors.Is(err, core.ErrUnavailable) || ports.IsRetryable(err) || calls != 0 || *reconnects != maxOpen {
+		t.Fatalf("Do = %v after %d calls, %d reconnects; want ErrUnavailable after %d BEGINs", err, calls, *reconnects, maxOpen+1)
+	}
+}
+
+// Once the context is done no further BEGIN is tried.
+func TestBeginRetryStopsWhenContextEnds(t *testing.T) {
+	s, mock := mockStore(t, 5)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	s.opts.OnReconnect = cancel // the caller gives up as the first BEGIN fails
+	mock.ExpectBegin().WillReturnError(io.ErrUnexpectedEOF)
+	calls := 0
+	if err := s.Do(ctx, lockAccount(&calls)); !errors.Is(err, context.Canceled) || calls != 0 {
+		t.Fatalf("Do = %v after %d calls; want the context's error and one BEGIN", err, calls)
 	}
 }
 

@@ -21,14 +21,27 @@ import (
 // pgx (and its database/sql driver "pgx") accepts, e.g.
 // "host=/tmp/clpg123 port=5432 user=postgres dbname=app sslmode=disable".
 func (c *Cluster) DSN(dbname string) string {
-	return fmt.Sprintf("host=%s port=%d user=%s dbname=%s sslmode=disable", c.dir, port, superuser, dbname)
+	return fmt.Sprintf("host=%s port=%d user=%s dbname=%s sslmode=disable", c.dir, c.port, superuser, dbname)
+}
+
+// TCPDSN is DSN over TCP to 127.0.0.1, e.g. "host=127.0.0.1 port=39211
+// user=postgres dbname=app sslmode=disable". It fails unless the cluster
+// was started with ClusterOptions.TCP: an empty or default DSN would reach
+// some other server.
+func (c *Cluster) TCPDSN(dbname string) (string, error) {
+	if !c.opts.TCP {
+		return "", errors.New("pgtest: TCPDSN of a cluster started without ClusterOptions.TCP")
+	}
+	return fmt.Sprintf("host=%s port=%d user=%s dbname=%s sslmode=disable", tcpHost, c.port, superuser, dbname), nil
 }
 
 // SocketDir is the directory of the unix socket, to pass as host (-h, PGHOST).
 func (c *Cluster) SocketDir() string { return c.dir }
 
-// Port is the port number, which on a unix socket only names the socket file.
-func (c *Cluster) Port() int { return port }
+// Port is the port number. It names the socket file (.s.PGSQL.<port>) in
+// SocketDir and, with ClusterOptions.TCP, is the TCP port too; without TCP
+// it is always 5432, which clashes with nothing in a private directory.
+func (c *Cluster) Port() int { return c.port }
 
 // User is the superuser name to connect as (-U, PGUSER); no password is needed.
 func (c *Cluster) User() string { return superuser }
@@ -49,7 +62,7 @@ func (c *Cluster) LogPath() string { return filepath.Join(c.dir, logName) }
 // server, are happy to run as root.
 func (c *Cluster) Command(ctx context.Context, dbname, name string, args ...string) *exec.Cmd {
 	cmd := exec.CommandContext(ctx, filepath.Join(c.binDir, name), args...)
-	cmd.Env = append(serverEnv(), "PGHOST="+c.dir, "PGPORT="+strconv.Itoa(port),
+	cmd.Env = append(serverEnv(), "PGHOST="+c.dir, "PGPORT="+strconv.Itoa(c.port),
 		"PGUSER="+superuser, "PGDATABASE="+dbname, "PGSSLMODE=disable")
 	return cmd
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -32,17 +33,28 @@ type ClusterOptions struct {
 	Settings map[string]string
 	// BinDir holds initdb and postgres; "" means FindBinDir.
 	BinDir string
+	// TCP makes the server listen on 127.0.0.1 too, on a free port, besides
+	// its unix socket (see TCPDSN). A test needs it when the transport
+	// matters: a dead unix socket fails on write, a dead TCP connection
+	// often only on the read that follows. Several test processes start
+	// clusters at once, so the port is asked of the kernel, not fixed.
+	TCP bool
 }
 
-// Cluster is a throwaway PostgreSQL cluster listening only on a unix socket,
-// owned by this process. Its superuser is "postgres" with trust
-// authentication. Methods are safe for concurrent use.
+// Cluster is a throwaway PostgreSQL cluster listening on a unix socket (and,
+// with ClusterOptions.TCP, on 127.0.0.1), owned by this process. Its
+// superuser is "postgres" with trust authentication. Methods are safe for
+// concurrent use.
 type Cluster struct {
 	opts    ClusterOptions
 	binDir  string
 	dir     string // socket directory, parent of the data directory
 	dataDir string
 	cred    *syscall.Credential
+	// port is the TCP port, and it names the socket file (.s.PGSQL.<port>)
+	// in dir. Without TCP it is defaultPort: the directory is private, so
+	// the socket never clashes with another cluster's.
+	port int
 
 	mu      sync.Mutex
 	exited  chan struct{} // closed when the running postmaster exits; nil when stopped
@@ -52,15 +64,22 @@ type Cluster struct {
 
 const (
 	clusterGlob = "/tmp/clpg*"
-	port        = 5432 // each cluster has its own socket directory, so the port never clashes
+	defaultPort = 5432
 	superuser   = "postgres"
 	logName     = "postgres.log"
+	tcpHost     = "127.0.0.1"
 )
 
 // StartCluster creates a cluster in a new directory under /tmp, starts it and
 // waits until it accepts connections. The caller must Stop it. When running
 // as root the server runs as the postgres system user.
 func StartCluster(ctx context.Context, opts ClusterOptions) (*Cluster, error) {
+	return startCluster(ctx, opts, freePort)
+}
+
+// startCluster is StartCluster with the TCP port chooser as a parameter, so
+// a test can hand it a port that is taken.
+func startCluster(ctx context.Context, opts ClusterOptions, pickPort func() (int, error)) (*Cluster, error) {
 	binDir := opts.BinDir
 	if binDir == "" {
 		var err error
@@ -79,16 +98,50 @@ func StartCluster(ctx context.Context, opts ClusterOptions) (*Cluster, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pgtest: create cluster directory: %w", err)
 	}
-	c := &Cluster{opts: opts, binDir: binDir, dir: dir, dataDir: filepath.Join(dir, "data"), cred: cred}
+	c := &Cluster{opts: opts, binDir: binDir, dir: dir, dataDir: filepath.Join(dir, "data"), cred: cred, port: defaultPort}
 	if err := c.create(ctx); err != nil {
 		_ = os.RemoveAll(dir)
 		return nil, err
 	}
-	if err := c.start(ctx); err != nil {
+	if err := c.firstStart(ctx, pickPort); err != nil {
 		_ = os.RemoveAll(dir)
 		return nil, err
 	}
 	return c, nil
+}
+
+// portAttempts bounds how often firstStart draws a new port after the
+// server found its port taken.
+const portAttempts = 5
+
+// firstStart starts the server. With TCP it draws a free port first; the
+// port is free when the kernel hands it out but is released before the
+// server binds it, so another process may take it in between: the server
+// then refuses to start (errPortTaken) and a new port is drawn.
+func (c *Cluster) firstStart(ctx context.Context, pickPort func() (int, error)) error {
+	if !c.opts.TCP {
+		return c.start(ctx)
+	}
+	var err error
+	for range portAttempts {
+		if c.port, err = pickPort(); err != nil {
+			return err
+		}
+		if err = c.start(ctx); !errors.Is(err, errPortTaken) {
+			return err
+		}
+	}
+	return err
+}
+
+// freePort asks the kernel for a free TCP port on 127.0.0.1.
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, fmt.Errorf("pgtest: find a free TCP port: %w", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 // create writes the owner marker, hands the directory to the server user and runs initdb.
@@ -155,8 +208,13 @@ func (c *Cluster) serverArgs() []string {
 	if c.opts.Fsync {
 		durable = "on"
 	}
-	args := []string{"-D", c.dataDir, "-k", c.dir, "-p", strconv.Itoa(port),
-		"-c", "listen_addresses=", // unix socket only: no port clashes, nothing exposed
+	// Without TCP, the unix socket only: no port clashes, nothing exposed.
+	listen := ""
+	if c.opts.TCP {
+		listen = tcpHost // loopback only: nothing exposed beyond this host
+	}
+	args := []string{"-D", c.dataDir, "-k", c.dir, "-p", strconv.Itoa(c.port),
+		"-c", "listen_addresses=" + listen,
 		"-c", "max_connections=" + strconv.Itoa(maxConn),
 		"-c", "fsync=" + durable,
 		"-c", "synchronous_commit=" + durable,
@@ -192,7 +250,8 @@ func (c *Cluster) Stop() error {
 }
 
 // Restart stops the server (fast shutdown) and starts it again on the same
-// data directory and socket, so DSNs stay valid. Existing client connections
+// data directory, socket and TCP port, so DSNs stay valid. (Should another
+// process take the TCP port in the moment it is free, Restart fails.) Existing client connections
 // are broken; pools have to discard them and reconnect.
 func (c *Cluster) Restart(ctx context.Context) error {
 	c.mu.Lock()

@@ -13,7 +13,9 @@
 // Otherwise a throwaway cluster is started from the system binaries (initdb and
 // postgres in PATH, else the newest /usr/lib/postgresql/*/bin), once per test
 // process, lazily on first use. It listens only on a unix socket in a short
-// directory under /tmp (socket paths are limited to 107 bytes). Because initdb
+// directory under /tmp (socket paths are limited to 107 bytes); a test that
+// needs TCP starts a cluster of its own with ClusterOptions.TCP, which also
+// listens on 127.0.0.1 at a free port (Cluster.TCPDSN). Because initdb
 // and postgres refuse to run as root, a root process (CI containers) runs them
 // as the "postgres" system user. The server runs with durability off by
 // default (fsync, synchronous_commit, full_page_writes) because crash safety

@@ -224,7 +224,7 @@ func TestStartClusterForBenchmarks(t *testing.T) {
 			t.Errorf("%s = %q, want %q", setting, got, want)
 		}
 	}
-	if len(filepath.Join(c.SocketDir(), ".s.PGSQL.5432")) > 107 {
+	if len(filepath.Join(c.SocketDir(), fmt.Sprintf(".s.PGSQL.%d", c.Port()))) > 107 {
 		t.Errorf("socket path too long: %s", c.SocketDir())
 	}
 	if _, err := os.Stat(filepath.Join(c.BinDir(), "pgbench")); err == nil {
@@ -240,5 +240,76 @@ func TestStartClusterForBenchmarks(t *testing.T) {
 	}
 	if _, err := os.Stat(c.SocketDir()); !os.IsNotExist(err) {
 		t.Errorf("cluster directory still there after Stop: %v", err)
+	}
+}
+
+// A TCP cluster listens on 127.0.0.1 as well as on its socket, at a port
+// of its own that also names the socket file. Clusters started by parallel
+// test processes must not share a port: when the port drawn is taken (here
+// by another cluster, as if the kernel handed it out twice), a new one is
+// drawn.
+func TestTCPClusters(t *testing.T) {
+	t.Parallel()
+	if _, err := FindBinDir(); err != nil {
+		t.Skip(err)
+	}
+	first := startTCP(t, freePort)
+	var draws []int
+	second := startTCP(t, func() (int, error) {
+		if len(draws) == 0 {
+			draws = append(draws, first.Port())
+			return first.Port(), nil
+		}
+		p, err := freePort()
+		draws = append(draws, p)
+		return p, err
+	})
+	if len(draws) != 2 || second.Port() == first.Port() {
+		t.Errorf("ports drawn %v, second cluster on %d; want a new draw after %d was taken", draws, second.Port(), first.Port())
+	}
+	for _, c := range []*Cluster{first, second} {
+		checkTCP(t, c)
+	}
+}
+
+func startTCP(t *testing.T, pick func() (int, error)) *Cluster {
+	t.Helper()
+	c, err := startCluster(t.Context(), ClusterOptions{TCP: true}, pick)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Stop() })
+	return c
+}
+
+// checkTCP shows c answers on TCP at its port and on the socket that port names.
+func checkTCP(t *testing.T, c *Cluster) {
+	t.Helper()
+	if _, err := os.Stat(filepath.Join(c.SocketDir(), fmt.Sprintf(".s.PGSQL.%d", c.Port()))); err != nil {
+		t.Errorf("socket file not named after port %d: %v", c.Port(), err)
+	}
+	dsn, err := c.TCPDSN(superuser)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var addr, listen string
+	var port int
+	err = db.QueryRowContext(t.Context(), "SELECT host(inet_server_addr()), inet_server_port(), current_setting('listen_addresses')").Scan(&addr, &port, &listen)
+	if err != nil || addr != "127.0.0.1" || port != c.Port() || listen != "127.0.0.1" {
+		t.Errorf("over TCP: server %s:%d listening on %q, %v; want 127.0.0.1:%d listening on 127.0.0.1", addr, port, listen, err, c.Port())
+	}
+	if err := ping(t.Context(), c.DSN(superuser)); err != nil {
+		t.Errorf("unix socket of a TCP cluster: %v", err)
+	}
+}
+
+func TestTCPDSNNeedsTCP(t *testing.T) {
+	if dsn, err := (&Cluster{port: defaultPort}).TCPDSN("app"); err == nil {
+		t.Errorf("TCPDSN of a unix-only cluster = %q; want an error", dsn)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -20,6 +21,8 @@ func (c *Cluster) start(ctx context.Context) error {
 		return fmt.Errorf("pgtest: open server log: %w", err)
 	}
 	defer logFile.Close() // the child keeps its own descriptor
+	// The log is kept across restarts: this start's lines begin here.
+	logStart := fileSize(logFile)
 	// Not CommandContext: the server must outlive the ctx of whoever started it.
 	cmd := c.command(context.Background(), "postgres", c.serverArgs()...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
@@ -47,16 +50,26 @@ func (c *Cluster) start(ctx context.Context) error {
 		return fmt.Errorf("pgtest: start postgres: %w", err)
 	}
 	c.exited, c.pid = exited, cmd.Process.Pid
-	if err := c.waitReady(ctx, exited); err != nil {
+	if err := c.waitReady(ctx, exited, logStart); err != nil {
 		c.kill()
 		return err
 	}
 	return nil
 }
 
+// errPortTaken reports that the server could not bind its TCP port.
+var errPortTaken = errors.New("pgtest: the TCP port is taken")
+
+// bindFailure is how the server's log says it could bind no TCP socket
+// (lc_messages is C: initdb ran with a C locale).
+const bindFailure = "could not create any TCP/IP sockets"
+
 // waitReady polls until the server accepts a connection, gives up when it
-// exits, and includes the server log in the error so failures are diagnosable.
-func (c *Cluster) waitReady(ctx context.Context, exited <-chan struct{}) error {
+// exits, and includes the server log in the error so failures are
+// diagnosable. logStart is where this start's lines begin in the log: an
+// exit for want of the TCP port wraps errPortTaken, and only a bind failure
+// of this start may say so.
+func (c *Cluster) waitReady(ctx context.Context, exited <-chan struct{}, logStart int64) error {
 	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
 	for {
@@ -66,12 +79,33 @@ func (c *Cluster) waitReady(ctx context.Context, exited <-chan struct{}) error {
 		}
 		select {
 		case <-exited:
+			if strings.Contains(c.logSince(logStart), bindFailure) {
+				return fmt.Errorf("%w: port %d:\n%s", errPortTaken, c.port, c.logTail())
+			}
 			return fmt.Errorf("pgtest: postgres exited during startup:\n%s", c.logTail())
 		case <-ctx.Done():
 			return fmt.Errorf("pgtest: postgres not ready: %w (last error: %v)\n%s", ctx.Err(), err, c.logTail())
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
+}
+
+// fileSize is f's size, 0 if unknown.
+func fileSize(f *os.File) int64 {
+	fi, err := f.Stat()
+	if err != nil {
+		return 0
+	}
+	return fi.Size()
+}
+
+// logSince returns the server log from offset on.
+func (c *Cluster) logSince(offset int64) string {
+	b, _ := os.ReadFile(filepath.Join(c.dir, logName))
+	if offset > int64(len(b)) {
+		return ""
+	}
+	return string(b[offset:])
 }
 
 func (c *Cluster) logTail() string {

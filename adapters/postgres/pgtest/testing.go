@@ -231,9 +231,9 @@ func (s *server) prepareTemplate(dbname string, prepare func(context.Context, st
 // a test can show that its pool recovers from a server restart. Every
 // connection in the process breaks, so call it only from a test that is not
 // parallel. A *sql.DB on pgx's driver recovers by itself (its dead
-// connections fail to write, are reported as driver.ErrBadConn and replaced);
-// a *sql.Conn or *sql.Tx held across the restart is lost (see
-// TestRestartPoolRecovers). Skips when TEST_DATABASE_URL is used: a shared
+// connections fail to write, are reported as driver.ErrBadConn and replaced),
+// except in BeginTx, whose failure pgx returns as it is; a *sql.Conn or
+// *sql.Tx held across the restart is lost (see TestRestartPoolRecovers). Skips when TEST_DATABASE_URL is used: a shared
 // server is not ours to restart.
 func Restart(t testing.TB) {
 	t.Helper()
