@@ -17,6 +17,9 @@ func (r *credits) account(id core.UserID) (core.CreditAccount, bool) {
 }
 
 func (r *credits) CreateAccount(ctx context.Context, user core.UserID, at time.Time) error {
+	if err := canonical(string(user)); err != nil {
+		return err
+	}
 	if err := r.u().write(ctx, "account:"+string(user)); err != nil {
 		return err
 	}
@@ -34,6 +37,9 @@ func (r *credits) Lock(ctx context.Context, user core.UserID) (core.CreditAccoun
 }
 
 func (r *credits) Get(_ context.Context, user core.UserID) (core.CreditAccount, error) {
+	if err := r.u().statement(); err != nil {
+		return core.CreditAccount{}, err
+	}
 	v, ok := r.account(user)
 	if !ok {
 		return core.CreditAccount{}, fmt.Errorf("credit account: %w", core.ErrNotFound)
@@ -42,10 +48,6 @@ func (r *credits) Get(_ context.Context, user core.UserID) (core.CreditAccount, 
 }
 
 func (r *credits) SetBalance(ctx context.Context, user core.UserID, balance int64, at time.Time) error {
-	if balance < 0 {
-		// The CHECK constraint of the PostgreSQL schema, kept here too.
-		return fmt.Errorf("balance would be negative: %w", core.ErrInsufficientCredits)
-	}
 	if err := r.u().write(ctx, "account:"+string(user)); err != nil {
 		return err
 	}
@@ -53,17 +55,27 @@ func (r *credits) SetBalance(ctx context.Context, user core.UserID, balance int6
 	if !ok {
 		return fmt.Errorf("credit account: %w", core.ErrNotFound)
 	}
+	if balance < 0 {
+		// The CHECK constraint of the PostgreSQL schema, kept here too.
+		return r.u().fail(fmt.Errorf("balance would be negative: %w", core.ErrInsufficientCredits))
+	}
 	v.Balance, v.UpdatedAt = balance, micro(at)
 	r.u().accounts[user] = v
 	return nil
 }
 
 func (r *credits) Append(ctx context.Context, e core.LedgerEntry) (bool, error) {
-	if e.BalanceAfter < 0 {
-		// The ledger's CHECK (balance_after >= 0) of the PostgreSQL schema.
-		return false, fmt.Errorf("ledger entry would leave a negative balance: %w", core.ErrInsufficientCredits)
+	if err := canonical(string(e.ID), string(e.UserID)); err != nil {
+		return false, err
 	}
 	u := r.u()
+	if err := u.writable(); err != nil {
+		return false, err
+	}
+	if e.BalanceAfter < 0 {
+		// The ledger's CHECK (balance_after >= 0) of the PostgreSQL schema.
+		return false, u.fail(fmt.Errorf("ledger entry would leave a negative balance: %w", core.ErrInsufficientCredits))
+	}
 	// Reserving the (account, reference) key plays ON CONFLICT DO NOTHING:
 	// it waits for a unit inserting the same reference, then finds its row.
 	if err := u.write(ctx, "ref:"+string(e.UserID)+"\x00"+e.Reference); err != nil {
@@ -78,6 +90,9 @@ func (r *credits) Append(ctx context.Context, e core.LedgerEntry) (bool, error) 
 }
 
 func (r *credits) EntryByReference(_ context.Context, user core.UserID, reference string) (core.LedgerEntry, error) {
+	if err := r.u().statement(); err != nil {
+		return core.LedgerEntry{}, err
+	}
 	for _, e := range r.u().entries(user) {
 		if e.Reference == reference {
 			return e, nil
@@ -87,6 +102,14 @@ func (r *credits) EntryByReference(_ context.Context, user core.UserID, referenc
 }
 
 func (r *credits) Ledger(_ context.Context, user core.UserID, before *core.PageKey, limit int) ([]core.LedgerEntry, error) {
+	if err := r.u().statement(); err != nil {
+		return nil, err
+	}
+	if before != nil {
+		if err := before.Check(); err != nil { // refused before any statement, as on PostgreSQL
+			return nil, err
+		}
+	}
 	var out []core.LedgerEntry
 	for _, e := range r.u().entries(user) {
 		if before != nil && !olderThan(e, *before) {

@@ -9,7 +9,14 @@ import (
 )
 
 func TestConformance(t *testing.T) {
-	porttest.Run(t, func(t *testing.T, opts ports.StoreOptions) ports.UnitOfWork {
-		return memory.New(opts)
+	porttest.Run(t, func(t *testing.T) porttest.OpenStore {
+		var first *memory.Store
+		return func(t *testing.T, opts ports.StoreOptions) ports.UnitOfWork {
+			if first == nil {
+				first = memory.New(opts)
+				return first
+			}
+			return first.Peer(opts)
+		}
 	})
 }

@@ -17,10 +17,16 @@ import (
 	"github.com/chatlens/chatlens/ports"
 )
 
-// Store holds all data in memory. Its zero value is not usable; call New.
+// Store is a unit of work over data held in memory. Its zero value is not
+// usable; call New.
 type Store struct {
 	opts ports.StoreOptions
+	*data
+}
 
+// data is what a store holds: the committed rows and the locks units hold.
+// Stores made by Peer share one data, as processes share one database.
+type data struct {
 	mu       sync.Mutex // guards everything below, held only briefly
 	users    map[core.UserID]core.User
 	keys     map[core.KeyID]core.APIKey
@@ -38,14 +44,20 @@ type rowLock struct {
 
 // New returns an empty store.
 func New(opts ports.StoreOptions) *Store {
-	return &Store{
-		opts:     opts,
+	return &Store{opts: opts, data: &data{
 		users:    map[core.UserID]core.User{},
 		keys:     map[core.KeyID]core.APIKey{},
 		accounts: map[core.UserID]core.CreditAccount{},
 		ledger:   map[core.UserID][]core.LedgerEntry{},
 		locks:    map[string]*rowLock{},
-	}
+	}}
+}
+
+// Peer returns another store on s's data with its own options, as a second
+// process opens its own pool on one database. The conformance suite runs
+// its concurrency cases over several stores this way on every adapter.
+func (s *Store) Peer(opts ports.StoreOptions) *Store {
+	return &Store{opts: opts, data: s.data}
 }
 
 // errRowHeld is what a unit meets when another unit holds what it needs.
@@ -75,7 +87,11 @@ func (s *Store) attempt(ctx context.Context, fn func(ctx context.Context, tx por
 	}()
 	if err := fn(ctx, u); err != nil {
 		u.end(false)
-		return err
+		return u.outcome(err)
+	}
+	if u.failure != nil { // fn swallowed a failed statement: COMMIT rolls back
+		u.end(false)
+		return u.outcome(fmt.Errorf("committing: %w", ports.ErrAborted))
 	}
 	if err := ctx.Err(); err != nil { // a database would refuse to commit too
 		u.end(false)

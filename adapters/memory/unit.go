@@ -2,6 +2,7 @@ package memory
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"sort"
 	"time"
@@ -16,6 +17,9 @@ type unit struct {
 	s    *Store
 	opts ports.UnitOptions
 	held []string
+	// failure is the unit's first failed statement. As on PostgreSQL, it
+	// aborts the unit: every later statement and the commit fail.
+	failure error
 
 	users    map[core.UserID]core.User
 	keys     map[core.KeyID]core.APIKey
@@ -63,15 +67,65 @@ func (u *unit) end(commit bool) {
 	u.held = nil
 }
 
-// lock takes a row lock under the unit's policy.
-func (u *unit) lock(ctx context.Context, key string) error {
-	return u.s.acquire(ctx, u, key, u.opts.Lock)
+// statement starts one statement: it fails when an earlier one failed.
+func (u *unit) statement() error {
+	if u.failure != nil {
+		return ports.ErrAborted
+	}
+	return nil
 }
 
-// write takes a row lock the way an UPDATE or a unique-index insert does:
-// it always waits, bounded by the lock timeout.
+// fail records a statement's failure, which aborts the unit, and returns it.
+func (u *unit) fail(err error) error {
+	if u.failure == nil {
+		u.failure = err
+	}
+	return err
+}
+
+// outcome is what an attempt that ended in err returns. A unit whose
+// statement met contention is replayed even when fn wrapped or swallowed
+// that error, as on PostgreSQL.
+func (u *unit) outcome(err error) error {
+	var r *ports.RetryableError
+	if errors.As(u.failure, &r) && !ports.IsRetryable(err) {
+		return &ports.RetryableError{Reason: r.Reason, Err: err}
+	}
+	return err
+}
+
+// writable starts a statement that writes.
+func (u *unit) writable() error {
+	if err := u.statement(); err != nil {
+		return err
+	}
+	if u.opts.ReadOnly {
+		return u.fail(ports.ErrReadOnly)
+	}
+	return nil
+}
+
+// lock starts a locking read: it takes a row lock under the unit's policy.
+func (u *unit) lock(ctx context.Context, key string) error {
+	if err := u.writable(); err != nil {
+		return err
+	}
+	if err := u.s.acquire(ctx, u, key, u.opts.Lock); err != nil {
+		return u.fail(err)
+	}
+	return nil
+}
+
+// write starts a write: it takes a row lock the way an UPDATE or a
+// unique-index insert does, always waiting, bounded by the lock timeout.
 func (u *unit) write(ctx context.Context, key string) error {
-	return u.s.acquire(ctx, u, key, ports.LockWait)
+	if err := u.writable(); err != nil {
+		return err
+	}
+	if err := u.s.acquire(ctx, u, key, ports.LockWait); err != nil {
+		return u.fail(err)
+	}
+	return nil
 }
 
 // view runs f with the committed state locked, for reads.
@@ -146,4 +200,15 @@ func micro(t time.Time) time.Time {
 		return t
 	}
 	return t.UTC().Truncate(time.Microsecond)
+}
+
+// canonical refuses to store a row under an id in a form reads would not
+// find; a database would store its own form instead (core.ParseID).
+func canonical(ids ...string) error {
+	for _, id := range ids {
+		if !core.CanonicalID(id) {
+			return core.Invalid("id", "is not in the canonical form")
+		}
+	}
+	return nil
 }

@@ -15,6 +15,9 @@ type users unit
 func (r *users) u() *unit { return (*unit)(r) }
 
 func (r *users) Create(ctx context.Context, v core.User) error {
+	if err := canonical(string(v.ID)); err != nil {
+		return err
+	}
 	u := r.u()
 	// The email reservation plays the live-only unique index: a second
 	// unit inserting the same email waits for the first, as PostgreSQL does.
@@ -22,10 +25,10 @@ func (r *users) Create(ctx context.Context, v core.User) error {
 		return err
 	}
 	if _, ok := liveByEmail(u, v.EmailKey()); ok {
-		return fmt.Errorf("%w: a user with that email exists", core.ErrConflict)
+		return u.fail(fmt.Errorf("%w: a user with that email exists", core.ErrConflict))
 	}
 	if _, ok := u.user(v.ID); ok {
-		return fmt.Errorf("%w: user id exists", core.ErrConflict)
+		return u.fail(fmt.Errorf("%w: user id exists", core.ErrConflict))
 	}
 	v.CreatedAt = micro(v.CreatedAt)
 	u.users[v.ID] = v
@@ -42,6 +45,9 @@ func liveByEmail(u *unit, key string) (core.User, bool) {
 }
 
 func (r *users) Get(_ context.Context, id core.UserID) (core.User, error) {
+	if err := r.u().statement(); err != nil {
+		return core.User{}, err
+	}
 	v, ok := r.u().user(id)
 	if !ok || !v.DeletedAt.IsZero() {
 		return core.User{}, fmt.Errorf("user: %w", core.ErrNotFound)
@@ -50,6 +56,9 @@ func (r *users) Get(_ context.Context, id core.UserID) (core.User, error) {
 }
 
 func (r *users) GetByEmail(_ context.Context, email string) (core.User, error) {
+	if err := r.u().statement(); err != nil {
+		return core.User{}, err
+	}
 	v, ok := liveByEmail(r.u(), core.EmailKey(email))
 	if !ok {
 		return core.User{}, fmt.Errorf("user: %w", core.ErrNotFound)
@@ -94,7 +103,7 @@ func (r *users) Restore(ctx context.Context, id core.UserID) error {
 		return err
 	}
 	if _, taken := liveByEmail(u, v.EmailKey()); taken {
-		return fmt.Errorf("%w: a live user holds that email now", core.ErrConflict)
+		return u.fail(fmt.Errorf("%w: a live user holds that email now", core.ErrConflict))
 	}
 	at := v.DeletedAt
 	v.DeletedAt = time.Time{}
@@ -116,13 +125,16 @@ type apiKeys unit
 func (r *apiKeys) u() *unit { return (*unit)(r) }
 
 func (r *apiKeys) Create(ctx context.Context, k core.APIKey) error {
+	if err := canonical(string(k.ID), string(k.UserID)); err != nil {
+		return err
+	}
 	u := r.u()
 	if err := u.write(ctx, "keyhash:"+hex.EncodeToString(k.Hash[:])); err != nil {
 		return err
 	}
 	for _, other := range u.allKeys() {
 		if other.Hash == k.Hash || other.ID == k.ID {
-			return fmt.Errorf("%w: key exists", core.ErrConflict)
+			return u.fail(fmt.Errorf("%w: key exists", core.ErrConflict))
 		}
 	}
 	k.CreatedAt = micro(k.CreatedAt)
@@ -132,6 +144,9 @@ func (r *apiKeys) Create(ctx context.Context, k core.APIKey) error {
 
 func (r *apiKeys) Authenticate(_ context.Context, hash core.KeyHash) (core.APIKey, core.User, error) {
 	u := r.u()
+	if err := u.statement(); err != nil {
+		return core.APIKey{}, core.User{}, err
+	}
 	for _, k := range u.allKeys() {
 		if k.Hash != hash || !k.Active() {
 			continue
@@ -144,6 +159,9 @@ func (r *apiKeys) Authenticate(_ context.Context, hash core.KeyHash) (core.APIKe
 }
 
 func (r *apiKeys) List(_ context.Context, user core.UserID) ([]core.APIKey, error) {
+	if err := r.u().statement(); err != nil {
+		return nil, err
+	}
 	var out []core.APIKey
 	for _, k := range r.u().allKeys() {
 		if k.UserID == user && k.DeletedAt.IsZero() {

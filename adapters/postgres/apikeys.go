@@ -17,6 +17,9 @@ func (r *apiKeys) u() *unit { return (*unit)(r) }
 var errKeyNotFound = fmt.Errorf("api key: %w", core.ErrNotFound)
 
 func (r *apiKeys) Create(ctx context.Context, k core.APIKey) error {
+	if err := canonical(string(k.ID), string(k.UserID)); err != nil {
+		return err
+	}
 	_, err := r.u().tx.NewInsert().Model(fromAPIKey(k)).Exec(ctx)
 	return r.u().check(err)
 }

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/chatlens/chatlens/core"
-	"github.com/chatlens/chatlens/ports"
 )
 
 type credits unit
@@ -18,6 +17,9 @@ func (r *credits) u() *unit { return (*unit)(r) }
 var errAccountNotFound = fmt.Errorf("credit account: %w", core.ErrNotFound)
 
 func (r *credits) CreateAccount(ctx context.Context, user core.UserID, at time.Time) error {
+	if err := canonical(string(user)); err != nil {
+		return err
+	}
 	row := &accountRow{UserID: string(user), UpdatedAt: micro(at)}
 	_, err := r.u().tx.NewInsert().Model(row).On("CONFLICT (user_id) DO NOTHING").Exec(ctx)
 	return r.u().check(err)
@@ -25,18 +27,15 @@ func (r *credits) CreateAccount(ctx context.Context, user core.UserID, at time.T
 
 // Lock takes the account's row lock under the unit's policy: NOWAIT fails
 // at once; otherwise the wait is bounded by the connection's lock_timeout.
-func (r *credits) Lock(ctx context.Context, user core.UserID) (core.CreditAccount, error) {
+func (r *credits) Lock(ctx context.Context, user core.UserID) (acc core.CreditAccount, err error) {
 	if !validUUID(string(user)) {
 		return core.CreditAccount{}, errAccountNotFound
 	}
-	if err := r.u().lockRow(ctx, "credit_accounts:"+string(user)); err != nil {
-		return core.CreditAccount{}, err
-	}
-	query := sqlAccountForUpdate
-	if r.u().lock == ports.LockNoWait {
-		query = sqlAccountForNoWait
-	}
-	return r.get(ctx, user, query)
+	err = r.u().lockRow(ctx, rowKey("credit_accounts", string(user)), func(clause lockClause) error {
+		acc, err = r.get(ctx, user, sqlAccountFor[clause])
+		return err
+	})
+	return acc, err
 }
 
 func (r *credits) Get(ctx context.Context, user core.UserID) (core.CreditAccount, error) {
@@ -73,6 +72,9 @@ func (r *credits) SetBalance(ctx context.Context, user core.UserID, balance int6
 // DO NOTHING waits for a concurrent insert of the same reference and then
 // skips, so no duplicate-key error reaches the caller.
 func (r *credits) Append(ctx context.Context, e core.LedgerEntry) (bool, error) {
+	if err := canonical(string(e.ID), string(e.UserID)); err != nil {
+		return false, err
+	}
 	row := fromEntry(e)
 	res, err := r.u().preparedExec(ctx, sqlAppendLedgerEntry,
 		row.ID, row.UserID, row.Amount, row.BalanceAfter, row.Kind, row.Reference, row.CreatedAt)
@@ -103,8 +105,8 @@ func (r *credits) Ledger(ctx context.Context, user core.UserID, before *core.Pag
 	q := r.u().tx.NewSelect().Model(&rows).Where("user_id = ?", string(user)).
 		OrderExpr("created_at DESC, id DESC").Limit(int64(limit))
 	if before != nil {
-		if !validUUID(before.ID) {
-			return nil, core.Invalid("cursor", "is not a cursor this service issued")
+		if err := before.Check(); err != nil {
+			return nil, err
 		}
 		q = q.Where("(created_at, id) < (?, ?::uuid)", micro(before.Time), before.ID)
 	}

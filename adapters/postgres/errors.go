@@ -29,6 +29,8 @@ const (
 	codeQueryCanceled        = "57014"
 	codeCharNotInRepertoire  = "22021" // e.g. a NUL byte in text
 	codeUntranslatableChar   = "22P05"
+	codeReadOnlyTransaction  = "25006"
+	codeInFailedTransaction  = "25P02"
 )
 
 // Kind is how the adapter classifies a database failure.
@@ -42,6 +44,8 @@ const (
 	KindCheck            // a CHECK constraint refused the row
 	KindUnavailable      // the server or the connection is gone
 	KindInvalidText      // text the database cannot store
+	KindReadOnly         // a write in a read-only transaction
+	KindAborted          // a statement after one that failed
 )
 
 // Classify sorts an error from the driver into a Kind and, for retryable
@@ -62,6 +66,10 @@ func Classify(err error) (Kind, string) {
 			return KindCheck, ""
 		case pg.Code == codeCharNotInRepertoire, pg.Code == codeUntranslatableChar:
 			return KindInvalidText, ""
+		case pg.Code == codeReadOnlyTransaction:
+			return KindReadOnly, ""
+		case pg.Code == codeInFailedTransaction:
+			return KindAborted, ""
 		case pg.Code == codeAdminShutdown, pg.Code == codeCrashShutdown, pg.Code == codeCannotConnectNow,
 			pg.Code == codeQueryCanceled, strings.HasPrefix(pg.Code, "08"):
 			// A statement timeout (57014) means an overloaded database:
@@ -114,6 +122,10 @@ func translate(err error) error {
 	case KindInvalidText:
 		// The core refuses such text first; this keeps a gap there a 422.
 		return fmt.Errorf("%w: text the database cannot store: %w", core.ErrInvalid, err)
+	case KindReadOnly:
+		return fmt.Errorf("%w: %w", ports.ErrReadOnly, err)
+	case KindAborted:
+		return fmt.Errorf("%w: %w", ports.ErrAborted, err)
 	}
 	return err
 }

@@ -11,16 +11,29 @@ import (
 
 // gates queue, inside this process, the units of work that want the same
 // row lock, so that at most one of them at a time asks PostgreSQL for it.
+// Only lockRow (lock.go) uses them, always together with the row's locking
+// query.
 //
 // Why: PostgreSQL does not grant a contended row lock in arrival order.
 // When the holder commits, every waiter wakes and races for the row, and
 // an unlucky one can lose many races in a row. bench-credits measured a
 // p99 of about half a second on one hot account with 32 waiters, for
-// pgbench as much as for us. A gate is a FIFO (Go queues goroutines blocked
-// on a channel in arrival order), so a waiter's delay is its place in the
-// queue times the time a charge holds the row: the tail shrinks to about
-// the mean. Across processes PostgreSQL still arbitrates; each process
-// then sends at most one contender per row.
+// pgbench as much as for us. A gate is a FIFO, so a waiter's delay is its
+// place in the queue times the time a charge holds the row: the tail
+// shrinks to about the mean.
+//
+// What the FIFO rests on: Go's channel wake-up order, an implementation
+// property of the runtime (runtime/chan.go), not a promise of the language
+// spec. Goroutines blocked receiving on a channel wait in a queue in
+// arrival order, and a send to a channel with queued receivers hands the
+// value straight to the longest-waiting one instead of buffering it. So a
+// released token goes to the oldest waiter, and a newcomer's non-blocking
+// try finds the slot empty and queues behind it (no barging). A waiter
+// whose timer or context fires first leaves the queue without the token.
+//
+// What a wait can cost: at most the store's LockTimeout here, and then at
+// most lock_timeout at PostgreSQL (lock.go). Across processes PostgreSQL
+// still arbitrates; each process sends it at most one contender per row.
 type gates struct {
 	mu sync.Mutex
 	m  map[string]*gate

@@ -22,7 +22,12 @@ func newDatabase(t testing.TB) string {
 
 // openStore opens a store on a fresh database, closed at the test's end.
 func openStore(t testing.TB, opts ports.StoreOptions) *postgres.Store {
-	cfg := postgres.DefaultConfig(newDatabase(t))
+	return openStoreOn(t, newDatabase(t), opts)
+}
+
+// openStoreOn opens a store, with its own pool and gates, on dsn.
+func openStoreOn(t testing.TB, dsn string, opts ports.StoreOptions) *postgres.Store {
+	cfg := postgres.DefaultConfig(dsn)
 	cfg.Store = opts
 	s, err := postgres.Open(cfg)
 	if err != nil {
@@ -32,8 +37,13 @@ func openStore(t testing.TB, opts ports.StoreOptions) *postgres.Store {
 	return s
 }
 
+// TestConformance runs the suite; its concurrency cases also run over
+// several stores on one database, as over several API processes.
 func TestConformance(t *testing.T) {
-	porttest.Run(t, func(t *testing.T, opts ports.StoreOptions) ports.UnitOfWork {
-		return openStore(t, opts)
+	porttest.Run(t, func(t *testing.T) porttest.OpenStore {
+		dsn := newDatabase(t)
+		return func(t *testing.T, opts ports.StoreOptions) ports.UnitOfWork {
+			return openStoreOn(t, dsn, opts)
+		}
 	})
 }

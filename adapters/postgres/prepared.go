@@ -29,8 +29,6 @@ const (
 	sqlUserByID = `SELECT id, email, display_name, role, created_at FROM users
 		WHERE id = $1 AND deleted_at IS NULL`
 	sqlAccount           = `SELECT user_id, balance, updated_at FROM credit_accounts WHERE user_id = $1`
-	sqlAccountForUpdate  = sqlAccount + ` FOR UPDATE`
-	sqlAccountForNoWait  = sqlAccount + ` FOR UPDATE NOWAIT`
 	sqlSetBalance        = `UPDATE credit_accounts SET balance = $2, updated_at = $3 WHERE user_id = $1`
 	sqlAppendLedgerEntry = `INSERT INTO credit_ledger (id, user_id, amount, balance_after, kind, reference, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (user_id, reference) DO NOTHING`
@@ -39,3 +37,9 @@ const (
 		FROM api_keys k JOIN users u ON u.id = k.user_id AND u.deleted_at IS NULL
 		WHERE k.hash = $1 AND k.revoked_at IS NULL AND k.deleted_at IS NULL`
 )
+
+// sqlAccountFor is the account's locking read under each lock clause.
+var sqlAccountFor = map[lockClause]string{
+	forUpdate:       sqlAccount + ` FOR ` + string(forUpdate),
+	forUpdateNoWait: sqlAccount + ` FOR ` + string(forUpdateNoWait),
+}

@@ -120,22 +120,18 @@ func utc(t time.Time) time.Time {
 	return t.UTC()
 }
 
-// validUUID reports whether s is a UUID in text form, so that an id a
-// client made up is "not found", not a database error.
-func validUUID(s string) bool {
-	if len(s) != 36 {
-		return false
-	}
-	for i, c := range s {
-		switch {
-		case i == 8 || i == 13 || i == 18 || i == 23:
-			if c != '-' {
-				return false
-			}
-		case '0' <= c && c <= '9', 'a' <= c && c <= 'f', 'A' <= c && c <= 'F':
-		default:
-			return false
+// validUUID reports whether s is an id in the one form storage keeps
+// (core.CanonicalID), so that an id nobody issued is "not found" on every
+// adapter alike, without a round trip and never a database error.
+func validUUID(s string) bool { return core.CanonicalID(s) }
+
+// canonical refuses to store a row under an id in a form reads would not
+// find: PostgreSQL's uuid type would quietly store its own form.
+func canonical(ids ...string) error {
+	for _, id := range ids {
+		if !validUUID(id) {
+			return core.Invalid("id", "is not in the canonical form")
 		}
 	}
-	return true
+	return nil
 }

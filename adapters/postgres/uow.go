@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/uptrace/bun"
 
@@ -46,7 +47,16 @@ func (s *Store) attempt(ctx context.Context, fn func(context.Context, ports.Tx) 
 		_ = btx.Rollback()
 		return u.failed(err)
 	}
+	if err := ctx.Err(); err != nil { // the caller is gone before COMMIT: nothing is written
+		_ = btx.Rollback()
+		return fmt.Errorf("committing: %w", err)
+	}
 	if err := btx.Commit(); err != nil {
+		if errors.Is(err, sql.ErrTxDone) && ctx.Err() != nil {
+			// database/sql rolled back on its own when ctx ended, before
+			// COMMIT was sent: the outcome is known, nothing was written.
+			return fmt.Errorf("committing: rolled back: %w", ctx.Err())
+		}
 		return u.commitFailed(err)
 	}
 	return nil
@@ -62,23 +72,6 @@ type unit struct {
 	lock       ports.LockPolicy
 	contention *ports.RetryableError
 	held       []func() // gate releases, run after COMMIT or ROLLBACK
-}
-
-// lockRow passes key's in-process gate, then runs the locking query.
-func (u *unit) lockRow(ctx context.Context, key string) error {
-	release, err := u.store.gates.acquire(ctx, key, u.lock, u.store.opts.LockTimeout)
-	if err != nil {
-		return u.check(err)
-	}
-	u.held = append(u.held, release)
-	return nil
-}
-
-func (u *unit) releaseGates() {
-	for _, release := range u.held {
-		release()
-	}
-	u.held = nil
 }
 
 func (u *unit) Users() ports.Users     { return (*users)(u) }
@@ -115,6 +108,8 @@ func (u *unit) commitFailed(err error) error {
 		return u.failed(fmt.Errorf("committing: %w", u.check(err)))
 	case u.contention != nil: // COMMIT of an aborted transaction rolled back
 		return u.failed(fmt.Errorf("committing: %w", err))
+	case errors.Is(err, pgx.ErrTxCommitRollback): // fn swallowed a failed statement
+		return fmt.Errorf("committing: %w: %w", ports.ErrAborted, err)
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return fmt.Errorf("%w: commit outcome unknown: %w", core.ErrUnavailable, err)
 	}
@@ -122,12 +117,4 @@ func (u *unit) commitFailed(err error) error {
 		return fmt.Errorf("%w: commit outcome unknown: %w", core.ErrUnavailable, err)
 	}
 	return fmt.Errorf("committing: %w", err)
-}
-
-// lockClause is the row-lock clause of the unit's policy.
-func (u *unit) lockClause() string {
-	if u.lock == ports.LockNoWait {
-		return "UPDATE NOWAIT"
-	}
-	return "UPDATE"
 }

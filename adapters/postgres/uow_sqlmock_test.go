@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"runtime"
 	"syscall"
 	"testing"
 	"time"
@@ -373,5 +374,34 @@ func TestTranslate(t *testing.T) {
 	}
 	if err := translate(pgErr("08006")); !errors.Is(err, core.ErrUnavailable) {
 		t.Errorf("08006 -> %v; want ErrUnavailable", err)
+	}
+}
+
+// TestContextEndedBeforeCommitRollsBack: when the caller's context ends
+// after fn but before COMMIT is sent, database/sql may roll the transaction
+// back on its own. Either way nothing was written, and the unit answers
+// with the context's error once (as the memory adapter does), never
+// "outcome unknown" and never a bare sql.ErrTxDone.
+func TestContextEndedBeforeCommitRollsBack(t *testing.T) {
+	for _, waitForRollback := range []bool{false, true} {
+		s, mock := mockStore(t, 5)
+		expectLockSucceeds(mock)
+		mock.ExpectRollback()
+		ctx, cancel := context.WithCancel(context.Background())
+		calls := 0
+		err := s.Do(ctx, func(ctx context.Context, tx ports.Tx) error {
+			calls++
+			if _, err := tx.Credits().Lock(ctx, userID); err != nil {
+				return err
+			}
+			cancel()
+			for waitForRollback && mock.ExpectationsWereMet() != nil { // until database/sql has rolled back
+				runtime.Gosched()
+			}
+			return nil
+		})
+		if !errors.Is(err, context.Canceled) || errors.Is(err, core.ErrUnavailable) || calls != 1 {
+			t.Errorf("waiting for the rollback %v: Do = %v after %d calls; want context.Canceled after 1", waitForRollback, err, calls)
+		}
 	}
 }

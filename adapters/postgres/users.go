@@ -17,6 +17,9 @@ func (r *users) u() *unit { return (*unit)(r) }
 var errUserNotFound = fmt.Errorf("user: %w", core.ErrNotFound)
 
 func (r *users) Create(ctx context.Context, v core.User) error {
+	if err := canonical(string(v.ID)); err != nil {
+		return err
+	}
 	_, err := r.u().tx.NewInsert().Model(fromUser(v)).Exec(ctx)
 	if err = r.u().check(err); errors.Is(err, core.ErrConflict) && constraint(err) == "users_email_key_live" {
 		return fmt.Errorf("%w: a user with that email exists", core.ErrConflict)
@@ -77,11 +80,14 @@ func (r *users) Restore(ctx context.Context, id core.UserID) error {
 	}
 	tx := r.u().tx
 	var row userRow
-	err := tx.NewSelect().Model(&row).WhereDeleted().Where("id = ?", string(id)).For(r.u().lockClause()).Scan(ctx)
-	if errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("deleted user: %w", core.ErrNotFound)
-	}
-	if err := r.u().check(err); err != nil {
+	err := r.u().lockRow(ctx, rowKey("users", string(id)), func(clause lockClause) error {
+		err := tx.NewSelect().Model(&row).WhereDeleted().Where("id = ?", string(id)).For(string(clause)).Scan(ctx)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("deleted user: %w", core.ErrNotFound)
+		}
+		return r.u().check(err)
+	})
+	if err != nil {
 		return err
 	}
 	_, err = tx.NewUpdate().Model((*userRow)(nil)).WhereDeleted().Set("deleted_at = NULL").Where("id = ?", string(id)).Exec(ctx)

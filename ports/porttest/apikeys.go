@@ -23,10 +23,10 @@ func newKey(t *testing.T, s ports.UnitOfWork, user core.UserID) core.APIKey {
 	return k
 }
 
-func runAPIKeys(t *testing.T, newStore NewStore) {
+func runAPIKeys(t *testing.T, newDatabase NewDatabase) {
 	t.Run("SeveralKeysAuthenticateAndRevoke", func(t *testing.T) {
 		t.Parallel()
-		s := newStore(t, options(ports.LockNoWait, 3))
+		s := store(t, newDatabase, options(ports.LockNoWait, 3))
 		u := newUser(t, s, "keys@example.com", 0)
 		other := newUser(t, s, "other@example.com", 0)
 		a, b := newKey(t, s, u.ID), newKey(t, s, u.ID)
@@ -65,7 +65,7 @@ func runAPIKeys(t *testing.T, newStore NewStore) {
 	})
 	t.Run("DuplicateHashIsAConflict", func(t *testing.T) {
 		t.Parallel()
-		s := newStore(t, options(ports.LockNoWait, 3))
+		s := store(t, newDatabase, options(ports.LockNoWait, 3))
 		u := newUser(t, s, "dup@example.com", 0)
 		k := newKey(t, s, u.ID)
 		k.ID = core.KeyID(newID())

@@ -11,10 +11,10 @@ import (
 	"github.com/chatlens/chatlens/ports"
 )
 
-func runCredits(t *testing.T, newStore NewStore) {
+func runCredits(t *testing.T, newDatabase NewDatabase) {
 	t.Run("ReferenceAppliedOncePerAccount", func(t *testing.T) {
 		t.Parallel()
-		s := newStore(t, options(ports.LockNoWait, 3))
+		s := store(t, newDatabase, options(ports.LockNoWait, 3))
 		a, b := newUser(t, s, "a@example.com", 10), newUser(t, s, "b@example.com", 10)
 		for range 2 {
 			do(t, s, func(ctx context.Context, tx ports.Tx) error {
@@ -48,7 +48,7 @@ func runCredits(t *testing.T, newStore NewStore) {
 	})
 	t.Run("NegativeBalanceRefusedByStorage", func(t *testing.T) {
 		t.Parallel()
-		s := newStore(t, options(ports.LockNoWait, 3))
+		s := store(t, newDatabase, options(ports.LockNoWait, 3))
 		u := newUser(t, s, "neg@example.com", 2)
 		err := s.Do(context.Background(), func(ctx context.Context, tx ports.Tx) error {
 			if _, err := tx.Credits().Lock(ctx, u.ID); err != nil {
@@ -76,17 +76,19 @@ func runCredits(t *testing.T, newStore NewStore) {
 			t.Fatalf("ledger sum %d, %d entries after a refused entry; want 2, 1", sum, len(entries))
 		}
 	})
-	for _, p := range policies {
-		for _, iso := range []ports.Isolation{ports.RepeatableRead, ports.ReadCommitted} {
-			name := p.String() + "/" + iso.String()
-			t.Run("ConcurrentSpendsNoLostUpdate/"+name, func(t *testing.T) {
-				t.Parallel()
-				testConcurrentSpends(t, newStore(t, options(p, 20)), iso)
-			})
-			t.Run("ConcurrentReferenceAppliedOnce/"+name, func(t *testing.T) {
-				t.Parallel()
-				testConcurrentReference(t, newStore(t, options(p, 20)), iso)
-			})
+	for _, tp := range topologies {
+		for _, p := range policies {
+			for _, iso := range isolations {
+				name := p.String() + "/" + iso.String() + "/" + tp.name
+				t.Run("ConcurrentSpendsNoLostUpdate/"+name, func(t *testing.T) {
+					t.Parallel()
+					testConcurrentSpends(t, tp.open(t, newDatabase, options(p, 20)), iso)
+				})
+				t.Run("ConcurrentReferenceAppliedOnce/"+name, func(t *testing.T) {
+					t.Parallel()
+					testConcurrentReference(t, tp.open(t, newDatabase, options(p, 20)), iso)
+				})
+			}
 		}
 	}
 }
@@ -94,8 +96,9 @@ func runCredits(t *testing.T, newStore NewStore) {
 // testConcurrentSpends has 50 goroutines spend 1 credit each from an
 // account holding 30: some run out of credits, some may be busy, and then
 // balance = start - successes = ledger sum >= 0.
-func testConcurrentSpends(t *testing.T, s ports.UnitOfWork, iso ports.Isolation) {
+func testConcurrentSpends(t *testing.T, stores []ports.UnitOfWork, iso ports.Isolation) {
 	const start, n = 30, 50
+	s := stores[0]
 	u := newUser(t, s, "spender@example.com", start)
 	var (
 		wg              sync.WaitGroup
@@ -105,7 +108,7 @@ func testConcurrentSpends(t *testing.T, s ports.UnitOfWork, iso ports.Isolation)
 	)
 	for i := range n {
 		wg.Go(func() {
-			err := s.Do(context.Background(), func(ctx context.Context, tx ports.Tx) error {
+			err := stores[i%len(stores)].Do(context.Background(), func(ctx context.Context, tx ports.Tx) error {
 				_, err := change(ctx, tx, u.ID, -1, core.KindSpend, fmt.Sprintf("spend-%d", i))
 				return err
 			}, ports.WithIsolation(iso))
@@ -140,8 +143,9 @@ func testConcurrentSpends(t *testing.T, s ports.UnitOfWork, iso ports.Isolation)
 
 // testConcurrentReference applies one reference from 50 goroutines at once:
 // exactly one application changes the balance.
-func testConcurrentReference(t *testing.T, s ports.UnitOfWork, iso ports.Isolation) {
+func testConcurrentReference(t *testing.T, stores []ports.UnitOfWork, iso ports.Isolation) {
 	const n = 50
+	s := stores[0]
 	u := newUser(t, s, "charged@example.com", 100)
 	var (
 		wg           sync.WaitGroup
@@ -149,10 +153,10 @@ func testConcurrentReference(t *testing.T, s ports.UnitOfWork, iso ports.Isolati
 		applied, dup int
 		unexpected   []error
 	)
-	for range n {
+	for i := range n {
 		wg.Go(func() {
 			var was bool
-			err := s.Do(context.Background(), func(ctx context.Context, tx ports.Tx) error {
+			err := stores[i%len(stores)].Do(context.Background(), func(ctx context.Context, tx ports.Tx) error {
 				var err error
 				was, err = change(ctx, tx, u.ID, -5, core.KindSpend, "the-one-charge")
 				return err

@@ -10,10 +10,10 @@ import (
 	"github.com/chatlens/chatlens/ports"
 )
 
-func runPagination(t *testing.T, newStore NewStore) {
+func runPagination(t *testing.T, newDatabase NewDatabase) {
 	t.Run("LedgerStableWhileRowsAreAdded", func(t *testing.T) {
 		t.Parallel()
-		s := newStore(t, options(ports.LockNoWait, 3))
+		s := store(t, newDatabase, options(ports.LockNoWait, 3))
 		u := newUser(t, s, "pages@example.com", 0)
 		// Entries share timestamps in groups of three, so the order must
 		// fall back to the id to be total.

@@ -1,15 +1,23 @@
 // Package porttest is the storage conformance suite: the definition of
 // correct storage. Every storage adapter's tests call Run with a function
-// that makes a fresh, empty store, as testing/fstest does for file systems:
+// that makes a fresh, empty database and returns how to open stores on it,
+// as testing/fstest does for file systems:
 //
 //	func TestConformance(t *testing.T) {
-//		porttest.Run(t, func(t *testing.T, opts ports.StoreOptions) ports.UnitOfWork {
-//			return memory.New(opts)
+//		porttest.Run(t, func(t *testing.T) porttest.OpenStore {
+//			db := newEmptyDatabase(t)
+//			return func(t *testing.T, opts ports.StoreOptions) ports.UnitOfWork {
+//				return openStore(t, db, opts) // a new pool each call
+//			}
 //		})
 //	}
 //
 // The suite checks outcomes (no lost update, a reference applied once,
-// core.ErrBusy when retries run out), never an adapter's error codes.
+// core.ErrBusy when retries run out), never an adapter's error codes. Its
+// concurrency cases run twice: with every contender in one store, and
+// spread over several stores on one database, as over several API
+// processes, where nothing in-process can keep contenders apart and only
+// the database's own locks do.
 package porttest
 
 import (
@@ -24,17 +32,50 @@ import (
 	"github.com/chatlens/chatlens/ports"
 )
 
-// NewStore returns a fresh, empty store configured with opts. It is called
-// once per test case, possibly from parallel tests.
-type NewStore func(t *testing.T, opts ports.StoreOptions) ports.UnitOfWork
+// OpenStore opens a store configured with opts on one database. Each call
+// returns an independent store (its own connection pool, in-process gates
+// and caches) on the same data, as another process of the API would open.
+type OpenStore func(t *testing.T, opts ports.StoreOptions) ports.UnitOfWork
 
-// Run runs the whole suite against the stores newStore makes.
-func Run(t *testing.T, newStore NewStore) {
-	t.Run("UnitOfWork", func(t *testing.T) { runUnitOfWork(t, newStore) })
-	t.Run("Users", func(t *testing.T) { runUsers(t, newStore) })
-	t.Run("APIKeys", func(t *testing.T) { runAPIKeys(t, newStore) })
-	t.Run("Credits", func(t *testing.T) { runCredits(t, newStore) })
-	t.Run("Pagination", func(t *testing.T) { runPagination(t, newStore) })
+// NewDatabase makes a fresh, empty database and returns how to open stores
+// on it. It is called once per test case, possibly from parallel tests.
+type NewDatabase func(t *testing.T) OpenStore
+
+// Run runs the whole suite against the databases newDatabase makes.
+func Run(t *testing.T, newDatabase NewDatabase) {
+	t.Run("UnitOfWork", func(t *testing.T) { runUnitOfWork(t, newDatabase) })
+	t.Run("Users", func(t *testing.T) { runUsers(t, newDatabase) })
+	t.Run("APIKeys", func(t *testing.T) { runAPIKeys(t, newDatabase) })
+	t.Run("Credits", func(t *testing.T) { runCredits(t, newDatabase) })
+	t.Run("Pagination", func(t *testing.T) { runPagination(t, newDatabase) })
+	t.Run("Input", func(t *testing.T) { runInput(t, newDatabase) })
+}
+
+// store opens one store on a fresh database.
+func store(t *testing.T, newDatabase NewDatabase, opts ports.StoreOptions) ports.UnitOfWork {
+	return newDatabase(t)(t, opts)
+}
+
+// topology is where a concurrency case's contenders run.
+type topology struct {
+	name   string
+	stores int
+}
+
+// topologies: every contender in one store, where the PostgreSQL adapter's
+// in-process gate queues them before the database sees them; and contenders
+// spread over three stores on one database, as over three API processes,
+// where only the database's row locks keep them apart.
+var topologies = []topology{{"one-store", 1}, {"three-stores", 3}}
+
+// stores opens the topology's stores on one fresh database.
+func (tp topology) open(t *testing.T, newDatabase NewDatabase, opts ports.StoreOptions) []ports.UnitOfWork {
+	open := newDatabase(t)
+	all := make([]ports.UnitOfWork, tp.stores)
+	for i := range all {
+		all[i] = open(t, opts)
+	}
+	return all
 }
 
 // fastRetry retries often and quickly: tests want outcomes, not waits.
@@ -48,6 +89,9 @@ func options(lock ports.LockPolicy, attempts int) ports.StoreOptions {
 
 // policies are the lock policies every concurrency case runs under.
 var policies = []ports.LockPolicy{ports.LockNoWait, ports.LockWait}
+
+// isolations are the isolation levels a unit may choose.
+var isolations = []ports.Isolation{ports.RepeatableRead, ports.ReadCommitted}
 
 // newID returns a random (version 4) UUID, a form every adapter accepts.
 func newID() string {

@@ -11,10 +11,10 @@ import (
 	"github.com/chatlens/chatlens/ports"
 )
 
-func runUnitOfWork(t *testing.T, newStore NewStore) {
+func runUnitOfWork(t *testing.T, newDatabase NewDatabase) {
 	t.Run("CommitMakesWritesVisible", func(t *testing.T) {
 		t.Parallel()
-		s := newStore(t, options(ports.LockNoWait, 3))
+		s := store(t, newDatabase, options(ports.LockNoWait, 3))
 		u := newUser(t, s, "commit@example.com", 7)
 		bal, sum, _ := balance(t, s, u.ID)
 		if bal != 7 || sum != 7 {
@@ -23,7 +23,7 @@ func runUnitOfWork(t *testing.T, newStore NewStore) {
 	})
 	t.Run("ErrorRollsBackEverything", func(t *testing.T) {
 		t.Parallel()
-		s := newStore(t, options(ports.LockNoWait, 3))
+		s := store(t, newDatabase, options(ports.LockNoWait, 3))
 		u := newUser(t, s, "rollback@example.com", 10)
 		boom := errors.New("boom")
 		calls := 0
@@ -45,7 +45,7 @@ func runUnitOfWork(t *testing.T, newStore NewStore) {
 	})
 	t.Run("PanicRollsBackAndPropagates", func(t *testing.T) {
 		t.Parallel()
-		s := newStore(t, options(ports.LockNoWait, 3))
+		s := store(t, newDatabase, options(ports.LockNoWait, 3))
 		u := newUser(t, s, "panic@example.com", 10)
 		func() {
 			defer func() {
@@ -66,40 +66,29 @@ func runUnitOfWork(t *testing.T, newStore NewStore) {
 		}()
 		assertUntouched(t, s, u.ID, 10, "ghost@example.com")
 	})
-	for _, p := range policies {
-		t.Run("ContentionRetriesThenSucceeds/"+p.String(), func(t *testing.T) {
+	for _, tp := range topologies {
+		for _, p := range policies {
+			t.Run("ContentionRetriesThenSucceeds/"+p.String()+"/"+tp.name, func(t *testing.T) {
+				t.Parallel()
+				testRetryThenSuccess(t, tp.open(t, newDatabase, options(p, 50)))
+			})
+			t.Run("BusyWhenAttemptsRunOut/"+p.String()+"/"+tp.name, func(t *testing.T) {
+				t.Parallel()
+				testBusy(t, tp.open(t, newDatabase, options(p, 3)))
+			})
+		}
+		t.Run("NoWaitFailsWithoutWaiting/"+tp.name, func(t *testing.T) {
 			t.Parallel()
-			testRetryThenSuccess(t, newStore(t, options(p, 50)))
+			testNoWait(t, tp.open(t, newDatabase, ports.StoreOptions{Retry: fastRetry(1), Lock: ports.LockNoWait, LockTimeout: time.Minute}))
 		})
-		t.Run("BusyWhenAttemptsRunOut/"+p.String(), func(t *testing.T) {
+		t.Run("LockWaitAtReadCommittedSeesNewestRow/"+tp.name, func(t *testing.T) {
 			t.Parallel()
-			testBusy(t, newStore(t, options(p, 3)))
+			testWaitSeesNewestRow(t, tp.open(t, newDatabase, ports.StoreOptions{Retry: fastRetry(1), Lock: ports.LockWait, LockTimeout: 5 * time.Second}))
 		})
 	}
-	t.Run("LockWaitAtReadCommittedSeesNewestRow", func(t *testing.T) {
-		t.Parallel()
-		s := newStore(t, ports.StoreOptions{Retry: fastRetry(1), Lock: ports.LockWait, LockTimeout: 5 * time.Second})
-		u := newUser(t, s, "wait@example.com", 10)
-		release := hold(t, s, u.ID, -3)
-		done := make(chan error, 1)
-		go func() {
-			done <- s.Do(context.Background(), func(ctx context.Context, tx ports.Tx) error {
-				_, err := change(ctx, tx, u.ID, -2, core.KindSpend, "waiter")
-				return err
-			}, ports.WithIsolation(ports.ReadCommitted))
-		}()
-		time.Sleep(50 * time.Millisecond) // let the waiter queue on the lock
-		release()
-		if err := <-done; err != nil {
-			t.Fatalf("a single attempt that waited for the lock failed: %v", err)
-		}
-		if bal, sum, _ := balance(t, s, u.ID); bal != 5 || sum != 5 {
-			t.Fatalf("balance %d, ledger sum %d; want 5 (10-3-2): an update was lost", bal, sum)
-		}
-	})
 	t.Run("DomainErrorIsNotRetried", func(t *testing.T) {
 		t.Parallel()
-		s := newStore(t, options(ports.LockNoWait, 5))
+		s := store(t, newDatabase, options(ports.LockNoWait, 5))
 		u := newUser(t, s, "poor@example.com", 1)
 		calls := 0
 		err := s.Do(context.Background(), func(ctx context.Context, tx ports.Tx) error {
@@ -111,6 +100,51 @@ func runUnitOfWork(t *testing.T, newStore NewStore) {
 			t.Fatalf("Do = %v after %d calls; want ErrInsufficientCredits after 1", err, calls)
 		}
 	})
+}
+
+// testWaitSeesNewestRow: a unit at READ COMMITTED that waits for a held
+// account lock reads the holder's committed balance once it gets the lock,
+// in one attempt. Without the row lock it would read the old balance and
+// overwrite the holder's change (a lost update).
+func testWaitSeesNewestRow(t *testing.T, stores []ports.UnitOfWork) {
+	holder, waiter := stores[0], stores[len(stores)-1]
+	u := newUser(t, holder, "wait@example.com", 10)
+	release := hold(t, holder, u.ID, -3)
+	done := make(chan error, 1)
+	go func() {
+		done <- waiter.Do(context.Background(), func(ctx context.Context, tx ports.Tx) error {
+			_, err := change(ctx, tx, u.ID, -2, core.KindSpend, "waiter")
+			return err
+		}, ports.WithIsolation(ports.ReadCommitted))
+	}()
+	time.Sleep(50 * time.Millisecond) // let the waiter queue on the lock
+	release()
+	if err := <-done; err != nil {
+		t.Fatalf("a single attempt that waited for the lock failed: %v", err)
+	}
+	if bal, sum, _ := balance(t, holder, u.ID); bal != 5 || sum != 5 {
+		t.Fatalf("balance %d, ledger sum %d; want 5 (10-3-2): an update was lost", bal, sum)
+	}
+}
+
+// testNoWait: under NOWAIT a unit meeting a held row fails at once with
+// ErrBusy, even though the lock timeout is a minute. The holder keeps the
+// row until the contender has answered; were the contender to wait instead,
+// it would still be waiting when its context ends, and fail with that.
+func testNoWait(t *testing.T, stores []ports.UnitOfWork) {
+	holder, contender := stores[0], stores[len(stores)-1]
+	u := newUser(t, holder, "nowait@example.com", 10)
+	release := hold(t, holder, u.ID, -1)
+	defer release()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err := contender.Do(ctx, func(ctx context.Context, tx ports.Tx) error {
+		_, err := change(ctx, tx, u.ID, -1, core.KindSpend, "impatient")
+		return err
+	}, ports.WithIsolation(ports.ReadCommitted))
+	if !errors.Is(err, core.ErrBusy) {
+		t.Fatalf("NOWAIT on a held row = %v; want core.ErrBusy without waiting for the holder", err)
+	}
 }
 
 // assertUntouched checks that a rolled-back unit left no trace.
@@ -157,9 +191,10 @@ func hold(t *testing.T, s ports.UnitOfWork, user core.UserID, amount int64) (rel
 	}
 }
 
-func testRetryThenSuccess(t *testing.T, s ports.UnitOfWork) {
-	u := newUser(t, s, "retry@example.com", 10)
-	release := hold(t, s, u.ID, -1)
+func testRetryThenSuccess(t *testing.T, stores []ports.UnitOfWork) {
+	holder, s := stores[0], stores[len(stores)-1]
+	u := newUser(t, holder, "retry@example.com", 10)
+	release := hold(t, holder, u.ID, -1)
 	var calls atomic.Int32
 	go func() {
 		// Release only once contention has forced a second attempt (or,
@@ -185,9 +220,10 @@ func testRetryThenSuccess(t *testing.T, s ports.UnitOfWork) {
 	}
 }
 
-func testBusy(t *testing.T, s ports.UnitOfWork) {
-	u := newUser(t, s, "busy@example.com", 10)
-	release := hold(t, s, u.ID, -1)
+func testBusy(t *testing.T, stores []ports.UnitOfWork) {
+	holder, s := stores[0], stores[len(stores)-1]
+	u := newUser(t, holder, "busy@example.com", 10)
+	release := hold(t, holder, u.ID, -1)
 	var calls atomic.Int32
 	err := s.Do(context.Background(), func(ctx context.Context, tx ports.Tx) error {
 		calls.Add(1)

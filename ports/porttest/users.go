@@ -7,15 +7,16 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/chatlens/chatlens/core"
 	"github.com/chatlens/chatlens/ports"
 )
 
-func runUsers(t *testing.T, newStore NewStore) {
+func runUsers(t *testing.T, newDatabase NewDatabase) {
 	t.Run("CreateAndGet", func(t *testing.T) {
 		t.Parallel()
-		s := newStore(t, options(ports.LockNoWait, 3))
+		s := store(t, newDatabase, options(ports.LockNoWait, 3))
 		u := newUser(t, s, "Ada@Example.com", 0)
 		do(t, s, func(ctx context.Context, tx ports.Tx) error {
 			got, err := tx.Users().Get(ctx, u.ID)
@@ -37,7 +38,7 @@ func runUsers(t *testing.T, newStore NewStore) {
 	})
 	t.Run("EmailUniqueAmongLiveUsersIgnoringCase", func(t *testing.T) {
 		t.Parallel()
-		s := newStore(t, options(ports.LockNoWait, 3))
+		s := store(t, newDatabase, options(ports.LockNoWait, 3))
 		first := newUser(t, s, "Same@example.com", 0)
 		err := s.Do(context.Background(), func(ctx context.Context, tx ports.Tx) error {
 			return tx.Users().Create(ctx, core.User{ID: core.UserID(newID()), Email: "same@EXAMPLE.com", DisplayName: "B", Role: core.RoleUser, CreatedAt: now()})
@@ -59,45 +60,107 @@ func runUsers(t *testing.T, newStore NewStore) {
 			return nil
 		})
 	})
-	t.Run("ConcurrentSignUpsOneEmailOneWinner", func(t *testing.T) {
-		t.Parallel()
-		s := newStore(t, options(ports.LockNoWait, 10))
-		const n = 20
-		errs := make([]error, n)
-		var wg sync.WaitGroup
-		for i := range n {
-			wg.Go(func() {
-				email := "race@example.com"
-				if i%2 == 1 {
-					email = strings.ToUpper(email)
-				}
-				errs[i] = s.Do(context.Background(), func(ctx context.Context, tx ports.Tx) error {
-					u := core.User{ID: core.UserID(newID()), Email: email, DisplayName: "R", Role: core.RoleUser, CreatedAt: now()}
-					if err := tx.Users().Create(ctx, u); err != nil {
-						return err
-					}
-					return tx.Credits().CreateAccount(ctx, u.ID, u.CreatedAt)
+	for _, tp := range topologies {
+		t.Run("ConcurrentSignUpsOneEmailOneWinner/"+tp.name, func(t *testing.T) {
+			t.Parallel()
+			testConcurrentSignUps(t, tp.open(t, newDatabase, options(ports.LockNoWait, 10)))
+		})
+		for _, p := range policies {
+			for _, iso := range isolations {
+				t.Run("ConcurrentRestoresOneWinner/"+p.String()+"/"+iso.String()+"/"+tp.name, func(t *testing.T) {
+					t.Parallel()
+					testConcurrentRestores(t, tp.open(t, newDatabase, options(p, 20)), iso)
 				})
-			})
-		}
-		wg.Wait()
-		wins := 0
-		for _, err := range errs {
-			switch {
-			case err == nil:
-				wins++
-			case errors.Is(err, core.ErrConflict), errors.Is(err, core.ErrBusy):
-			default:
-				t.Errorf("unexpected error: %v (want nil, ErrConflict or ErrBusy)", err)
 			}
 		}
-		if wins != 1 {
-			t.Fatalf("%d sign-ups with one email succeeded; want exactly 1", wins)
-		}
-	})
+	}
 	t.Run("DeleteCascadesAndRestoreBringsBackTheGroup", func(t *testing.T) {
 		t.Parallel()
-		testDeleteRestore(t, newStore(t, options(ports.LockNoWait, 3)))
+		testDeleteRestore(t, store(t, newDatabase, options(ports.LockNoWait, 3)))
+	})
+}
+
+// testConcurrentSignUps: 20 sign-ups with one email, in two letter cases,
+// at once: exactly one succeeds.
+func testConcurrentSignUps(t *testing.T, stores []ports.UnitOfWork) {
+	const n = 20
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			email := "race@example.com"
+			if i%2 == 1 {
+				email = strings.ToUpper(email)
+			}
+			errs[i] = stores[i%len(stores)].Do(context.Background(), func(ctx context.Context, tx ports.Tx) error {
+				u := core.User{ID: core.UserID(newID()), Email: email, DisplayName: "R", Role: core.RoleUser, CreatedAt: now()}
+				if err := tx.Users().Create(ctx, u); err != nil {
+					return err
+				}
+				return tx.Credits().CreateAccount(ctx, u.ID, u.CreatedAt)
+			})
+		})
+	}
+	wg.Wait()
+	wins := 0
+	for _, err := range errs {
+		switch {
+		case err == nil:
+			wins++
+		case errors.Is(err, core.ErrConflict), errors.Is(err, core.ErrBusy):
+		default:
+			t.Errorf("unexpected error: %v (want nil, ErrConflict or ErrBusy)", err)
+		}
+	}
+	if wins != 1 {
+		t.Fatalf("%d sign-ups with one email succeeded; want exactly 1", wins)
+	}
+}
+
+// testConcurrentRestores: 12 units restore one deleted user at once.
+// Restore locks the deleted row first, so exactly one brings the user back
+// and the others find no deleted user; without that lock two could both
+// "restore" at READ COMMITTED.
+func testConcurrentRestores(t *testing.T, stores []ports.UnitOfWork, iso ports.Isolation) {
+	const n = 12
+	s := stores[0]
+	u := newUser(t, s, "phoenix@example.com", 0)
+	k := newKey(t, s, u.ID)
+	do(t, s, func(ctx context.Context, tx ports.Tx) error { return tx.Users().Delete(ctx, u.ID, now()) })
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			errs[i] = stores[i%len(stores)].Do(context.Background(), func(ctx context.Context, tx ports.Tx) error {
+				if err := tx.Users().Restore(ctx, u.ID); err != nil {
+					return err
+				}
+				// Keep the restored row uncommitted a moment, so that the
+				// other units surely meet it while it is in flight.
+				time.Sleep(20 * time.Millisecond)
+				return nil
+			}, ports.WithIsolation(iso))
+		})
+	}
+	wg.Wait()
+	wins := 0
+	for _, err := range errs {
+		switch {
+		case err == nil:
+			wins++
+		case errors.Is(err, core.ErrNotFound), errors.Is(err, core.ErrBusy):
+		default:
+			t.Errorf("unexpected error: %v (want nil, ErrNotFound or ErrBusy)", err)
+		}
+	}
+	if wins != 1 {
+		t.Fatalf("%d restores of one deleted user succeeded; want exactly 1", wins)
+	}
+	do(t, s, func(ctx context.Context, tx ports.Tx) error {
+		if _, _, err := tx.APIKeys().Authenticate(ctx, k.Hash); err != nil {
+			return fmt.Errorf("the restored user's key does not authenticate: %v", err)
+		}
+		return nil
 	})
 }
 
