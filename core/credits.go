@@ -57,6 +57,9 @@ type LedgerEntry struct {
 	CreatedAt    time.Time
 }
 
+// PageKey is the entry's position in its ledger, which lists newest first.
+func (e LedgerEntry) PageKey() PageKey { return PageKey{Time: e.CreatedAt, ID: string(e.ID)} }
+
 // SameOperation reports whether e records the operation (amount and kind) of
 // other, so a repeated reference can be told from a reference reused for a
 // different operation.

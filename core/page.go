@@ -39,6 +39,21 @@ type PageKey struct {
 	ID   string
 }
 
+// Compare orders keys by time, then by id: negative when k sorts first.
+func (k PageKey) Compare(o PageKey) int {
+	if c := k.Time.Compare(o.Time); c != 0 {
+		return c
+	}
+	return strings.Compare(k.ID, o.ID)
+}
+
+// SortKey is what a listing is ordered by and continues after: PageKey
+// (time, id) for ledgers, a sequence number for a chat's messages. Storage
+// adapters page any listing with it the same way.
+type SortKey[K any] interface {
+	Compare(K) int
+}
+
 // Check reports whether k can be a position in a listing: its id is a
 // canonical id (ParseID) and its time lies in the years 1 to 9999. A cursor
 // decoded from input is checked here once, before storage; storage adapters
@@ -90,4 +105,15 @@ func DecodeCursor(s string) (k PageKey, ok bool, err error) {
 type Page[T any] struct {
 	Items []T
 	Next  string
+}
+
+// NewPage makes the page of a listing from rows read with limit+1 (one
+// more than the page holds, to learn whether another page follows): the
+// first limit rows, and when more follow, the cursor of the last of them.
+func NewPage[T any](rows []T, limit int, cursor func(last T) string) Page[T] {
+	if len(rows) <= limit {
+		return Page[T]{Items: rows}
+	}
+	rows = rows[:limit]
+	return Page[T]{Items: rows, Next: cursor(rows[limit-1])}
 }

@@ -11,7 +11,7 @@ import (
 )
 
 // RetryPolicy bounds the one retry loop of a unit of work: exponential
-// backoff with full jitter (a delay drawn uniformly from [0, cap) where cap
+// backoff with full jitter (a delay drawn uniformly from [0, cap] where cap
 // doubles from BaseDelay up to MaxDelay), at most Attempts runs in all.
 type RetryPolicy struct {
 	Attempts  int

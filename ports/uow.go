@@ -56,8 +56,9 @@ const (
 	LockDefault LockPolicy = iota
 	// LockNoWait fails at once (FOR UPDATE NOWAIT) and the unit retries.
 	LockNoWait
-	// LockWait waits up to the store's lock timeout (FOR UPDATE under
-	// SET LOCAL lock_timeout), then fails and the unit retries.
+	// LockWait waits up to the store's lock timeout (FOR UPDATE; the
+	// PostgreSQL pool sets lock_timeout on every connection), then fails
+	// and the unit retries.
 	LockWait
 )
 

@@ -24,15 +24,16 @@ type Store struct {
 	*data
 }
 
-// data is what a store holds: the committed rows and the locks units hold.
-// Stores made by Peer share one data, as processes share one database.
+// data is what a store holds: the tables and the locks units hold. Stores
+// made by Peer share one data, as processes share one database. A new table
+// is one field here and one line in New.
 type data struct {
-	mu       sync.Mutex // guards everything below, held only briefly
-	users    map[core.UserID]core.User
-	keys     map[core.KeyID]core.APIKey
-	accounts map[core.UserID]core.CreditAccount
-	ledger   map[core.UserID][]core.LedgerEntry
+	mu       sync.Mutex // guards the tables' committed rows and locks, held only briefly
 	locks    map[string]*rowLock
+	users    *table[core.UserID, core.User]
+	keys     *table[core.KeyID, core.APIKey]
+	accounts *table[core.UserID, core.CreditAccount]
+	ledger   *table[core.EntryID, core.LedgerEntry]
 }
 
 // rowLock is a row lock or a unique-key reservation held by one unit until
@@ -44,14 +45,18 @@ type rowLock struct {
 
 // New returns an empty store.
 func New(opts ports.StoreOptions) *Store {
-	return &Store{opts: opts, data: &data{
-		users:    map[core.UserID]core.User{},
-		keys:     map[core.KeyID]core.APIKey{},
-		accounts: map[core.UserID]core.CreditAccount{},
-		ledger:   map[core.UserID][]core.LedgerEntry{},
-		locks:    map[string]*rowLock{},
-	}}
+	d := &data{locks: map[string]*rowLock{}}
+	d.users = newTable(d, "users", func(v core.User) core.UserID { return v.ID }, usersSpec)
+	d.keys = newTable(d, "api_keys", func(v core.APIKey) core.KeyID { return v.ID }, keysSpec)
+	d.accounts = newTable(d, "credit_accounts", func(v core.CreditAccount) core.UserID { return v.UserID }, tableSpec[core.CreditAccount]{})
+	d.ledger = newTable(d, "credit_ledger", func(v core.LedgerEntry) core.EntryID { return v.ID }, ledgerSpec)
+	return &Store{opts: opts, data: d}
 }
+
+// userChildren are the tables whose rows a user owns: deleting the user
+// marks them with the user's deletion time, restoring brings back exactly
+// those. A module that adds rows owned by a user adds its table here.
+func (d *data) userChildren() []cascade { return []cascade{d.keys} }
 
 // Peer returns another store on s's data with its own options, as a second
 // process opens its own pool on one database. The conformance suite runs

@@ -3,118 +3,114 @@ package memory
 import (
 	"context"
 	"encoding/hex"
+	"errors"
 	"fmt"
-	"sort"
 	"time"
 
 	"github.com/chatlens/chatlens/core"
 )
 
+var usersSpec = tableSpec[core.User]{
+	deletedAt: func(v *core.User) *time.Time { return &v.DeletedAt },
+	unique: map[string]uniqueKey[core.User]{
+		// users_email_key_live: emails are unique among live users.
+		"email_key_live": func(v core.User) (string, bool) { return v.EmailKey(), v.DeletedAt.IsZero() },
+	},
+}
+
+var keysSpec = tableSpec[core.APIKey]{
+	parent:    func(v core.APIKey) string { return string(v.UserID) },
+	deletedAt: func(v *core.APIKey) *time.Time { return &v.DeletedAt },
+	unique: map[string]uniqueKey[core.APIKey]{
+		"hash": func(v core.APIKey) (string, bool) { return hex.EncodeToString(v.Hash[:]), true },
+	},
+}
+
 type users unit
 
 func (r *users) u() *unit { return (*unit)(r) }
+
+var errUserNotFound = fmt.Errorf("user: %w", core.ErrNotFound)
 
 func (r *users) Create(ctx context.Context, v core.User) error {
 	if err := canonical(string(v.ID)); err != nil {
 		return err
 	}
-	u := r.u()
-	// The email reservation plays the live-only unique index: a second
-	// unit inserting the same email waits for the first, as PostgreSQL does.
-	if err := u.write(ctx, "email:"+v.EmailKey()); err != nil {
-		return err
+	v.CreatedAt, v.DeletedAt = micro(v.CreatedAt), micro(v.DeletedAt)
+	_, err := r.u().s.users.insert(ctx, r.u(), v, false)
+	if errors.Is(err, core.ErrConflict) {
+		return fmt.Errorf("%w: a user with that email exists", core.ErrConflict)
 	}
-	if _, ok := liveByEmail(u, v.EmailKey()); ok {
-		return u.fail(fmt.Errorf("%w: a user with that email exists", core.ErrConflict))
-	}
-	if _, ok := u.user(v.ID); ok {
-		return u.fail(fmt.Errorf("%w: user id exists", core.ErrConflict))
-	}
-	v.CreatedAt = micro(v.CreatedAt)
-	u.users[v.ID] = v
-	return nil
-}
-
-func liveByEmail(u *unit, key string) (core.User, bool) {
-	for _, v := range u.allUsers() {
-		if v.DeletedAt.IsZero() && v.EmailKey() == key {
-			return v, true
-		}
-	}
-	return core.User{}, false
+	return err
 }
 
 func (r *users) Get(_ context.Context, id core.UserID) (core.User, error) {
 	if err := r.u().statement(); err != nil {
 		return core.User{}, err
 	}
-	v, ok := r.u().user(id)
-	if !ok || !v.DeletedAt.IsZero() {
-		return core.User{}, fmt.Errorf("user: %w", core.ErrNotFound)
+	if v, ok := r.u().s.users.get(r.u(), id); ok {
+		return v, nil
 	}
-	return v, nil
+	return core.User{}, errUserNotFound
 }
 
 func (r *users) GetByEmail(_ context.Context, email string) (core.User, error) {
 	if err := r.u().statement(); err != nil {
 		return core.User{}, err
 	}
-	v, ok := liveByEmail(r.u(), core.EmailKey(email))
-	if !ok {
-		return core.User{}, fmt.Errorf("user: %w", core.ErrNotFound)
+	if v, ok := r.u().s.users.byUnique(r.u(), "email_key_live", core.EmailKey(email)); ok {
+		return v, nil
 	}
-	return v, nil
+	return core.User{}, errUserNotFound
 }
 
+// Delete marks the user, and with the same time every row the user owns.
 func (r *users) Delete(ctx context.Context, id core.UserID, at time.Time) error {
-	u := r.u()
-	if err := u.write(ctx, "user:"+string(id)); err != nil {
+	u, t := r.u(), r.u().s.users
+	if err := u.writable(); err != nil {
 		return err
 	}
-	v, err := r.Get(ctx, id)
-	if err != nil {
+	if err := u.reserve(ctx, t.lockKey(id)); err != nil {
 		return err
 	}
-	at = micro(at)
-	v.DeletedAt = at
-	u.users[id] = v
-	for _, k := range u.allKeys() {
-		if k.UserID == id && k.DeletedAt.IsZero() {
-			if err := u.write(ctx, "key:"+string(k.ID)); err != nil {
-				return err
-			}
-			k.DeletedAt = at
-			u.keys[k.ID] = k
+	v, ok := t.get(u, id)
+	if !ok {
+		return errUserNotFound
+	}
+	v.DeletedAt = micro(at)
+	if err := t.update(ctx, u, v); err != nil {
+		return err
+	}
+	for _, child := range u.s.userChildren() {
+		if err := child.cascadeDelete(ctx, u, string(id), v.DeletedAt); err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
+// Restore locks the deleted user's row first (under the unit's policy, as
+// PostgreSQL's SELECT … FOR UPDATE does), then brings back the user and
+// exactly the rows deleted with it.
 func (r *users) Restore(ctx context.Context, id core.UserID) error {
-	u := r.u()
-	if err := u.write(ctx, "user:"+string(id)); err != nil {
+	u, t := r.u(), r.u().s.users
+	if err := u.lock(ctx, t.lockKey(id)); err != nil {
 		return err
 	}
-	v, ok := u.user(id)
-	if !ok || v.DeletedAt.IsZero() {
+	v, ok := t.getDeleted(u, id)
+	if !ok {
 		return fmt.Errorf("deleted user: %w", core.ErrNotFound)
-	}
-	if err := u.write(ctx, "email:"+v.EmailKey()); err != nil {
-		return err
-	}
-	if _, taken := liveByEmail(u, v.EmailKey()); taken {
-		return u.fail(fmt.Errorf("%w: a live user holds that email now", core.ErrConflict))
 	}
 	at := v.DeletedAt
 	v.DeletedAt = time.Time{}
-	u.users[id] = v
-	for _, k := range u.allKeys() {
-		if k.UserID == id && k.DeletedAt.Equal(at) {
-			if err := u.write(ctx, "key:"+string(k.ID)); err != nil {
-				return err
-			}
-			k.DeletedAt = time.Time{}
-			u.keys[k.ID] = k
+	if err := t.update(ctx, u, v); errors.Is(err, core.ErrConflict) {
+		return fmt.Errorf("%w: a live user holds that email now", core.ErrConflict)
+	} else if err != nil {
+		return err
+	}
+	for _, child := range u.s.userChildren() {
+		if err := child.cascadeRestore(ctx, u, string(id), at); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -124,22 +120,18 @@ type apiKeys unit
 
 func (r *apiKeys) u() *unit { return (*unit)(r) }
 
+var errKeyNotFound = fmt.Errorf("api key: %w", core.ErrNotFound)
+
 func (r *apiKeys) Create(ctx context.Context, k core.APIKey) error {
 	if err := canonical(string(k.ID), string(k.UserID)); err != nil {
 		return err
 	}
-	u := r.u()
-	if err := u.write(ctx, "keyhash:"+hex.EncodeToString(k.Hash[:])); err != nil {
-		return err
+	k.CreatedAt, k.RevokedAt, k.DeletedAt = micro(k.CreatedAt), micro(k.RevokedAt), micro(k.DeletedAt)
+	_, err := r.u().s.keys.insert(ctx, r.u(), k, false)
+	if errors.Is(err, core.ErrConflict) {
+		return fmt.Errorf("%w: key exists", core.ErrConflict)
 	}
-	for _, other := range u.allKeys() {
-		if other.Hash == k.Hash || other.ID == k.ID {
-			return u.fail(fmt.Errorf("%w: key exists", core.ErrConflict))
-		}
-	}
-	k.CreatedAt = micro(k.CreatedAt)
-	u.keys[k.ID] = k
-	return nil
+	return err
 }
 
 func (r *apiKeys) Authenticate(_ context.Context, hash core.KeyHash) (core.APIKey, core.User, error) {
@@ -147,51 +139,41 @@ func (r *apiKeys) Authenticate(_ context.Context, hash core.KeyHash) (core.APIKe
 	if err := u.statement(); err != nil {
 		return core.APIKey{}, core.User{}, err
 	}
-	for _, k := range u.allKeys() {
-		if k.Hash != hash || !k.Active() {
-			continue
-		}
-		if owner, ok := u.user(k.UserID); ok && owner.DeletedAt.IsZero() {
-			return k, owner, nil
-		}
+	k, ok := u.s.keys.byUnique(u, "hash", hex.EncodeToString(hash[:]))
+	if !ok || !k.Active() {
+		return core.APIKey{}, core.User{}, errKeyNotFound
 	}
-	return core.APIKey{}, core.User{}, fmt.Errorf("api key: %w", core.ErrNotFound)
+	owner, ok := u.s.users.get(u, k.UserID)
+	if !ok {
+		return core.APIKey{}, core.User{}, errKeyNotFound
+	}
+	return k, owner, nil
 }
 
 func (r *apiKeys) List(_ context.Context, user core.UserID) ([]core.APIKey, error) {
 	if err := r.u().statement(); err != nil {
 		return nil, err
 	}
-	var out []core.APIKey
-	for _, k := range r.u().allKeys() {
-		if k.UserID == user && k.DeletedAt.IsZero() {
-			out = append(out, k)
-		}
-	}
-	sort.Slice(out, func(i, j int) bool {
-		if !out[i].CreatedAt.Equal(out[j].CreatedAt) {
-			return out[i].CreatedAt.Before(out[j].CreatedAt)
-		}
-		return out[i].ID < out[j].ID
-	})
-	return out, nil
+	return r.u().s.keys.children(r.u(), string(user), func(a, b core.APIKey) int {
+		return core.PageKey{Time: a.CreatedAt, ID: string(a.ID)}.Compare(core.PageKey{Time: b.CreatedAt, ID: string(b.ID)})
+	}), nil
 }
 
 func (r *apiKeys) Revoke(ctx context.Context, user core.UserID, id core.KeyID, at time.Time) error {
-	u := r.u()
-	if err := u.write(ctx, "key:"+string(id)); err != nil {
+	u, t := r.u(), r.u().s.keys
+	if err := u.writable(); err != nil {
 		return err
 	}
-	keys, _ := r.List(ctx, user)
-	for _, k := range keys {
-		if k.ID != id {
-			continue
-		}
-		if k.RevokedAt.IsZero() {
-			k.RevokedAt = micro(at)
-			u.keys[id] = k
-		}
+	if err := u.reserve(ctx, t.lockKey(id)); err != nil {
+		return err
+	}
+	k, ok := t.get(u, id)
+	if !ok || k.UserID != user {
+		return errKeyNotFound
+	}
+	if !k.RevokedAt.IsZero() { // revoking twice keeps the first time
 		return nil
 	}
-	return fmt.Errorf("api key: %w", core.ErrNotFound)
+	k.RevokedAt = micro(at)
+	return t.update(ctx, u, k)
 }

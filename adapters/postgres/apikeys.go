@@ -48,15 +48,11 @@ func (r *apiKeys) List(ctx context.Context, user core.UserID) ([]core.APIKey, er
 		return nil, nil
 	}
 	var rows []apiKeyRow
-	err := r.u().tx.NewSelect().Model(&rows).Where("user_id = ?", string(user)).OrderExpr("created_at, id").Scan(ctx)
-	if err != nil {
+	q := r.u().tx.NewSelect().Model(&rows).Where("user_id = ?", string(user))
+	if err := q.OrderExpr("created_at, id").Scan(ctx); err != nil {
 		return nil, r.u().check(err)
 	}
-	keys := make([]core.APIKey, len(rows))
-	for i := range rows {
-		keys[i] = rows[i].toAPIKey()
-	}
-	return keys, nil
+	return all(rows, (*apiKeyRow).toAPIKey), nil
 }
 
 func (r *apiKeys) Revoke(ctx context.Context, user core.UserID, id core.KeyID, at time.Time) error {

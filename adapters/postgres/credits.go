@@ -87,35 +87,28 @@ func (r *credits) Append(ctx context.Context, e core.LedgerEntry) (bool, error) 
 
 func (r *credits) EntryByReference(ctx context.Context, user core.UserID, reference string) (core.LedgerEntry, error) {
 	var row ledgerRow
-	err := r.u().tx.NewSelect().Model(&row).Where("user_id = ? AND reference = ?", string(user), reference).Scan(ctx)
-	if errors.Is(err, sql.ErrNoRows) {
-		return core.LedgerEntry{}, fmt.Errorf("ledger entry: %w", core.ErrNotFound)
-	}
-	if err != nil {
-		return core.LedgerEntry{}, r.u().check(err)
+	q := r.u().tx.NewSelect().Model(&row).Where("user_id = ? AND reference = ?", string(user), reference)
+	if err := r.u().one(ctx, q, fmt.Errorf("ledger entry: %w", core.ErrNotFound)); err != nil {
+		return core.LedgerEntry{}, err
 	}
 	return row.toEntry(), nil
 }
 
 func (r *credits) Ledger(ctx context.Context, user core.UserID, before *core.PageKey, limit int) ([]core.LedgerEntry, error) {
-	if !validUUID(string(user)) {
-		return nil, nil
-	}
-	var rows []ledgerRow
-	q := r.u().tx.NewSelect().Model(&rows).Where("user_id = ?", string(user)).
-		OrderExpr("created_at DESC, id DESC").Limit(int64(limit))
+	var from []any
 	if before != nil {
 		if err := before.Check(); err != nil {
 			return nil, err
 		}
-		q = q.Where("(created_at, id) < (?, ?::uuid)", micro(before.Time), before.ID)
+		from = []any{micro(before.Time), before.ID}
 	}
-	if err := q.Scan(ctx); err != nil {
+	if !validUUID(string(user)) {
+		return nil, nil
+	}
+	var rows []ledgerRow
+	q := r.u().tx.NewSelect().Model(&rows).Where("user_id = ?", string(user))
+	if err := page(q, "created_at, id", from, newestFirst, limit).Scan(ctx); err != nil {
 		return nil, r.u().check(err)
 	}
-	entries := make([]core.LedgerEntry, len(rows))
-	for i := range rows {
-		entries[i] = rows[i].toEntry()
-	}
-	return entries, nil
+	return all(rows, (*ledgerRow).toEntry), nil
 }

@@ -20,8 +20,9 @@ type Migrator struct {
 	m  *migrate.Migrator
 }
 
-// NewMigrator reads the migrations in fsys (files named
-// NNNN_name.tx.up.sql and .tx.down.sql).
+// NewMigrator reads the migrations in fsys: files named
+// YYYYMMDDHHMMSS_name.tx.up.sql and YYYYMMDDHHMMSS_name.tx.down.sql (bun's
+// migrator orders them by that 14-digit timestamp).
 func NewMigrator(db *bun.DB, fsys fs.FS) (*Migrator, error) {
 	ms := migrate.NewMigrations()
 	if err := ms.Discover(fsys); err != nil {

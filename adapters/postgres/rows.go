@@ -106,12 +106,7 @@ func (r *ledgerRow) toEntry() core.LedgerEntry {
 // micro truncates to microseconds before a time is stored: PostgreSQL keeps
 // microseconds and would round the nanoseconds bun writes, so a value read
 // back (or matched on, as a restore does) would differ from the one written.
-func micro(t time.Time) time.Time {
-	if t.IsZero() {
-		return t
-	}
-	return t.UTC().Truncate(time.Microsecond)
-}
+func micro(t time.Time) time.Time { return core.StorageTime(t) }
 
 func utc(t time.Time) time.Time {
 	if t.IsZero() {

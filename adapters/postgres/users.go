@@ -34,16 +34,6 @@ func (r *users) Get(ctx context.Context, id core.UserID) (core.User, error) {
 	var row userRow
 	err := r.u().preparedRow(ctx, sqlUserByID, string(id)).
 		Scan(&row.ID, &row.Email, &row.DisplayName, &row.Role, &row.CreatedAt)
-	return r.one(&row, err)
-}
-
-func (r *users) GetByEmail(ctx context.Context, email string) (core.User, error) {
-	var row userRow
-	err := r.u().tx.NewSelect().Model(&row).Where("email_key = ?", core.EmailKey(email)).Scan(ctx)
-	return r.one(&row, err)
-}
-
-func (r *users) one(row *userRow, err error) (core.User, error) {
 	if errors.Is(err, sql.ErrNoRows) {
 		return core.User{}, errUserNotFound
 	}
@@ -53,8 +43,17 @@ func (r *users) one(row *userRow, err error) (core.User, error) {
 	return row.toUser(), nil
 }
 
-// Delete marks the user and, with the same timestamp, the user's keys.
-// bun adds "deleted_at IS NULL" to both updates (soft_delete tag).
+func (r *users) GetByEmail(ctx context.Context, email string) (core.User, error) {
+	var row userRow
+	q := r.u().tx.NewSelect().Model(&row).Where("email_key = ?", core.EmailKey(email))
+	if err := r.u().one(ctx, q, errUserNotFound); err != nil {
+		return core.User{}, err
+	}
+	return row.toUser(), nil
+}
+
+// Delete marks the user and, with the same timestamp, every row the user
+// owns (userChildren). bun adds "deleted_at IS NULL" to each update.
 func (r *users) Delete(ctx context.Context, id core.UserID, at time.Time) error {
 	if !validUUID(string(id)) {
 		return errUserNotFound
@@ -68,12 +67,11 @@ func (r *users) Delete(ctx context.Context, id core.UserID, at time.Time) error 
 	if n, _ := res.RowsAffected(); n == 0 {
 		return errUserNotFound
 	}
-	_, err = tx.NewUpdate().Model((*apiKeyRow)(nil)).Set("deleted_at = ?", at).Where("user_id = ?", string(id)).Exec(ctx)
-	return r.u().check(err)
+	return r.u().cascadeDelete(ctx, userChildren, string(id), at)
 }
 
-// Restore undeletes the user and exactly the keys deleted with it: those
-// carrying the user's deletion timestamp.
+// Restore locks the deleted user's row first, then brings back the user
+// and exactly the rows deleted with it: those carrying its deletion time.
 func (r *users) Restore(ctx context.Context, id core.UserID) error {
 	if !validUUID(string(id)) {
 		return errUserNotFound
@@ -96,7 +94,5 @@ func (r *users) Restore(ctx context.Context, id core.UserID) error {
 	} else if err != nil {
 		return err
 	}
-	_, err = tx.NewUpdate().Model((*apiKeyRow)(nil)).WhereDeleted().Set("deleted_at = NULL").
-		Where("user_id = ?", string(id)).Where("deleted_at = ?", row.DeletedAt).Exec(ctx)
-	return r.u().check(err)
+	return r.u().cascadeRestore(ctx, userChildren, string(id), row.DeletedAt)
 }

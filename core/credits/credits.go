@@ -196,11 +196,7 @@ func (s *Service) Ledger(ctx context.Context, user core.UserID, cursor string, l
 	if err != nil {
 		return core.Page[core.LedgerEntry]{}, err
 	}
-	page := core.Page[core.LedgerEntry]{Items: entries}
-	if len(entries) > limit {
-		page.Items = entries[:limit]
-		last := page.Items[limit-1]
-		page.Next = core.EncodeCursor(core.PageKey{Time: last.CreatedAt, ID: string(last.ID)})
-	}
-	return page, nil
+	return core.NewPage(entries, limit, func(last core.LedgerEntry) string {
+		return core.EncodeCursor(last.PageKey())
+	}), nil
 }

@@ -29,8 +29,8 @@ type NewKey struct {
 	Secret string
 }
 
-// SignUp creates a user with the given role, their empty credit account and
-// a first API key, in one unit of work.
+// SignUp creates a plain user (role "user"), their empty credit account and
+// a first API key, in one unit of work. Admins come from EnsureAdmin.
 func (s *Service) SignUp(ctx context.Context, email, displayName string) (core.User, NewKey, error) {
 	return s.create(ctx, email, displayName, core.RoleUser)
 }

@@ -23,6 +23,8 @@ func newKey(t *testing.T, s ports.UnitOfWork, user core.UserID) core.APIKey {
 	return k
 }
 
+func init() { register("APIKeys", runAPIKeys) }
+
 func runAPIKeys(t *testing.T, newDatabase NewDatabase) {
 	t.Run("SeveralKeysAuthenticateAndRevoke", func(t *testing.T) {
 		t.Parallel()

@@ -11,6 +11,8 @@ import (
 	"github.com/chatlens/chatlens/ports"
 )
 
+func init() { register("Credits", runCredits) }
+
 func runCredits(t *testing.T, newDatabase NewDatabase) {
 	t.Run("ReferenceAppliedOncePerAccount", func(t *testing.T) {
 		t.Parallel()

@@ -13,6 +13,8 @@ import (
 	"github.com/chatlens/chatlens/ports"
 )
 
+func init() { register("Input", runInput) }
+
 // runInput holds the cases where adapters could answer one input in
 // different ways: ids in forms storage does not keep, page keys no adapter
 // can hold, writes in read-only units, and units that go on after a failed

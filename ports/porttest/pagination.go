@@ -10,6 +10,8 @@ import (
 	"github.com/chatlens/chatlens/ports"
 )
 
+func init() { register("Pagination", runPagination) }
+
 func runPagination(t *testing.T, newDatabase NewDatabase) {
 	t.Run("LedgerStableWhileRowsAreAdded", func(t *testing.T) {
 		t.Parallel()
@@ -49,7 +51,7 @@ func runPagination(t *testing.T, newDatabase NewDatabase) {
 					t.Fatalf("page %d repeats entry %s", page, e.ID)
 				}
 				seen[e.ID] = true
-				if prev != nil && !sortsBefore(*prev, e) {
+				if prev != nil && prev.PageKey().Compare(e.PageKey()) <= 0 {
 					t.Fatalf("page %d: %v/%s listed after %v/%s: not newest first", page, e.CreatedAt, e.ID, prev.CreatedAt, prev.ID)
 				}
 				prev = &e
@@ -60,8 +62,8 @@ func runPagination(t *testing.T, newDatabase NewDatabase) {
 			if len(entries) < 50 {
 				break
 			}
-			last := entries[len(entries)-1]
-			before = &core.PageKey{Time: last.CreatedAt, ID: string(last.ID)}
+			key := entries[len(entries)-1].PageKey()
+			before = &key
 		}
 		for id := range want {
 			if !seen[id] {
@@ -72,12 +74,4 @@ func runPagination(t *testing.T, newDatabase NewDatabase) {
 			t.Fatalf("saw %d entries; want the %d present when paging began", len(seen), len(want))
 		}
 	})
-}
-
-// sortsBefore reports whether a comes before b newest first.
-func sortsBefore(a, b core.LedgerEntry) bool {
-	if !a.CreatedAt.Equal(b.CreatedAt) {
-		return a.CreatedAt.After(b.CreatedAt)
-	}
-	return a.ID > b.ID
 }

@@ -11,6 +11,8 @@ import (
 	"github.com/chatlens/chatlens/ports"
 )
 
+func init() { register("UnitOfWork", runUnitOfWork) }
+
 func runUnitOfWork(t *testing.T, newDatabase NewDatabase) {
 	t.Run("CommitMakesWritesVisible", func(t *testing.T) {
 		t.Parallel()

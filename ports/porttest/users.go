@@ -13,6 +13,8 @@ import (
 	"github.com/chatlens/chatlens/ports"
 )
 
+func init() { register("Users", runUsers) }
+
 func runUsers(t *testing.T, newDatabase NewDatabase) {
 	t.Run("CreateAndGet", func(t *testing.T) {
 		t.Parallel()

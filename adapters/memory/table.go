@@ -1,0 +1,318 @@
+package memory
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/chatlens/chatlens/core"
+)
+
+// table is one table of committed rows, keyed by K. A new table is a field
+// of data made by newTable: staging, commit, row locks, soft delete, unique
+// keys and listing by parent are done here once. A unit reads its own
+// staged rows first, then the committed ones; its writes are published only
+// when it commits.
+//
+// Every method runs inside a unit and, like a database statement, fails
+// once the unit is aborted (unit.statement).
+type table[K comparable, V any] struct {
+	d      *data
+	name   string
+	key    func(V) K
+	spec   tableSpec[V]
+	rows   map[K]V                 // committed; guarded by d.mu
+	groups map[string]map[K]bool   // committed keys by spec.parent; guarded by d.mu
+	index  map[string]map[string]K // committed unique keys: index name -> value -> key; guarded by d.mu
+}
+
+// tableSpec says what a table knows about its rows beyond their key.
+type tableSpec[V any] struct {
+	// parent groups rows for listing (an account's ledger, a user's keys),
+	// so a listing reads its group, not the whole table. Optional.
+	parent func(V) string
+	// deletedAt points at a soft-deletable row's deletion time; rows with
+	// one set are invisible to get and children, as bun's soft_delete
+	// hides them. Optional.
+	deletedAt func(*V) *time.Time
+	// unique are the table's unique keys, by name.
+	unique map[string]uniqueKey[V]
+}
+
+// uniqueKey is a unique index: value returns the row's key, and false
+// when the row is outside a partial index (a deleted row, where the index
+// holds live rows only).
+type uniqueKey[V any] func(V) (string, bool)
+
+func newTable[K comparable, V any](d *data, name string, key func(V) K, spec tableSpec[V]) *table[K, V] {
+	t := &table[K, V]{d: d, name: name, key: key, spec: spec,
+		rows: map[K]V{}, groups: map[string]map[K]bool{}, index: map[string]map[string]K{}}
+	for name := range spec.unique {
+		t.index[name] = map[string]K{}
+	}
+	return t
+}
+
+// staged returns the unit's staged rows of t, registering t's publication
+// with the unit on first use.
+func (t *table[K, V]) staged(u *unit) map[K]V {
+	if m, ok := u.staged[t]; ok {
+		return m.(map[K]V)
+	}
+	m := map[K]V{}
+	u.staged[t] = m
+	u.publish = append(u.publish, func() { t.commit(m) })
+	return m
+}
+
+// commit publishes a unit's staged rows; the caller holds d.mu.
+func (t *table[K, V]) commit(staged map[K]V) {
+	for k, v := range staged {
+		if old, ok := t.rows[k]; ok {
+			for name, of := range t.spec.unique {
+				if value, ok := of(old); ok && t.index[name][value] == k {
+					delete(t.index[name], value)
+				}
+			}
+		}
+		t.rows[k] = v
+		for name, of := range t.spec.unique {
+			if value, ok := of(v); ok {
+				t.index[name][value] = k
+			}
+		}
+		if t.spec.parent != nil {
+			g := t.spec.parent(v)
+			if t.groups[g] == nil {
+				t.groups[g] = map[K]bool{}
+			}
+			t.groups[g][k] = true
+		}
+	}
+}
+
+// lockKey names a row's lock.
+func (t *table[K, V]) lockKey(k K) string { return fmt.Sprintf("%s:%v", t.name, k) }
+
+// row returns the unit's view of a row, deleted or not.
+func (t *table[K, V]) row(u *unit, k K) (V, bool) {
+	if v, ok := t.staged(u)[k]; ok {
+		return v, true
+	}
+	t.d.mu.Lock()
+	defer t.d.mu.Unlock()
+	v, ok := t.rows[k]
+	return v, ok
+}
+
+// get returns a live row.
+func (t *table[K, V]) get(u *unit, k K) (V, bool) {
+	v, ok := t.row(u, k)
+	if !ok || t.isDeleted(v) {
+		var zero V
+		return zero, false
+	}
+	return v, true
+}
+
+// getDeleted returns a soft-deleted row.
+func (t *table[K, V]) getDeleted(u *unit, k K) (V, bool) {
+	v, ok := t.row(u, k)
+	if !ok || !t.isDeleted(v) {
+		var zero V
+		return zero, false
+	}
+	return v, true
+}
+
+func (t *table[K, V]) isDeleted(v V) bool {
+	return t.spec.deletedAt != nil && !t.spec.deletedAt(&v).IsZero()
+}
+
+// group returns the unit's view of a parent's rows, deleted ones included,
+// in no particular order.
+func (t *table[K, V]) group(u *unit, parent string) []V {
+	staged := t.staged(u)
+	var out []V
+	t.d.mu.Lock()
+	for k := range t.groups[parent] {
+		if _, mine := staged[k]; !mine {
+			out = append(out, t.rows[k])
+		}
+	}
+	t.d.mu.Unlock()
+	for _, v := range staged {
+		if t.spec.parent(v) == parent {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// children returns a parent's live rows, sorted by cmp.
+func (t *table[K, V]) children(u *unit, parent string, cmp func(a, b V) int) []V {
+	out := slices.DeleteFunc(t.group(u, parent), t.isDeleted)
+	slices.SortFunc(out, cmp)
+	return out
+}
+
+// byUnique returns the row holding value in the unique key named index.
+func (t *table[K, V]) byUnique(u *unit, index, value string) (V, bool) {
+	of := t.spec.unique[index]
+	for _, v := range t.staged(u) {
+		if got, ok := of(v); ok && got == value {
+			return v, true
+		}
+	}
+	t.d.mu.Lock()
+	k, found := t.index[index][value]
+	t.d.mu.Unlock()
+	if found { // the unit may have changed that committed row since
+		if v, ok := t.row(u, k); ok {
+			if got, ok := of(v); ok && got == value {
+				return v, true
+			}
+		}
+	}
+	var zero V
+	return zero, false
+}
+
+// insert stores a new row. Like an INSERT it waits (bounded) for a unit
+// inserting the same key, then fails with core.ErrConflict when the
+// primary key or a unique key is taken. With ifAbsent, a taken key writes
+// nothing and returns false instead (ON CONFLICT DO NOTHING).
+func (t *table[K, V]) insert(ctx context.Context, u *unit, v V, ifAbsent bool) (bool, error) {
+	if err := u.writable(); err != nil {
+		return false, err
+	}
+	k := t.key(v)
+	if err := u.reserve(ctx, t.lockKey(k)); err != nil {
+		return false, err
+	}
+	if _, taken := t.row(u, k); taken {
+		return false, t.conflict(u, false, "primary key")
+	}
+	if name, taken, err := t.uniqueTaken(ctx, u, v); err != nil || taken {
+		if err != nil {
+			return false, err
+		}
+		return false, t.conflict(u, ifAbsent, name)
+	}
+	t.staged(u)[k] = v
+	return true, nil
+}
+
+func (t *table[K, V]) conflict(u *unit, ifAbsent bool, index string) error {
+	if ifAbsent {
+		return nil
+	}
+	return u.fail(fmt.Errorf("%w: %s %s is taken", core.ErrConflict, t.name, index))
+}
+
+// update writes a changed version of an existing row, under its row lock.
+// A row entering a unique key (a restore) fails with core.ErrConflict when
+// a live row holds that key.
+func (t *table[K, V]) update(ctx context.Context, u *unit, v V) error {
+	if err := u.writable(); err != nil {
+		return err
+	}
+	if err := u.reserve(ctx, t.lockKey(t.key(v))); err != nil {
+		return err
+	}
+	if name, taken, err := t.uniqueTaken(ctx, u, v); err != nil || taken {
+		if err != nil {
+			return err
+		}
+		return u.fail(fmt.Errorf("%w: %s %s is taken", core.ErrConflict, t.name, name))
+	}
+	t.staged(u)[t.key(v)] = v
+	return nil
+}
+
+// uniqueTaken reports the first unique key of v that another row holds. It
+// reserves each key first, so a concurrent unit inserting the same key
+// waits for this one to end, as at a unique index.
+func (t *table[K, V]) uniqueTaken(ctx context.Context, u *unit, v V) (string, bool, error) {
+	for _, name := range slices.Sorted(maps.Keys(t.spec.unique)) {
+		value, ok := t.spec.unique[name](v)
+		if !ok {
+			continue
+		}
+		if err := u.reserve(ctx, t.name+"."+name+":"+value); err != nil {
+			return "", false, err
+		}
+		if other, held := t.byUnique(u, name, value); held && t.key(other) != t.key(v) {
+			return name, true, nil
+		}
+	}
+	return "", false, nil
+}
+
+// cascadeDelete marks a parent's live rows deleted at, the parent's own
+// deletion time, so that cascadeRestore finds exactly that group again.
+func (t *table[K, V]) cascadeDelete(ctx context.Context, u *unit, parent string, at time.Time) error {
+	for _, v := range t.group(u, parent) {
+		if t.isDeleted(v) {
+			continue
+		}
+		*t.spec.deletedAt(&v) = at
+		if err := t.update(ctx, u, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// cascadeRestore brings back a parent's rows deleted at its deletion time,
+// and no others (rows deleted on their own before stay deleted).
+func (t *table[K, V]) cascadeRestore(ctx context.Context, u *unit, parent string, at time.Time) error {
+	for _, v := range t.group(u, parent) {
+		if !t.spec.deletedAt(&v).Equal(at) {
+			continue
+		}
+		*t.spec.deletedAt(&v) = time.Time{}
+		if err := t.update(ctx, u, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// cascade is a table whose rows belong to a parent and go and come back
+// with it.
+type cascade interface {
+	cascadeDelete(ctx context.Context, u *unit, parent string, at time.Time) error
+	cascadeRestore(ctx context.Context, u *unit, parent string, at time.Time) error
+}
+
+// Listing orders, for pageAfter.
+const (
+	oldestFirst = false
+	newestFirst = true
+)
+
+// pageAfter returns at most limit of sorted's rows that come strictly after
+// the key from (all when from is nil), in sorted's order: ascending keys,
+// or descending ones when desc. It pages any listing by any sort key.
+func pageAfter[T any, K core.SortKey[K]](sorted []T, from *K, key func(T) K, desc bool, limit int) []T {
+	out := make([]T, 0, min(limit, len(sorted)))
+	for _, v := range sorted {
+		if from != nil {
+			c := key(v).Compare(*from)
+			if desc && c >= 0 || !desc && c <= 0 {
+				continue
+			}
+		}
+		out = append(out, v)
+		if len(out) == limit {
+			break
+		}
+	}
+	return out
+}
+
+// micro truncates a time to the precision every store keeps.
+func micro(t time.Time) time.Time { return core.StorageTime(t) }

@@ -1,0 +1,95 @@
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+// Helpers every repository shares: reading one row or many, keyset pages,
+// and the soft-delete cascade. Soft-deleted tables carry bun's
+// `soft_delete,nullzero` tag, so every bun query here already skips
+// deleted rows unless it asks for them (WhereDeleted).
+
+// one runs q, which scans one row; no row is notFound.
+func (u *unit) one(ctx context.Context, q *bun.SelectQuery, notFound error) error {
+	err := q.Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return notFound
+	}
+	return u.check(err)
+}
+
+// all converts the rows a query scanned into domain values.
+func all[R, V any](rows []R, to func(*R) V) []V {
+	out := make([]V, len(rows))
+	for i := range rows {
+		out[i] = to(&rows[i])
+	}
+	return out
+}
+
+// newestFirst asks page for descending keys.
+const newestFirst = true
+
+// page orders q by the sort key's columns and keeps at most limit rows
+// strictly after the key values from (nil for the first page): a keyset
+// page over any sort key, (created_at, id) for a ledger, a sequence number
+// for messages. An index on the same columns in the same order serves it.
+func page(q *bun.SelectQuery, columns string, from []any, desc bool, limit int) *bun.SelectQuery {
+	order, cmp := " ASC", " > "
+	if desc {
+		order, cmp = " DESC", " < "
+	}
+	if from != nil {
+		q = q.Where("("+columns+")"+cmp+"(?)", bun.In(from))
+	}
+	cols := strings.Split(columns, ",")
+	for i, c := range cols {
+		cols[i] = strings.TrimSpace(c) + order
+	}
+	return q.OrderExpr(strings.Join(cols, ", ")).Limit(int64(limit))
+}
+
+// cascade is a table whose rows belong to a parent row through column and
+// are soft-deleted and restored with it.
+type cascade struct {
+	model  any // a nil pointer to the table's row struct
+	column string
+}
+
+// userChildren are the tables whose rows a user owns: deleting the user
+// marks them with the user's deletion time, restoring brings back exactly
+// those. A module that adds rows owned by a user adds its table here.
+var userChildren = []cascade{
+	{model: (*apiKeyRow)(nil), column: "user_id"},
+}
+
+// cascadeDelete marks the live rows of every child table of parent with at.
+func (u *unit) cascadeDelete(ctx context.Context, children []cascade, parent string, at time.Time) error {
+	for _, c := range children {
+		_, err := u.tx.NewUpdate().Model(c.model).Set("deleted_at = ?", at).
+			Where("? = ?", bun.Ident(c.column), parent).Exec(ctx)
+		if err := u.check(err); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// cascadeRestore brings back the rows of every child table of parent that
+// were deleted at at, with the parent, and no others.
+func (u *unit) cascadeRestore(ctx context.Context, children []cascade, parent string, at time.Time) error {
+	for _, c := range children {
+		_, err := u.tx.NewUpdate().Model(c.model).WhereDeleted().Set("deleted_at = NULL").
+			Where("? = ?", bun.Ident(c.column), parent).Where("deleted_at = ?", at).Exec(ctx)
+		if err := u.check(err); err != nil {
+			return err
+		}
+	}
+	return nil
+}
