@@ -14,8 +14,6 @@ import (
 	"go.uber.org/fx"
 
 	httpapi "github.com/chatlens/chatlens/adapters/http"
-	"github.com/chatlens/chatlens/core/credits"
-	"github.com/chatlens/chatlens/core/users"
 )
 
 // HTTPModule provides the API and serves it for the app's lifetime, with
@@ -28,8 +26,8 @@ func HTTPModule() fx.Option {
 	)
 }
 
-func newAPI(cfg Config, u *users.Service, c *credits.Service, storage httpapi.Storage, m *httpapi.Metrics, log *slog.Logger) *httpapi.Server {
-	return httpapi.New(httpapi.Services{Users: u, Credits: c, Storage: storage}, httpapi.Options{
+func newAPI(cfg Config, svc httpapi.Services, m *httpapi.Metrics, log *slog.Logger) *httpapi.Server {
+	return httpapi.New(svc, httpapi.Options{
 		Development:     cfg.Development(),
 		Logger:          log,
 		Metrics:         m,

@@ -113,8 +113,15 @@ func CoreModule() fx.Option {
 			func(uow ports.UnitOfWork, clock ports.Clock, ids ports.IDs) *credits.Service {
 				return credits.NewService(uow, clock, ids, credits.DefaultOptions())
 			},
+			apiServices,
 		),
 	)
+}
+
+// apiServices are the use cases the API serves. A new module provides its
+// service above and adds it here.
+func apiServices(u *users.Service, c *credits.Service, storage httpapi.Storage) httpapi.Services {
+	return httpapi.Services{Users: u, Credits: c, Storage: storage}
 }
 
 // BootstrapModule creates Config.AdminEmail's admin at start when missing
