@@ -13,7 +13,7 @@ test *args:
 run *args:
     go run . serve {{args}}
 
-# Lint the committed OpenAPI documents (redocly recommended, spectral:oas).
+# staticcheck on the Go code, then lint the committed OpenAPI documents (redocly recommended, spectral:oas).
 lint:
     ./scripts/lint.sh
 

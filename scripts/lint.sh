@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
-# Lints the committed OpenAPI documents with Redocly (recommended rules,
-# .redocly.yaml) and Spectral (spectral:oas, .spectral.yaml). Warnings fail
-# too: the documents are meant to lint clean. The tools come from
-# package.json (npm ci); `go test ./openapi` separately proves the documents
-# match the code.
+# Runs staticcheck (default checks) on the Go code, then lints the committed
+# OpenAPI documents with Redocly (recommended rules, .redocly.yaml) and
+# Spectral (spectral:oas, .spectral.yaml). Warnings fail too: the code and
+# the documents are meant to lint clean. staticcheck is pinned in go.mod as a
+# tool (`go tool` fetches it through the module proxy on first use); the
+# OpenAPI tools come from package.json (npm ci); `go test ./openapi`
+# separately proves the documents match the code.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+echo "--- staticcheck"
+go tool staticcheck ./...
+echo "staticcheck: clean"
 
 if [ ! -x node_modules/.bin/redocly ] || [ ! -x node_modules/.bin/spectral ]; then
   npm ci --no-audit --no-fund --silent

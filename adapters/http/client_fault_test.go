@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -37,7 +38,7 @@ func TestTruncatedBodyIsABadRequest(t *testing.T) {
 	defer resp.Body.Close()
 	rec := httptest.NewRecorder()
 	rec.Code = resp.StatusCode
-	rec.HeaderMap = resp.Header
+	maps.Copy(rec.Header(), resp.Header)
 	_, _ = rec.Body.ReadFrom(resp.Body)
 	problem(t, rec, http.StatusBadRequest, "bad-request")
 	mustNotContain(t, rec.Body.String(), "private")
