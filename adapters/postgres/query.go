@@ -46,7 +46,7 @@ func page(q *bun.SelectQuery, columns string, from []any, desc bool, limit int) 
 		order, cmp = " DESC", " < "
 	}
 	if from != nil {
-		q = q.Where("("+columns+")"+cmp+"(?)", bun.In(from))
+		q = q.Where("("+columns+")"+cmp+"(?)", bun.List(from))
 	}
 	cols := strings.Split(columns, ",")
 	for i, c := range cols {

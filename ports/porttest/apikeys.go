@@ -37,7 +37,7 @@ func runAPIKeys(t *testing.T, newDatabase NewDatabase) {
 			for _, k := range []core.APIKey{a, b} {
 				got, owner, err := tx.APIKeys().Authenticate(ctx, k.Hash)
 				if err != nil || got != k || owner.ID != u.ID {
-					return fmt.Errorf("Authenticate = %+v, %v, %v; want %+v of %v", got, owner.ID, err, k, u.ID)
+					return fmt.Errorf("Authenticate(k.Hash) = %+v, %v, %v; want %+v of %v", got, owner.ID, err, k, u.ID)
 				}
 			}
 			if _, _, err := tx.APIKeys().Authenticate(ctx, sha256.Sum256([]byte("nope"))); !errors.Is(err, core.ErrNotFound) {
@@ -60,7 +60,7 @@ func runAPIKeys(t *testing.T, newDatabase NewDatabase) {
 			}
 			keys, err := tx.APIKeys().List(ctx, u.ID)
 			if err != nil || len(keys) != 2 || keys[0].ID != a.ID || keys[0].RevokedAt.IsZero() || keys[1] != b {
-				return fmt.Errorf("List = %+v, %v; want a (revoked) then b", keys, err)
+				return fmt.Errorf("List(u.ID) = %+v, %v; want a (revoked) then b", keys, err)
 			}
 			return tx.APIKeys().Revoke(ctx, u.ID, a.ID, now()) // revoking again changes nothing
 		})

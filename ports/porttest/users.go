@@ -26,7 +26,7 @@ func runUsers(t *testing.T, newDatabase NewDatabase) {
 				return err
 			}
 			if got != u {
-				return fmt.Errorf("Get = %+v; want %+v (times truncated to microseconds)", got, u)
+				return fmt.Errorf("Get(u.ID) = %+v; want %+v (times truncated to microseconds)", got, u)
 			}
 			byEmail, err := tx.Users().GetByEmail(ctx, "ada@EXAMPLE.COM")
 			if err != nil || byEmail.ID != u.ID {
