@@ -553,7 +553,7 @@ type ClientInterface interface {
 
 	// SignUpWithBody Sign up
 	//
-	// Creates an account and its first API key, whose secret is in the response and never shown again. Needs no key. Rate-limited per client address. An email already taken is a 409.
+	// Creates an account and its first API key, whose secret is in the response and never shown again. Needs no key. Rate-limited per client address (429). An email already taken is a 409.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -562,7 +562,7 @@ type ClientInterface interface {
 
 	// SignUp Sign up
 	//
-	// Creates an account and its first API key, whose secret is in the response and never shown again. Needs no key. Rate-limited per client address. An email already taken is a 409.
+	// Creates an account and its first API key, whose secret is in the response and never shown again. Needs no key. Rate-limited per client address (429). An email already taken is a 409.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -779,7 +779,7 @@ func (c *Client) ListLedger(ctx context.Context, params *ListLedgerParams, reqEd
 
 // SignUpWithBody Sign up
 //
-// Creates an account and its first API key, whose secret is in the response and never shown again. Needs no key. Rate-limited per client address. An email already taken is a 409.
+// Creates an account and its first API key, whose secret is in the response and never shown again. Needs no key. Rate-limited per client address (429). An email already taken is a 409.
 //
 // Takes any type of body and a specified content type.
 //
@@ -798,7 +798,7 @@ func (c *Client) SignUpWithBody(ctx context.Context, contentType string, body io
 
 // SignUp Sign up
 //
-// Creates an account and its first API key, whose secret is in the response and never shown again. Needs no key. Rate-limited per client address. An email already taken is a 409.
+// Creates an account and its first API key, whose secret is in the response and never shown again. Needs no key. Rate-limited per client address (429). An email already taken is a 409.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -1497,7 +1497,7 @@ type ClientWithResponsesInterface interface {
 
 	// SignUpWithBodyWithResponse Sign up
 	//
-	// Creates an account and its first API key, whose secret is in the response and never shown again. Needs no key. Rate-limited per client address. An email already taken is a 409.
+	// Creates an account and its first API key, whose secret is in the response and never shown again. Needs no key. Rate-limited per client address (429). An email already taken is a 409.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -1506,7 +1506,7 @@ type ClientWithResponsesInterface interface {
 
 	// SignUpWithResponse Sign up
 	//
-	// Creates an account and its first API key, whose secret is in the response and never shown again. Needs no key. Rate-limited per client address. An email already taken is a 409.
+	// Creates an account and its first API key, whose secret is in the response and never shown again. Needs no key. Rate-limited per client address (429). An email already taken is a 409.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -2217,6 +2217,11 @@ type SignUpResponse201Headers struct {
 	Location *string
 }
 
+// SignUpResponse429Headers the declared response headers of an HTTP 429 response for SignUp
+type SignUpResponse429Headers struct {
+	RetryAfter *int
+}
+
 // SignUpResponse503Headers the declared response headers of an HTTP 503 response for SignUp
 type SignUpResponse503Headers struct {
 	RetryAfter *int
@@ -2237,12 +2242,16 @@ type SignUpResponse struct {
 	ApplicationproblemJSON415 *Problem
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
 	ApplicationproblemJSON503 *Problem
 	// Headers201 the parsed response headers for an HTTP 201 response
 	Headers201 *SignUpResponse201Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *SignUpResponse429Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *SignUpResponse503Headers
 }
@@ -2275,6 +2284,11 @@ func (r SignUpResponse) GetApplicationproblemJSON415() *Problem {
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
 func (r SignUpResponse) GetApplicationproblemJSON422() *Problem {
 	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r SignUpResponse) GetApplicationproblemJSON429() *Problem {
+	return r.ApplicationproblemJSON429
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -2903,7 +2917,7 @@ func (c *ClientWithResponses) ListLedgerWithResponse(ctx context.Context, params
 
 // SignUpWithBodyWithResponse Sign up
 //
-// Creates an account and its first API key, whose secret is in the response and never shown again. Needs no key. Rate-limited per client address. An email already taken is a 409.
+// Creates an account and its first API key, whose secret is in the response and never shown again. Needs no key. Rate-limited per client address (429). An email already taken is a 409.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -2918,7 +2932,7 @@ func (c *ClientWithResponses) SignUpWithBodyWithResponse(ctx context.Context, co
 
 // SignUpWithResponse Sign up
 //
-// Creates an account and its first API key, whose secret is in the response and never shown again. Needs no key. Rate-limited per client address. An email already taken is a 409.
+// Creates an account and its first API key, whose secret is in the response and never shown again. Needs no key. Rate-limited per client address (429). An email already taken is a 409.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -3670,6 +3684,13 @@ func ParseSignUpResponse(rsp *http.Response) (*SignUpResponse, error) {
 		}
 		response.ApplicationproblemJSON422 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -3697,6 +3718,16 @@ func ParseSignUpResponse(rsp *http.Response) (*SignUpResponse, error) {
 			headers.Location = &value
 		}
 		response.Headers201 = &headers
+	case rsp.StatusCode == 429:
+		var headers SignUpResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	case rsp.StatusCode == 503:
 		var headers SignUpResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"net/http"
 	"strings"
 	"time"
 
@@ -131,7 +130,8 @@ func bearerSecret(header string) (string, bool) {
 	return secret, true
 }
 
-// refuse writes the problem for err; its status comes from mapError.
+// refuse writes the problem err means, with its own status.
 func (s *Server) refuse(ctx huma.Context, err error) {
-	_ = huma.WriteErr(s.api, ctx, http.StatusInternalServerError, "", err)
+	p := problemFor(ctx.Context(), ctx.Operation(), err)
+	_ = huma.WriteErr(s.api, ctx, p.Status, "", p)
 }

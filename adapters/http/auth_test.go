@@ -193,7 +193,7 @@ func TestMalformedGuessesAreCountedWithoutALookup(t *testing.T) {
 		o.Now = func() time.Time { return now }
 	})
 	slow := &slowUsers{Users: f.users}
-	f.srv.svc.Users = slow
+	f.with(func(s *Services) { s.Users = slow })
 	var wg sync.WaitGroup
 	var refused, limited atomic.Int32
 	for i := range 20 {
@@ -224,7 +224,7 @@ func TestValidKeysSpendNothing(t *testing.T) {
 		o.Now = func() time.Time { return now }
 	})
 	_, good := f.signUp("a@example.com")
-	f.srv.svc.Users = &slowUsers{Users: f.users}
+	f.with(func(s *Services) { s.Users = &slowUsers{Users: f.users} })
 	var wg sync.WaitGroup
 	for range 30 {
 		wg.Go(func() {

@@ -53,7 +53,7 @@ func TestTruncatedBodyIsABadRequest(t *testing.T) {
 func TestClientGoneIs499(t *testing.T) {
 	f := newFixture(t)
 	_, key := f.signUp("a@example.com")
-	f.srv.svc.Credits = failingCredits{fmt.Errorf("reading the balance: %w", context.Canceled)}
+	f.with(func(s *Services) { s.Credits = failingCredits{fmt.Errorf("reading the balance: %w", context.Canceled)} })
 	resp := f.api.Get("/v1/credits", bearer(key))
 	problem(t, resp, 499, "client-closed-request")
 	logs := f.logs.String()

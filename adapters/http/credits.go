@@ -77,67 +77,62 @@ type grantOutput struct {
 	Body   CreditChange
 }
 
-func (s *Server) registerCredits() {
-	huma.Register(s.api, declare(huma.Operation{
+// ledger serves balances, the ledger and admins' corrections.
+type ledger struct {
+	svc Credits
+}
+
+// registerCredits registers the operations on /v1/credits and
+// /v1/admin/credits.
+func registerCredits(api huma.API, svc Credits) {
+	r := ledger{svc: svc}
+	register(api, operation{Operation: huma.Operation{
 		OperationID: "get-balance", Method: http.MethodGet, Path: "/v1/credits", Tags: []string{"credits"},
 		Summary: "Get your balance", Description: "Returns the caller's credit balance; the ledger explains every change.",
-	}), s.getBalance)
-	huma.Register(s.api, declare(huma.Operation{
+	}}, authed(r.balance))
+	register(api, operation{Operation: huma.Operation{
 		OperationID: "list-ledger", Method: http.MethodGet, Path: "/v1/credits/ledger", Tags: []string{"credits"},
 		Summary:     "List your ledger",
 		Description: "Pages through the caller's ledger, newest first. Entries added while paging are neither skipped nor repeated.",
-	}, http.StatusUnprocessableEntity), s.listLedger)
-	grant := declare(huma.Operation{
+	}, Answers: []int{http.StatusUnprocessableEntity}, Echo: []string{"query.limit"}}, authed(r.list))
+	grant := operation{Operation: huma.Operation{
 		OperationID: "grant-credits", Method: http.MethodPost, Path: "/v1/admin/credits/grants", Tags: []string{"admin", "credits"},
 		Summary:       "Grant credits (admin)",
 		Description:   "Adds credits to a user's balance, once per (user, reference): a new grant answers 201, a repeat of the same grant 200 with the first entry and `applied: false`, and a reference reused with another amount 409. An unknown or deleted user is a 404.",
 		DefaultStatus: http.StatusCreated,
-	}, http.StatusNotFound, http.StatusConflict)
-	s.documentRepeat(&grant)
-	huma.Register(s.api, grant, s.grant)
-	charge := declare(huma.Operation{
+	}, Answers: []int{http.StatusNotFound, http.StatusConflict}, Echo: []string{"body.amount"}}
+	documentRepeat(api, &grant.Operation)
+	register(api, grant, r.grant)
+	charge := operation{Operation: huma.Operation{
 		OperationID: "charge-credits", Method: http.MethodPost, Path: "/v1/admin/credits/charges", Tags: []string{"admin", "credits"},
 		Summary:       "Charge credits (admin)",
 		Description:   "Takes credits from a user's balance, to correct a grant made by mistake; once per (user, reference) like a grant (201 new, 200 repeat, 409 reused). A charge beyond the balance is a 402 and changes nothing.",
 		DefaultStatus: http.StatusCreated,
-	}, http.StatusPaymentRequired, http.StatusNotFound, http.StatusConflict)
-	s.documentRepeat(&charge)
-	huma.Register(s.api, charge, s.charge)
+	}, Answers: []int{http.StatusPaymentRequired, http.StatusNotFound, http.StatusConflict}, Echo: []string{"body.amount"}}
+	documentRepeat(api, &charge.Operation)
+	register(api, charge, r.charge)
 }
 
 // documentRepeat adds the 200 a repeated reference answers with.
-func (s *Server) documentRepeat(op *huma.Operation) {
+func documentRepeat(api huma.API, op *huma.Operation) {
 	op.Responses = map[string]*huma.Response{strconv.Itoa(http.StatusOK): {
 		Description: "The reference had been applied before; nothing changed.",
 		Content: map[string]*huma.MediaType{"application/json": {
-			Schema: s.api.OpenAPI().Components.Schemas.Schema(reflect.TypeFor[CreditChange](), true, "CreditChange"),
+			Schema: api.OpenAPI().Components.Schemas.Schema(reflect.TypeFor[CreditChange](), true, "CreditChange"),
 		}},
 	}}
 }
 
-func (s *Server) charge(ctx context.Context, in *grantInput) (*grantOutput, error) {
-	res, err := s.svc.Credits.Spend(ctx, core.UserID(in.Body.UserID), in.Body.Amount, in.Body.Reference)
-	return entryResult(res, err)
-}
-
-func (s *Server) getBalance(ctx context.Context, _ *noInput) (*balanceOutput, error) {
-	p, err := caller(ctx)
-	if err != nil {
-		return nil, err
-	}
-	acc, err := s.svc.Credits.Balance(ctx, p.user.ID)
+func (r ledger) balance(ctx context.Context, p principal, _ *noInput) (*balanceOutput, error) {
+	acc, err := r.svc.Balance(ctx, p.user.ID)
 	if err != nil {
 		return nil, err
 	}
 	return &balanceOutput{Body: Balance{Balance: acc.Balance, UpdatedAt: acc.UpdatedAt}}, nil
 }
 
-func (s *Server) listLedger(ctx context.Context, in *ledgerInput) (*ledgerOutput, error) {
-	p, err := caller(ctx)
-	if err != nil {
-		return nil, err
-	}
-	page, err := s.svc.Credits.Ledger(ctx, p.user.ID, in.Cursor, in.Limit)
+func (r ledger) list(ctx context.Context, p principal, in *ledgerInput) (*ledgerOutput, error) {
+	page, err := r.svc.Ledger(ctx, p.user.ID, in.Cursor, in.Limit)
 	if err != nil {
 		return nil, err
 	}
@@ -148,8 +143,13 @@ func (s *Server) listLedger(ctx context.Context, in *ledgerInput) (*ledgerOutput
 	return out, nil
 }
 
-func (s *Server) grant(ctx context.Context, in *grantInput) (*grantOutput, error) {
-	res, err := s.svc.Credits.Grant(ctx, core.UserID(in.Body.UserID), in.Body.Amount, in.Body.Reference)
+func (r ledger) grant(ctx context.Context, in *grantInput) (*grantOutput, error) {
+	res, err := r.svc.Grant(ctx, core.UserID(in.Body.UserID), in.Body.Amount, in.Body.Reference)
+	return entryResult(res, err)
+}
+
+func (r ledger) charge(ctx context.Context, in *grantInput) (*grantOutput, error) {
+	res, err := r.svc.Spend(ctx, core.UserID(in.Body.UserID), in.Body.Amount, in.Body.Reference)
 	return entryResult(res, err)
 }
 

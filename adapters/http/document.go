@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"net/http"
-	"slices"
 	"strconv"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -57,32 +56,6 @@ func apiConfig() huma.Config {
 
 // maxJSONBody bounds every JSON request body of this API.
 const maxJSONBody = 64 << 10
-
-// declare completes an operation before registration: its security, the
-// errors it may answer with, and its body limit. Auth itself never reads
-// what is declared here (see needsKey); the auth test checks that the two
-// agree for every operation in the document.
-func declare(op huma.Operation, errs ...int) huma.Operation {
-	switch {
-	case needsKey(&op):
-		op.Security = []map[string][]string{{securityName: {}}}
-		errs = append(errs, http.StatusUnauthorized, http.StatusTooManyRequests)
-		if needsAdmin(&op) {
-			errs = append(errs, http.StatusForbidden)
-		}
-	default:
-		op.Security = []map[string][]string{{}} // explicitly anonymous
-	}
-	if op.Method != http.MethodGet && op.Method != http.MethodDelete {
-		errs = append(errs, http.StatusBadRequest, http.StatusRequestEntityTooLarge,
-			http.StatusUnsupportedMediaType, http.StatusUnprocessableEntity)
-	}
-	errs = append(errs, http.StatusInternalServerError, http.StatusServiceUnavailable)
-	slices.Sort(errs)
-	op.Errors = slices.Compact(errs)
-	op.MaxBodyBytes = maxJSONBody
-	return op
-}
 
 // documentRetryAfter documents Retry-After on the responses that carry it.
 func documentRetryAfter(oapi *huma.OpenAPI) {

@@ -39,34 +39,41 @@ type poolOutput struct {
 // check fail rather than hang the prober.
 const readyTimeout = 2 * time.Second
 
-func (s *Server) registerHealth() {
-	huma.Register(s.api, declare(huma.Operation{
-		OperationID: "health", Method: http.MethodGet, Path: "/health", Tags: []string{"health"},
-		Summary: "Liveness", Description: "Answers 200 while the process serves requests.",
-	}), func(context.Context, *noInput) (*statusOutput, error) {
-		return &statusOutput{Body: Status{Status: "ok"}}, nil
-	})
-	huma.Register(s.api, declare(huma.Operation{
-		OperationID: "health-ready", Method: http.MethodGet, Path: "/health/ready", Tags: []string{"health"},
-		Summary: "Readiness", Description: "Answers 200 when storage answers within 2 s, else 503.",
-	}), s.ready)
-	huma.Register(s.api, declare(huma.Operation{
-		OperationID: "health-db-pool", Method: http.MethodGet, Path: "/health/db-pool", Tags: []string{"health"},
-		Summary: "Connection pool statistics", Description: "The storage pool's state. The memory backend has no pool and reports zeros.",
-	}), s.pool)
+// health serves the liveness, readiness and pool checks.
+type health struct {
+	storage Storage
 }
 
-func (s *Server) ready(ctx context.Context, _ *noInput) (*statusOutput, error) {
+// registerHealth registers the operations on /health.
+func registerHealth(api huma.API, storage Storage) {
+	r := health{storage: storage}
+	register(api, operation{Operation: huma.Operation{
+		OperationID: "health", Method: http.MethodGet, Path: "/health", Tags: []string{"health"},
+		Summary: "Liveness", Description: "Answers 200 while the process serves requests.",
+	}}, func(context.Context, *noInput) (*statusOutput, error) {
+		return &statusOutput{Body: Status{Status: "ok"}}, nil
+	})
+	register(api, operation{Operation: huma.Operation{
+		OperationID: "health-ready", Method: http.MethodGet, Path: "/health/ready", Tags: []string{"health"},
+		Summary: "Readiness", Description: "Answers 200 when storage answers within 2 s, else 503.",
+	}}, r.ready)
+	register(api, operation{Operation: huma.Operation{
+		OperationID: "health-db-pool", Method: http.MethodGet, Path: "/health/db-pool", Tags: []string{"health"},
+		Summary: "Connection pool statistics", Description: "The storage pool's state. The memory backend has no pool and reports zeros.",
+	}}, r.pool)
+}
+
+func (r health) ready(ctx context.Context, _ *noInput) (*statusOutput, error) {
 	ctx, cancel := context.WithTimeout(ctx, readyTimeout)
 	defer cancel()
-	if err := s.svc.Storage.Ping(ctx); err != nil {
+	if err := r.storage.Ping(ctx); err != nil {
 		return nil, explain(fmt.Errorf("%w: %w", core.ErrUnavailable, err), core.ErrUnavailable, "storage does not answer")
 	}
 	return &statusOutput{Body: Status{Status: "ok"}}, nil
 }
 
-func (s *Server) pool(context.Context, *noInput) (*poolOutput, error) {
-	st := s.svc.Storage.PoolStats()
+func (r health) pool(context.Context, *noInput) (*poolOutput, error) {
+	st := r.storage.PoolStats()
 	return &poolOutput{Body: Pool{
 		Backend: st.Backend, MaxOpen: st.MaxOpen, Open: st.Open, InUse: st.InUse, Idle: st.Idle,
 		WaitCount: st.WaitCount, WaitDurationMS: float64(st.WaitDuration.Microseconds()) / 1000,

@@ -28,6 +28,8 @@ type fixture struct {
 	users   *users.Service
 	credits *credits.Service
 	logs    *syncBuffer
+	svc     Services
+	opts    Options
 }
 
 // syncBuffer collects log output from concurrent requests.
@@ -58,9 +60,22 @@ func newFixture(t *testing.T, configure ...func(*Options)) *fixture {
 	for _, c := range configure {
 		c(&opts)
 	}
-	f.srv = New(Services{Users: f.users, Credits: f.credits, Storage: okStorage{}}, opts)
-	f.api = humatest.Wrap(t, f.srv.API())
+	f.svc, f.opts = Services{Users: f.users, Credits: f.credits, Storage: okStorage{}}, opts
+	f.build()
 	return f
+}
+
+// build (re)makes the API from the fixture's services and options.
+func (f *fixture) build() {
+	f.srv = New(f.svc, f.opts)
+	f.api = humatest.Wrap(f.t, f.srv.API())
+}
+
+// with rebuilds the API with some services replaced (on the same store):
+// operations take their services when they are registered.
+func (f *fixture) with(edit func(*Services)) {
+	edit(&f.svc)
+	f.build()
 }
 
 type okStorage struct{}

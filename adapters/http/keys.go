@@ -37,43 +37,42 @@ type revokeKeyInput struct {
 	ID string `path:"id" maxLength:"64" doc:"The key's id."`
 }
 
-func (s *Server) registerKeys() {
-	huma.Register(s.api, declare(huma.Operation{
+// keys serves a user's API keys.
+type keys struct {
+	svc Users
+}
+
+// registerKeys registers the operations on /v1/users/me/keys.
+func registerKeys(api huma.API, svc Users) {
+	r := keys{svc: svc}
+	register(api, operation{Operation: huma.Operation{
 		OperationID: "create-key", Method: http.MethodPost, Path: "/v1/users/me/keys", Tags: []string{"users"},
 		Summary:       "Create an API key",
 		Description:   "Creates another key for the caller; its secret is in the response and never shown again. A user holds at most " + strconv.Itoa(users.MaxKeysPerUser) + " active keys (409 beyond).",
 		DefaultStatus: http.StatusCreated,
-	}, http.StatusConflict), s.createKey)
-	huma.Register(s.api, declare(huma.Operation{
+	}, Answers: []int{http.StatusConflict}}, authed(r.create))
+	register(api, operation{Operation: huma.Operation{
 		OperationID: "list-keys", Method: http.MethodGet, Path: "/v1/users/me/keys", Tags: []string{"users"},
 		Summary: "List your API keys", Description: "Lists the caller's keys, revoked ones included, oldest first. Secrets are never listed.",
-	}), s.listKeys)
-	huma.Register(s.api, declare(huma.Operation{
+	}}, authed(r.list))
+	register(api, operation{Operation: huma.Operation{
 		OperationID: "revoke-key", Method: http.MethodDelete, Path: "/v1/users/me/keys/{id}", Tags: []string{"users"},
 		Summary:       "Revoke an API key",
 		Description:   "Revokes one of the caller's keys at once (the key making the call included). Another user's key is a 404.",
 		DefaultStatus: http.StatusNoContent,
-	}, http.StatusNotFound), s.revokeKey)
+	}, Answers: []int{http.StatusNotFound}}, authed(r.revoke))
 }
 
-func (s *Server) createKey(ctx context.Context, in *createKeyInput) (*createKeyOutput, error) {
-	p, err := caller(ctx)
-	if err != nil {
-		return nil, err
-	}
-	key, err := s.svc.Users.CreateKey(ctx, p.user.ID, in.Body.Name)
+func (r keys) create(ctx context.Context, p principal, in *createKeyInput) (*createKeyOutput, error) {
+	key, err := r.svc.CreateKey(ctx, p.user.ID, in.Body.Name)
 	if err != nil {
 		return nil, explain(err, core.ErrConflict, "too many active keys; revoke one first")
 	}
 	return &createKeyOutput{Body: toNewKey(key)}, nil
 }
 
-func (s *Server) listKeys(ctx context.Context, _ *noInput) (*listKeysOutput, error) {
-	p, err := caller(ctx)
-	if err != nil {
-		return nil, err
-	}
-	keys, err := s.svc.Users.ListKeys(ctx, p.user.ID)
+func (r keys) list(ctx context.Context, p principal, _ *noInput) (*listKeysOutput, error) {
+	keys, err := r.svc.ListKeys(ctx, p.user.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -84,11 +83,7 @@ func (s *Server) listKeys(ctx context.Context, _ *noInput) (*listKeysOutput, err
 	return out, nil
 }
 
-func (s *Server) revokeKey(ctx context.Context, in *revokeKeyInput) (*noContent, error) {
-	p, err := caller(ctx)
-	if err != nil {
-		return nil, err
-	}
-	err = s.svc.Users.RevokeKey(ctx, p.user.ID, core.KeyID(in.ID))
+func (r keys) revoke(ctx context.Context, p principal, in *revokeKeyInput) (*noContent, error) {
+	err := r.svc.RevokeKey(ctx, p.user.ID, core.KeyID(in.ID))
 	return nil, explain(err, core.ErrNotFound, "you hold no key with that id")
 }

@@ -75,7 +75,7 @@ func (s *statusRecorder) WriteHeader(code int) {
 	s.status = code
 	if s.info.route == "" && (code == http.StatusNotFound || code == http.StatusMethodNotAllowed) {
 		s.muted = true
-		writeProblem(s.ResponseWriter, newProblem(s.ctx, code, routerDetail[code]))
+		writeProblem(s.ResponseWriter, newProblem(s.ctx, nil, code, routerDetail[code]))
 		return
 	}
 	s.ResponseWriter.WriteHeader(code)
@@ -189,7 +189,7 @@ func (s *Server) observe(mux http.Handler) http.Handler {
 				s.opts.Logger.Error("panic", "request_id", id, "panic", p, "stack", string(debug.Stack()))
 				info.fail(errPanic)
 				if rec.status == 0 {
-					writeProblem(rec, newProblem(ctx, http.StatusInternalServerError, ""))
+					writeProblem(rec, newProblem(ctx, nil, http.StatusInternalServerError, ""))
 				}
 			}
 			s.record(r, info, rec.status, time.Since(start))

@@ -2,16 +2,12 @@ package httpapi
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"net/http"
-	"regexp"
-	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/danielgtaylor/huma/v2"
-
-	"github.com/chatlens/chatlens/core"
 )
 
 // ProblemTypeBase starts every problem type URI. A type names one kind of
@@ -79,147 +75,20 @@ const statusClientClosedRequest = 499
 
 // kindsByStatus names the problems huma itself raises (body parsing,
 // schema validation, content negotiation) by their status.
-var kindsByStatus = map[int]kind{}
-
-func init() {
+var kindsByStatus = func() map[int]kind {
+	m := map[int]kind{}
 	for _, k := range []kind{kindBadRequest, kindUnauth, kindCredits, kindForbidden, kindNotFound, kindMethod,
 		kindNotAcceptable, kindTimeout, kindConflict, kindTooLarge, kindMediaType, kindValidation,
 		kindRateLimited, kindInternal, kindUnavailable} {
-		kindsByStatus[k.status] = k
+		m[k.status] = k
 	}
-}
-
-// Retry-After values, in seconds: contention clears in milliseconds, a lost
-// database takes longer to come back.
-const (
-	retryAfterBusy        = "1"
-	retryAfterUnavailable = "5"
-)
-
-// mapped is what one error means for a client.
-type mapped struct {
-	kind    kind
-	detail  string
-	errors  []*huma.ErrorDetail
-	headers http.Header
-}
-
-// mapError is the one place where domain errors become HTTP statuses. The
-// detail it returns is written here, never copied from the error chain,
-// which may carry storage text; a *core.ValidationError is the exception,
-// since its problem text never contains the offending value.
-func mapError(err error) mapped {
-	var (
-		ve *core.ValidationError
-		rl *RateLimitedError
-		be *bodyReadError
-	)
-	switch {
-	case errors.As(err, &be):
-		// The client sent less than it announced, or its connection broke
-		// mid-body: its fault, whatever error the read carried.
-		return mapped{kind: kindBadRequest, detail: "the request body ended before its declared length or could not be read"}
-	case errors.Is(err, context.Canceled):
-		return mapped{kind: kindClientClosed, detail: "the client went away before the answer"}
-	case errors.As(err, &rl):
-		return mapped{kind: kindRateLimited, detail: "too many requests from this address; retry after the delay in Retry-After",
-			headers: http.Header{"Retry-After": {retryAfter(rl.retryAfterSeconds())}}}
-	case errors.As(err, &ve):
-		return mapped{kind: kindValidation, detail: ve.Error(), errors: []*huma.ErrorDetail{{
-			Location: fieldLocation(ve.Field), Message: ve.Problem,
-		}}}
-	case errors.Is(err, core.ErrInvalid):
-		return mapped{kind: kindValidation, detail: "the request is not valid"}
-	case errors.Is(err, core.ErrUnauthenticated):
-		return mapped{kind: kindUnauth, detail: "send a valid API key as 'Authorization: Bearer cl_…'",
-			headers: http.Header{"Www-Authenticate": {`Bearer realm="chatlens"`}}}
-	case errors.Is(err, core.ErrForbidden):
-		return mapped{kind: kindForbidden, detail: "your account may not do this"}
-	case errors.Is(err, core.ErrNotFound):
-		return mapped{kind: kindNotFound, detail: "no such resource"}
-	case errors.Is(err, core.ErrInsufficientCredits):
-		return mapped{kind: kindCredits, detail: "the balance is too low for this operation; buy or be granted credits"}
-	case errors.Is(err, core.ErrConflict):
-		return mapped{kind: kindConflict, detail: "the request conflicts with what is stored"}
-	case errors.Is(err, core.ErrBusy):
-		return mapped{kind: kindBusy, detail: "the service met contention; retry after the delay in Retry-After",
-			headers: http.Header{"Retry-After": {retryAfterBusy}}}
-	case errors.Is(err, core.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
-		return mapped{kind: kindUnavailable, detail: "storage is unavailable; retry after the delay in Retry-After",
-			headers: http.Header{"Retry-After": {retryAfterUnavailable}}}
-	}
-	return mapped{kind: kindInternal, detail: "an unexpected error occurred"}
-}
-
-// queryFields are the core validation fields that arrive in the query.
-var queryFields = map[string]bool{"cursor": true, "limit": true}
-
-// fieldLocation turns a core field name into huma's location syntax.
-func fieldLocation(field string) string {
-	if queryFields[field] {
-		return "query." + field
-	}
-	return "body." + field
-}
-
-// withDetail replaces the generic detail of a mapped error with one the
-// handler knows to be true (e.g. "an account with that email exists").
-type withDetail struct {
-	error
-	detail string
-}
-
-func (w withDetail) Unwrap() error { return w.error }
-
-// explain wraps err, when it matches target, with a more precise detail.
-func explain(err, target error, detail string) error {
-	if err != nil && errors.Is(err, target) {
-		return withDetail{err, detail}
-	}
-	return err
-}
-
-// safeValueLocations are inputs whose values may be echoed in errors[]:
-// numbers the client chose, never text a person wrote. Even there only a
-// JSON number is echoed (a client may send an object or a string where the
-// number belongs). Every other value is dropped (huma would echo emails,
-// names and whole bodies).
-var safeValueLocations = map[string]bool{"body.amount": true, "query.limit": true}
-
-// safeValue returns v when it may be echoed at location, else nil.
-func safeValue(location string, v any) any {
-	if !safeValueLocations[location] {
-		return nil
-	}
-	switch v.(type) {
-	case float64, float32, int, int64, int32, uint, uint64, uint32, json.Number:
-		return v
-	}
-	return nil
-}
-
-// safeName is a property name that may appear in a location: shaped like
-// this API's own field names. A client's unknown property names are its
-// content too (an email used as a key, say).
-var safeName = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,63}$`)
-
-// safeLocation keeps huma's location ("body.display_name", "query.limit")
-// up to the first segment that is not a safe name: an unexpected property
-// "Ada@example.com" is reported at "body".
-func safeLocation(location string) string {
-	segments := strings.Split(location, ".")
-	for i, seg := range segments[1:] {
-		if !safeName.MatchString(seg) {
-			return strings.Join(segments[:i+1], ".")
-		}
-	}
-	return location
-}
+	return m
+}()
 
 // newProblem builds the body of every error response. huma calls it (as
 // huma.NewErrorWithContext) for its own errors and for errors handlers
 // return; a domain error among errs decides the status.
-func newProblem(ctx context.Context, status int, msg string, errs ...error) *Problem {
+func newProblem(ctx context.Context, op *huma.Operation, status int, msg string, errs ...error) *Problem {
 	info := infoFrom(ctx)
 	m, found := mapped{}, false
 	for _, err := range errs {
@@ -230,7 +99,7 @@ func newProblem(ctx context.Context, status int, msg string, errs ...error) *Pro
 			continue
 		}
 		if p := (*Problem)(nil); errors.As(err, &p) {
-			return p
+			return withRequestID(ctx, p)
 		}
 		m, found = mapError(err), true
 		var wd withDetail
@@ -245,7 +114,7 @@ func newProblem(ctx context.Context, status int, msg string, errs ...error) *Pro
 		if !ok {
 			k = kind{status, strings.ToLower(strings.ReplaceAll(http.StatusText(status), " ", "-")), http.StatusText(status)}
 		}
-		m = mapped{kind: k, detail: humaDetail(status, msg), errors: safeDetails(status, errs)}
+		m = mapped{kind: k, detail: humaDetail(status, msg), errors: safeDetails(op, status, errs)}
 	}
 	if m.kind == kindInternal {
 		// Only the request id leads to the cause, in the logs; development
@@ -264,54 +133,39 @@ func newProblem(ctx context.Context, status int, msg string, errs ...error) *Pro
 	}
 }
 
-// unsupportedMediaType is the whole text of a 415: huma's own names the
-// Content-Type the client sent.
-const unsupportedMediaType = "send the body as application/json"
-
-// humaDetail rewrites huma's own messages where they would mislead or echo.
-func humaDetail(status int, msg string) string {
-	switch status {
-	case http.StatusBadRequest:
-		if msg == "validation failed" {
-			return "the request body is not valid JSON"
-		}
-	case http.StatusRequestEntityTooLarge:
-		return "the request body is larger than this operation accepts"
-	case http.StatusUnsupportedMediaType:
-		return unsupportedMediaType
-	case http.StatusUnprocessableEntity:
-		if msg == "validation failed" {
-			return "the request is not valid; errors says where"
-		}
-	}
-	return msg
+// problemFor is the problem err means for the operation op serving ctx.
+func problemFor(ctx context.Context, op *huma.Operation, err error) *Problem {
+	return newProblem(ctx, op, 0, "", err)
 }
 
-// safeDetails keeps where each error is and what is wrong, and drops the
-// offending value unless its location is known to be harmless. Messages of
-// a body that does not parse are replaced: they quote the body.
-func safeDetails(status int, errs []error) []*huma.ErrorDetail {
-	var out []*huma.ErrorDetail
-	for _, err := range errs {
-		var d huma.ErrorDetailer
-		if !errors.As(err, &d) {
-			continue
-		}
-		src := d.ErrorDetail()
-		det := &huma.ErrorDetail{Location: safeLocation(src.Location), Message: src.Message}
-		if det.Location == src.Location {
-			det.Value = safeValue(src.Location, src.Value)
-		}
-		switch {
-		case status == http.StatusBadRequest && src.Location == "body":
-			det.Message = "not valid JSON"
-		case status == http.StatusUnsupportedMediaType:
-			det.Message = unsupportedMediaType
-		}
-		out = append(out, det)
+// withRequestID returns p carrying the request's id. A problem made
+// without the request at hand (one of huma's ErrorNNN helpers, which a
+// handler may return) has none yet.
+func withRequestID(ctx context.Context, p *Problem) *Problem {
+	if p.RequestID != "" {
+		return p
 	}
-	return out
+	q := *p
+	q.RequestID = infoFrom(ctx).id
+	return &q
 }
 
-// retryAfter formats seconds for a Retry-After header.
-func retryAfter(seconds int) string { return strconv.Itoa(max(seconds, 1)) }
+// installProblems makes huma build every error body as a *Problem: its own
+// errors (400, 413, 415, 422 …, whose statuses stay) and those handlers
+// return. huma keeps these hooks in package variables, so they are set once
+// per process, by the first New, not at import.
+func installProblems() {
+	problemHooks.Do(func() {
+		huma.NewError = func(status int, msg string, errs ...error) huma.StatusError {
+			return newProblem(context.Background(), nil, status, msg, errs...)
+		}
+		huma.NewErrorWithContext = func(ctx huma.Context, status int, msg string, errs ...error) huma.StatusError {
+			if ctx == nil {
+				return newProblem(context.Background(), nil, status, msg, errs...)
+			}
+			return newProblem(ctx.Context(), ctx.Operation(), status, msg, errs...)
+		}
+	})
+}
+
+var problemHooks sync.Once

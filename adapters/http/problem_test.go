@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/danielgtaylor/huma/v2"
+
 	"github.com/chatlens/chatlens/core"
 	"github.com/chatlens/chatlens/core/credits"
 )
@@ -89,7 +91,7 @@ func TestHandlerErrorsBecomeProblems(t *testing.T) {
 	} {
 		f := newFixture(t)
 		_, key := f.signUp("a@example.com")
-		f.srv.svc.Credits = failingCredits{fmt.Errorf("storage said secret_table: %w", tc.err)}
+		f.with(func(s *Services) { s.Credits = failingCredits{fmt.Errorf("storage said secret_table: %w", tc.err)} })
 		resp := f.api.Get("/v1/credits", bearer(key))
 		p := problem(t, resp, tc.status, tc.slug)
 		mustNotContain(t, resp.Body.String(), "secret_table")
@@ -108,7 +110,7 @@ func TestHandlerErrorsBecomeProblems(t *testing.T) {
 func TestDevelopmentShowsTheCauseOf500(t *testing.T) {
 	f := newFixture(t, func(o *Options) { o.Development = true })
 	_, key := f.signUp("a@example.com")
-	f.srv.svc.Credits = failingCredits{errors.New("the cause")}
+	f.with(func(s *Services) { s.Credits = failingCredits{errors.New("the cause")} })
 	p := problem(t, f.api.Get("/v1/credits", bearer(key)), 500, "internal")
 	if !strings.Contains(p.Detail, "the cause") {
 		t.Fatalf("detail %q", p.Detail)
@@ -118,7 +120,7 @@ func TestDevelopmentShowsTheCauseOf500(t *testing.T) {
 func TestPanicIsA500WithRequestID(t *testing.T) {
 	f := newFixture(t)
 	_, key := f.signUp("a@example.com")
-	f.srv.svc.Credits = panickingCredits{}
+	f.with(func(s *Services) { s.Credits = panickingCredits{} })
 	p := problem(t, f.api.Get("/v1/credits", bearer(key)), 500, "internal")
 	if p.Detail == "" || strings.Contains(p.Detail, "boom") {
 		t.Fatalf("detail %q", p.Detail)
@@ -143,5 +145,22 @@ func TestRequestIDIsKeptOrMade(t *testing.T) {
 	resp = f.api.Get("/health", RequestIDHeader+": bad id with spaces")
 	if id := resp.Header().Get(RequestIDHeader); len(id) != 24 {
 		t.Fatalf("generated request id %q", id)
+	}
+}
+
+// TestHumaErrorHelpersCarryTheRequestID: a handler may return one of huma's
+// own ErrorNNN helpers, which are built without the request at hand; the
+// problem still carries the request id of the header and the log line.
+func TestHumaErrorHelpersCarryTheRequestID(t *testing.T) {
+	f := newFixture(t)
+	register(f.srv.API(), operation{Operation: huma.Operation{
+		OperationID: "test-gone", Method: http.MethodGet, Path: "/test-gone",
+	}}, func(context.Context, *noInput) (*statusOutput, error) {
+		return nil, huma.Error404NotFound("no such thing")
+	})
+	resp := f.api.Get("/test-gone")
+	p := problem(t, resp, http.StatusNotFound, "not-found")
+	if p.RequestID == "" || p.RequestID != resp.Header().Get("X-Request-ID") {
+		t.Fatalf("request_id %q, header %q; want the same, non-empty", p.RequestID, resp.Header().Get("X-Request-ID"))
 	}
 }

@@ -28,7 +28,7 @@ func TestHealth(t *testing.T) {
 			t.Errorf("db-pool lacks %s: %v", k, pool)
 		}
 	}
-	f.srv.svc.Storage = downStorage{}
+	f.with(func(s *Services) { s.Storage = downStorage{} })
 	resp := f.api.Get("/health/ready")
 	problem(t, resp, http.StatusServiceUnavailable, "unavailable")
 	if resp.Header().Get("Retry-After") == "" {

@@ -121,13 +121,14 @@ func New(svc Services, opts Options) *Server {
 		signUps:      newLimiter(opts.SignUpRate, opts.Now),
 		authFailures: newLimiter(opts.AuthFailureRate, opts.Now),
 	}
+	installProblems()
 	s.handler = s.observe(s.mux)
 	s.api = huma.NewAPI(apiConfig(), wrapped{humago.NewAdapter(s.mux, ""), s.handler})
-	s.api.UseMiddleware(s.authenticate)
-	s.registerHealth()
-	s.registerUsers()
-	s.registerKeys()
-	s.registerCredits()
+	s.api.UseMiddleware(withOperation, s.authenticate)
+	registerHealth(s.api, svc.Storage)
+	registerUsers(s.api, svc.Users, svc.Credits, s.signUps)
+	registerKeys(s.api, svc.Users)
+	registerCredits(s.api, svc.Credits)
 	s.mountDocs()
 	documentRetryAfter(s.api.OpenAPI())
 	return s
@@ -147,18 +148,8 @@ func (s *Server) Mount(pattern string, h http.Handler) { s.mux.Handle(pattern, h
 // OpenAPI returns the document of the API (3.1).
 func OpenAPI() *huma.OpenAPI { return New(Services{}, Options{}).api.OpenAPI() }
 
-func init() {
-	// huma builds every error body through these hooks: its own (400, 413,
-	// 415, 422 …) and errors handlers return. Ours keep huma's statuses and
-	// map domain errors, so huma's 422s stay 422s.
-	huma.NewError = func(status int, msg string, errs ...error) huma.StatusError {
-		return newProblem(context.Background(), status, msg, errs...)
-	}
-	huma.NewErrorWithContext = func(ctx huma.Context, status int, msg string, errs ...error) huma.StatusError {
-		c := context.Background()
-		if ctx != nil {
-			c = ctx.Context()
-		}
-		return newProblem(c, status, msg, errs...)
-	}
+// withOperation keeps the operation serving a request in its context, for
+// problems built from a handler's error (register).
+func withOperation(ctx huma.Context, next func(huma.Context)) {
+	next(huma.WithValue(ctx, operationKey{}, ctx.Operation()))
 }

@@ -59,30 +59,39 @@ type noInput struct{}
 
 type noContent struct{}
 
-func (s *Server) registerUsers() {
-	huma.Register(s.api, declare(huma.Operation{
+// accounts serves sign-up and the caller's own account.
+type accounts struct {
+	users   Users
+	credits Credits
+	signUps *limiter
+}
+
+// registerUsers registers the operations on /v1/users.
+func registerUsers(api huma.API, users Users, credits Credits, signUps *limiter) {
+	r := accounts{users: users, credits: credits, signUps: signUps}
+	register(api, operation{Operation: huma.Operation{
 		OperationID: "sign-up", Method: http.MethodPost, Path: "/v1/users", Tags: []string{"users"},
 		Summary:       "Sign up",
-		Description:   "Creates an account and its first API key, whose secret is in the response and never shown again. Needs no key. Rate-limited per client address. An email already taken is a 409.",
+		Description:   "Creates an account and its first API key, whose secret is in the response and never shown again. Needs no key. Rate-limited per client address (429). An email already taken is a 409.",
 		DefaultStatus: http.StatusCreated,
-	}, http.StatusConflict), s.signUp)
-	huma.Register(s.api, declare(huma.Operation{
+	}, Answers: []int{http.StatusConflict, http.StatusTooManyRequests}}, r.signUp)
+	register(api, operation{Operation: huma.Operation{
 		OperationID: "get-me", Method: http.MethodGet, Path: "/v1/users/me", Tags: []string{"users"},
 		Summary: "Get your account", Description: "Returns the caller's account with its credit balance.",
-	}), s.getMe)
-	huma.Register(s.api, declare(huma.Operation{
+	}}, authed(r.me))
+	register(api, operation{Operation: huma.Operation{
 		OperationID: "delete-me", Method: http.MethodDelete, Path: "/v1/users/me", Tags: []string{"users"},
 		Summary:       "Delete your account",
 		Description:   "Deletes the caller's account and revokes all its keys at once. The credit ledger is kept.",
 		DefaultStatus: http.StatusNoContent,
-	}), s.deleteMe)
+	}}, authed(r.deleteMe))
 }
 
-func (s *Server) signUp(ctx context.Context, in *signUpInput) (*signUpOutput, error) {
-	if wait := s.signUps.take(infoFrom(ctx).clientAddr); wait > 0 {
+func (r accounts) signUp(ctx context.Context, in *signUpInput) (*signUpOutput, error) {
+	if wait := r.signUps.take(infoFrom(ctx).clientAddr); wait > 0 {
 		return nil, &RateLimitedError{Wait: wait}
 	}
-	user, key, err := s.svc.Users.SignUp(ctx, in.Body.Email, in.Body.DisplayName)
+	user, key, err := r.users.SignUp(ctx, in.Body.Email, in.Body.DisplayName)
 	if err != nil {
 		return nil, explain(err, core.ErrConflict, "an account with that email exists")
 	}
@@ -93,24 +102,16 @@ func (s *Server) signUp(ctx context.Context, in *signUpInput) (*signUpOutput, er
 	}, nil
 }
 
-func (s *Server) getMe(ctx context.Context, _ *noInput) (*meOutput, error) {
-	p, err := caller(ctx)
-	if err != nil {
-		return nil, err
-	}
-	acc, err := s.svc.Credits.Balance(ctx, p.user.ID)
+func (r accounts) me(ctx context.Context, p principal, _ *noInput) (*meOutput, error) {
+	acc, err := r.credits.Balance(ctx, p.user.ID)
 	if err != nil {
 		return nil, err
 	}
 	return &meOutput{Body: Me{User: toUser(p.user), Balance: acc.Balance}}, nil
 }
 
-func (s *Server) deleteMe(ctx context.Context, _ *noInput) (*noContent, error) {
-	p, err := caller(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return nil, s.svc.Users.Delete(ctx, p.user.ID)
+func (r accounts) deleteMe(ctx context.Context, p principal, _ *noInput) (*noContent, error) {
+	return nil, r.users.Delete(ctx, p.user.ID)
 }
 
 // NewAPIKey is a key as created: the only time its secret is shown.

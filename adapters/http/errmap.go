@@ -1,0 +1,105 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/chatlens/chatlens/core"
+)
+
+// Retry-After values, in seconds: contention clears in milliseconds, a lost
+// database takes longer to come back.
+const (
+	retryAfterBusy        = "1"
+	retryAfterUnavailable = "5"
+)
+
+// mapped is what one error means for a client.
+type mapped struct {
+	kind    kind
+	detail  string
+	errors  []*huma.ErrorDetail
+	headers http.Header
+}
+
+// mapError is the one place where domain errors become HTTP statuses. The
+// detail it returns is written here, never copied from the error chain,
+// which may carry storage text; a *core.ValidationError is the exception,
+// since its problem text never contains the offending value.
+func mapError(err error) mapped {
+	var (
+		ve *core.ValidationError
+		rl *RateLimitedError
+		be *bodyReadError
+	)
+	switch {
+	case errors.As(err, &be):
+		// The client sent less than it announced, or its connection broke
+		// mid-body: its fault, whatever error the read carried.
+		return mapped{kind: kindBadRequest, detail: "the request body ended before its declared length or could not be read"}
+	case errors.Is(err, context.Canceled):
+		return mapped{kind: kindClientClosed, detail: "the client went away before the answer"}
+	case errors.As(err, &rl):
+		return mapped{kind: kindRateLimited, detail: "too many requests from this address; retry after the delay in Retry-After",
+			headers: http.Header{"Retry-After": {retryAfter(rl.retryAfterSeconds())}}}
+	case errors.As(err, &ve):
+		return mapped{kind: kindValidation, detail: ve.Error(), errors: []*huma.ErrorDetail{{
+			Location: fieldLocation(ve.Field), Message: ve.Problem,
+		}}}
+	case errors.Is(err, core.ErrInvalid):
+		return mapped{kind: kindValidation, detail: "the request is not valid"}
+	case errors.Is(err, core.ErrUnauthenticated):
+		return mapped{kind: kindUnauth, detail: "send a valid API key as 'Authorization: Bearer cl_…'",
+			headers: http.Header{"Www-Authenticate": {`Bearer realm="chatlens"`}}}
+	case errors.Is(err, core.ErrForbidden):
+		return mapped{kind: kindForbidden, detail: "your account may not do this"}
+	case errors.Is(err, core.ErrNotFound):
+		return mapped{kind: kindNotFound, detail: "no such resource"}
+	case errors.Is(err, core.ErrInsufficientCredits):
+		return mapped{kind: kindCredits, detail: "the balance is too low for this operation; buy or be granted credits"}
+	case errors.Is(err, core.ErrConflict):
+		return mapped{kind: kindConflict, detail: "the request conflicts with what is stored"}
+	case errors.Is(err, core.ErrBusy):
+		return mapped{kind: kindBusy, detail: "the service met contention; retry after the delay in Retry-After",
+			headers: http.Header{"Retry-After": {retryAfterBusy}}}
+	case errors.Is(err, core.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
+		return mapped{kind: kindUnavailable, detail: "storage is unavailable; retry after the delay in Retry-After",
+			headers: http.Header{"Retry-After": {retryAfterUnavailable}}}
+	}
+	return mapped{kind: kindInternal, detail: "an unexpected error occurred"}
+}
+
+// queryFields are the core validation fields that arrive in the query.
+var queryFields = map[string]bool{"cursor": true, "limit": true}
+
+// fieldLocation turns a core field name into huma's location syntax.
+func fieldLocation(field string) string {
+	if queryFields[field] {
+		return "query." + field
+	}
+	return "body." + field
+}
+
+// withDetail replaces the generic detail of a mapped error with one the
+// handler knows to be true (e.g. "an account with that email exists").
+type withDetail struct {
+	error
+	detail string
+}
+
+func (w withDetail) Unwrap() error { return w.error }
+
+// explain wraps err, when it matches target, with a more precise detail.
+func explain(err, target error, detail string) error {
+	if err != nil && errors.Is(err, target) {
+		return withDetail{err, detail}
+	}
+	return err
+}
+
+// retryAfter formats seconds for a Retry-After header.
+func retryAfter(seconds int) string { return strconv.Itoa(max(seconds, 1)) }

@@ -1,0 +1,109 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+	"slices"
+
+	"github.com/danielgtaylor/huma/v2"
+)
+
+// operation is one API operation as a resource registers it: huma's
+// description plus what this API adds to it. register is the one way to
+// add an operation; see docs/MODULES.md ("HTTP operations").
+type operation struct {
+	huma.Operation
+	// Answers are the error statuses the operation itself may answer (404,
+	// 409, …); register adds those every operation of its kind answers
+	// (401/403/429 behind a key, 400/413/415/422 with a body, 500, 503).
+	Answers []int
+	// Echo names the inputs whose values a problem may repeat in errors[]
+	// ("query.limit", "body.amount"): numbers the client chose, never text
+	// a person wrote. Every other input's value is dropped, so an operation
+	// that forgets to declare one redacts it.
+	Echo []string
+}
+
+// echoKey is where an operation's Echo list is kept in its metadata.
+const echoKey = "chatlens.echo"
+
+// register completes op (declare) and registers h for it. Every error h
+// returns becomes, here and now, the problem it means, with its status and
+// the request id: nothing relies on a later hook to turn a 500 into the
+// right status.
+func register[I, O any](api huma.API, op operation, h func(context.Context, *I) (*O, error)) {
+	huma.Register(api, declare(op), func(ctx context.Context, in *I) (*O, error) {
+		out, err := h(ctx, in)
+		if err != nil {
+			return nil, problemFor(ctx, operationFrom(ctx), err)
+		}
+		return out, nil
+	})
+}
+
+// authed is the auth prelude, written once: it hands h the caller that the
+// authenticate middleware resolved. register plus authed is how every
+// operation behind a key is written.
+func authed[I, O any](h func(ctx context.Context, caller principal, in *I) (*O, error)) func(context.Context, *I) (*O, error) {
+	return func(ctx context.Context, in *I) (*O, error) {
+		p, err := caller(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return h(ctx, p, in)
+	}
+}
+
+// declare completes an operation before registration: its security, the
+// errors it may answer with, its body limit and what its problems may echo.
+// Auth itself never reads what is declared here (see needsKey); the auth
+// test checks that the two agree for every operation in the document.
+func declare(o operation) huma.Operation {
+	op := o.Operation
+	errs := slices.Clone(o.Answers)
+	switch {
+	case needsKey(&op):
+		op.Security = []map[string][]string{{securityName: {}}}
+		errs = append(errs, http.StatusUnauthorized, http.StatusTooManyRequests)
+		if needsAdmin(&op) {
+			errs = append(errs, http.StatusForbidden)
+		}
+	default:
+		op.Security = []map[string][]string{{}} // explicitly anonymous
+	}
+	if op.Method != http.MethodGet && op.Method != http.MethodDelete {
+		errs = append(errs, http.StatusBadRequest, http.StatusRequestEntityTooLarge,
+			http.StatusUnsupportedMediaType, http.StatusUnprocessableEntity)
+	}
+	errs = append(errs, http.StatusInternalServerError, http.StatusServiceUnavailable)
+	slices.Sort(errs)
+	op.Errors = slices.Compact(errs)
+	op.MaxBodyBytes = maxJSONBody
+	if op.Metadata == nil {
+		op.Metadata = map[string]any{}
+	}
+	echo := map[string]bool{}
+	for _, loc := range o.Echo {
+		echo[loc] = true
+	}
+	op.Metadata[echoKey] = echo
+	return op
+}
+
+// echoes reports whether op lets a problem repeat the value at location.
+func echoes(op *huma.Operation, location string) bool {
+	if op == nil {
+		return false
+	}
+	echo, _ := op.Metadata[echoKey].(map[string]bool)
+	return echo[location]
+}
+
+type operationKey struct{}
+
+// operationFrom returns the operation serving the request, which the
+// observing middleware records for problems built outside huma's hooks.
+func operationFrom(ctx context.Context) *huma.Operation {
+	op, _ := ctx.Value(operationKey{}).(*huma.Operation)
+	return op
+}
