@@ -223,3 +223,45 @@ func (o *oneByte) Read(p []byte) (int, error) {
 	o.s = o.s[1:]
 	return 1, nil
 }
+
+// TestParseRepairKeepsTextWithinTheLimit: repair lengthens text (an invalid
+// byte or a NUL becomes the three bytes of U+FFFD), so a body the parser
+// kept within MaxMessageBytes, or cut there, must be cut again after repair,
+// and counted as cut once. Carriage returns split such a body into lines
+// short enough to escape the line limit (the two fuzz findings).
+func TestParseRepairKeepsTextWithinTheLimit(t *testing.T) {
+	const limit = 64
+	latin1 := strings.Repeat("caf\xe9\r", 10) // 50 bytes in 10 lines; 70 once repaired
+	cases := []struct {
+		name, in string
+		format   Format
+		cut      int
+	}{
+		{"whatsapp body under the limit that repair lengthens",
+			"01/02/24, 10:00 - Ann: " + latin1 + "\xe9\xe9\xe9\xe9\n01/02/24, 10:01 - Ben: ok\n", FormatWhatsApp, 1},
+		{"whatsapp body the parser cut, then repaired",
+			"01/02/24, 10:00 - Ann: " + strings.Repeat("\xe9\r", 80) + "\n01/02/24, 10:01 - Ben: ok\n", FormatWhatsApp, 1},
+		{"whatsapp body with NULs",
+			"01/02/24, 10:00 - Ann: " + strings.Repeat("\x00", 40) + "\n01/02/24, 10:01 - Ben: ok\n", FormatWhatsApp, 1},
+		{"discord content of NULs", `{"guild": {"name": "g"}, "channel": {"name": "c"}, "messages": [{"id": "1", ` +
+			`"timestamp": "2024-01-01T00:00:00Z", "author": {"id": "5", "name": "kai"}, "content": "` +
+			strings.Repeat(`\u0000`, 40) + `"}]}`, FormatDiscord, 1},
+		{"text that repair keeps within the limit", "01/02/24, 10:00 - Ann: caf\xe9\n", FormatWhatsApp, 0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			msgs, rep, err := parseAll(t, Parse(strings.NewReader(c.in), Options{Format: c.format, Limits: Limits{MaxMessageBytes: limit}}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range msgs {
+				if len(m.Text) > limit || !utf8.ValidString(m.Text) {
+					t.Errorf("message %d: %d bytes, valid %v", m.Seq, len(m.Text), utf8.ValidString(m.Text))
+				}
+			}
+			if rep.TruncatedMessages != c.cut || rep.RepairedUTF8+rep.RepairedNUL == 0 {
+				t.Errorf("%d messages cut, want %d; repaired %d, %d", rep.TruncatedMessages, c.cut, rep.RepairedUTF8, rep.RepairedNUL)
+			}
+		})
+	}
+}

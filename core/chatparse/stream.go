@@ -106,6 +106,7 @@ func (s *Stream) Messages() iter.Seq2[core.Message, error] {
 		s.used = true
 		stopped := false
 		participants := newParticipantSet()
+		cutsBefore := 0 // Report.TruncatedMessages when the previous message was emitted
 		emit := func(m *core.Message) bool {
 			if stopped {
 				return false
@@ -113,7 +114,9 @@ func (s *Stream) Messages() iter.Seq2[core.Message, error] {
 			m.Seq = int64(s.report.Messages) + 1
 			if invalid, nul := repairMessage(m); invalid || nul {
 				s.report.countRepair(invalid, nul)
+				s.capText(m, cutsBefore)
 			}
+			cutsBefore = s.report.TruncatedMessages
 			s.report.countMessage(m, s.lim.MaxParticipants, &participants)
 			stopped = !yield(*m, nil)
 			return !stopped
@@ -129,6 +132,22 @@ func (s *Stream) Messages() iter.Seq2[core.Message, error] {
 		if err != nil {
 			yield(core.Message{}, err)
 		}
+	}
+}
+
+// capText keeps a repaired message's text within Limits.MaxMessageBytes:
+// repair lengthens text (an invalid byte or a NUL becomes the three bytes of
+// U+FFFD), so a text the parser cut at the limit, or one just under it, can
+// pass it. A parser counts its own cut before it emits the message, so a
+// count that moved since the previous message (cutsBefore) already covers
+// this one.
+func (s *Stream) capText(m *core.Message, cutsBefore int) {
+	if len(m.Text) <= s.lim.MaxMessageBytes {
+		return
+	}
+	m.Text = cutRunes(m.Text, s.lim.MaxMessageBytes)
+	if s.report.TruncatedMessages == cutsBefore {
+		s.report.TruncatedMessages++
 	}
 }
 
