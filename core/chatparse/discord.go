@@ -199,9 +199,9 @@ func (p *dcParser) build(d *dcMessage) (*core.Message, bool) {
 	default:
 		m.Kind = core.MessageText
 	}
-	m.Author, m.AuthorID = d.authorNick, d.authorID
+	m.Author, m.AuthorID = tidyName(d.authorNick), d.authorID
 	if m.Author == "" {
-		m.Author = d.author
+		m.Author = tidyName(d.author)
 	}
 	if m.Author == "" && m.AuthorID == "" {
 		m.Author = "Unknown User"

@@ -2,6 +2,7 @@ package chatparse
 
 import (
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/chatlens/chatlens/core"
@@ -61,4 +62,21 @@ func cutRunes[T string | []byte](b T, n int) T {
 		i--
 	}
 	return b[:i]
+}
+
+// tidyName returns an author's name without the spaces around it and the
+// invisible marks that wrap phone numbers and right-to-left names
+// (U+202A–U+202E, U+2066–U+2069, U+200E, U+200F, U+FEFF) at either end:
+// none of them is part of the name, and keeping them would make one person
+// two participants.
+func tidyName(s string) string {
+	return strings.TrimFunc(s, isNameEdge)
+}
+
+func isNameEdge(r rune) bool {
+	switch {
+	case r >= 0x202A && r <= 0x202E, r >= 0x2066 && r <= 0x2069, r == 0x200E, r == 0x200F, r == 0xFEFF:
+		return true
+	}
+	return unicode.IsSpace(r)
 }

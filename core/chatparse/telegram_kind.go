@@ -34,7 +34,7 @@ func (p *tgParser) build(t *tgMessage) (*core.Message, bool) {
 		Edited: t.edited, Text: t.text.b.String()}
 	if t.typ == "service" {
 		if tgCallActions[t.action] {
-			m.Kind, m.Author, m.AuthorID = core.MessageCall, t.actor, t.actorID
+			m.Kind, m.Author, m.AuthorID = core.MessageCall, tidyName(t.actor), t.actorID
 			nameDeleted(m)
 			return m, true
 		}
@@ -44,7 +44,7 @@ func (p *tgParser) build(t *tgMessage) (*core.Message, bool) {
 		}
 		return m, true
 	}
-	m.Author, m.AuthorID = t.from, t.fromID
+	m.Author, m.AuthorID = tidyName(t.from), t.fromID
 	m.Kind = core.MessageText
 	switch {
 	case t.poll:

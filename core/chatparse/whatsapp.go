@@ -174,7 +174,7 @@ func (p *waParser) author(b []byte) waAuthor {
 	if a, ok := p.authors[string(b)]; ok {
 		return a
 	}
-	name := strings.TrimSpace(string(b))
+	name := waName(string(b))
 	a := waAuthor{name: name}
 	a.notName = len(name) > maxAuthorBytes || name == "" || containsAny(name, waSystemSubjects)
 	if len(p.authors) >= maxInternedAuthors {
@@ -182,6 +182,20 @@ func (p *waParser) author(b []byte) waAuthor {
 	}
 	p.authors[string(b)] = a
 	return a
+}
+
+// waName returns a WhatsApp author's name without what surrounds it (see
+// tidyName) and without the "~" and space (U+202F, U+00A0 or a plain one)
+// that WhatsApp on iOS puts before the profile name of someone not in the
+// exporting phone's contacts: "~ Ann" and "Ann" are one person.
+func waName(s string) string {
+	s = tidyName(s)
+	for _, space := range [...]string{"\u202f", "\u00a0", " "} {
+		if rest, ok := strings.CutPrefix(s, "~"+space); ok {
+			return tidyName(rest)
+		}
+	}
+	return s
 }
 
 func trimTrailingSpace(b []byte) []byte {

@@ -104,7 +104,7 @@ func (p *waParser) groupSigned(rest, author, body []byte, restAt int) ([]byte, [
 		}
 		j += from
 		if p.cl.marks.has(restAt + j + 2) {
-			name := strings.TrimSpace(string(rest[:j]))
+			name := waName(string(rest[:j]))
 			if name == p.groupName || (p.groupName == "" && containsAny(string(rest[j+2:]), waEncryptionPhrases)) {
 				return rest[:j], rest[j+2:]
 			}
