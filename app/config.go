@@ -54,6 +54,12 @@ type HTTPConfig struct {
 	WriteTimeout      time.Duration
 	IdleTimeout       time.Duration
 	ShutdownTimeout   time.Duration
+	// RequestTimeout bounds an ordinary request's work (operations with
+	// long work, such as uploads, set their own).
+	RequestTimeout time.Duration
+	// ClientAddrHeader names the header a trusted proxy sets to the client's
+	// address; empty uses the connection's peer address.
+	ClientAddrHeader string
 }
 
 // LimitsConfig sets the per-client-address rate limits (per minute; 0 turns
@@ -76,6 +82,8 @@ func bindServe(b *binder, c *Config) {
 	b.Duration(&c.HTTP.WriteTimeout, "http-write-timeout", "HTTP_WRITE_TIMEOUT", 60*time.Second, "longest time to write a response")
 	b.Duration(&c.HTTP.IdleTimeout, "http-idle-timeout", "HTTP_IDLE_TIMEOUT", 120*time.Second, "keep-alive connections idle this long are closed")
 	b.Duration(&c.HTTP.ShutdownTimeout, "shutdown-timeout", "SHUTDOWN_TIMEOUT", 20*time.Second, "how long in-flight requests may finish on SIGINT/SIGTERM")
+	b.Duration(&c.HTTP.RequestTimeout, "http-request-timeout", "HTTP_REQUEST_TIMEOUT", 15*time.Second, "longest work of an ordinary request before it answers 503")
+	b.String(&c.HTTP.ClientAddrHeader, "client-addr-header", "CLIENT_ADDR_HEADER", "", "header a trusted proxy sets to the client address (e.g. X-Forwarded-For: its last entry is used); empty uses the peer address")
 	b.Int(&c.Limits.SignUpsPerMinute, "signup-rate", "SIGNUP_RATE", 10, "sign-ups per minute per client address (0: unlimited)")
 	b.Int(&c.Limits.AuthFailuresPerMinute, "auth-failure-rate", "AUTH_FAILURE_RATE", 20, "failed authentications per minute per client address before 429 (0: unlimited)")
 	bindDatabase(b, &c.Database)
@@ -102,7 +110,7 @@ func (c Config) validate() error {
 	errs = append(errs, positive(map[string]time.Duration{
 		"http-read-header-timeout": c.HTTP.ReadHeaderTimeout, "http-read-timeout": c.HTTP.ReadTimeout,
 		"http-write-timeout": c.HTTP.WriteTimeout, "http-idle-timeout": c.HTTP.IdleTimeout,
-		"shutdown-timeout": c.HTTP.ShutdownTimeout,
+		"shutdown-timeout": c.HTTP.ShutdownTimeout, "http-request-timeout": c.HTTP.RequestTimeout,
 	}))
 	if c.Limits.SignUpsPerMinute < 0 || c.Limits.AuthFailuresPerMinute < 0 {
 		errs = append(errs, errors.New("rate limits must not be negative"))

@@ -28,11 +28,13 @@ func HTTPModule() fx.Option {
 
 func newAPI(cfg Config, svc httpapi.Services, m *httpapi.Metrics, log *slog.Logger) *httpapi.Server {
 	return httpapi.New(svc, httpapi.Options{
-		Development:     cfg.Development(),
-		Logger:          log,
-		Metrics:         m,
-		SignUpRate:      httpapi.Rate{PerMinute: cfg.Limits.SignUpsPerMinute},
-		AuthFailureRate: httpapi.Rate{PerMinute: cfg.Limits.AuthFailuresPerMinute},
+		Development:      cfg.Development(),
+		Logger:           log,
+		Metrics:          m,
+		SignUpRate:       httpapi.Rate{PerMinute: cfg.Limits.SignUpsPerMinute},
+		AuthFailureRate:  httpapi.Rate{PerMinute: cfg.Limits.AuthFailuresPerMinute},
+		RequestTimeout:   cfg.HTTP.RequestTimeout,
+		ClientAddrHeader: cfg.HTTP.ClientAddrHeader,
 	})
 }
 

@@ -37,13 +37,15 @@ func ServeCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		log.Error("start failed", "error", err.Error())
 		return 1
 	}
+	// SIGINT and SIGTERM reach both ctx and fx's own handler (app.Wait);
+	// whichever is seen first, the shutdown is logged once.
 	exit := 0
 	select {
 	case <-ctx.Done():
-		log.Info("shutting down", "grace", cfg.HTTP.ShutdownTimeout.String())
 	case sig := <-app.Wait():
 		exit = sig.ExitCode
 	}
+	log.Info("shutting down", "grace", cfg.HTTP.ShutdownTimeout.String())
 	stopCtx, cancelStop := context.WithTimeout(context.Background(), cfg.HTTP.ShutdownTimeout)
 	defer cancelStop()
 	if err := app.Stop(stopCtx); err != nil {

@@ -71,14 +71,18 @@ func (e *RateLimitedError) retryAfterSeconds() int {
 // needsAdmin. It runs before the body is read, so an anonymous caller
 // learns nothing about what the operation would accept.
 //
-// Only a wrong key counts against the address's failure budget: a request
-// with no bearer key costs nothing, so anonymous traffic from a shared
-// address (a NAT) cannot lock out the valid keys behind it, and a valid key
-// never spends anything, however many are in flight. A key that is not even
-// shaped like ours is counted before anything else, with no lookup. A
-// well-formed wrong key is counted once its lookup fails, so guesses in
-// flight together can overshoot the budget by their number; guessing a
-// 256-bit key is hopeless, and the limit is there to shed the load.
+// The failure budget of a client address (authFailures) is spent by wrong
+// keys only, and never overshot:
+//   - a request with no bearer key costs nothing, so anonymous traffic from
+//     a shared address (a NAT) cannot lock out the valid keys behind it;
+//   - a key that authenticated from this address lately (recentKeys, which
+//     sign-up and key creation also fill) is looked up without the budget,
+//     so it keeps working while strangers behind the address spend it;
+//   - any other key reserves a token before its lookup and gets it back
+//     when the key is valid (or storage failed): guesses in flight together
+//     hold one token each, so no more lookups run than the budget allows,
+//     and at a spent budget an unknown key gets 429 without a lookup;
+//   - a key not even shaped like ours spends its token with no lookup.
 func (s *Server) authenticate(ctx huma.Context, next func(huma.Context)) {
 	op := ctx.Operation()
 	if !needsKey(op) {
@@ -91,26 +95,27 @@ func (s *Server) authenticate(ctx huma.Context, next func(huma.Context)) {
 		s.refuse(ctx, core.ErrUnauthenticated)
 		return
 	}
-	if !core.WellFormedAPIKey(secret) {
+	hash := core.HashAPIKey(secret)
+	known := core.WellFormedAPIKey(secret) && s.recentKeys.known(info.clientAddr, hash)
+	if !known {
 		if wait := s.authFailures.take(info.clientAddr); wait > 0 {
 			s.refuse(ctx, &RateLimitedError{Wait: wait})
 			return
 		}
-		s.refuse(ctx, core.ErrUnauthenticated)
-		return
-	}
-	if wait := s.authFailures.wait(info.clientAddr); wait > 0 {
-		s.refuse(ctx, &RateLimitedError{Wait: wait})
-		return
+		if !core.WellFormedAPIKey(secret) {
+			s.refuse(ctx, core.ErrUnauthenticated)
+			return
+		}
 	}
 	user, key, err := s.svc.Users.Authenticate(ctx.Context(), secret)
-	if errors.Is(err, core.ErrUnauthenticated) {
-		s.authFailures.take(info.clientAddr)
+	if !known && !errors.Is(err, core.ErrUnauthenticated) {
+		s.authFailures.refund(info.clientAddr)
 	}
 	if err != nil {
 		s.refuse(ctx, err)
 		return
 	}
+	s.recentKeys.remember(info.clientAddr, hash)
 	info.userID = string(user.ID)
 	if needsAdmin(op) && !user.IsAdmin() {
 		s.refuse(ctx, core.ErrForbidden)

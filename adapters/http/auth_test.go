@@ -121,15 +121,61 @@ func TestUndeclaredOperationIsClosed(t *testing.T) {
 
 func TestAuthFailuresAreRateLimited(t *testing.T) {
 	f := newFixture(t, func(o *Options) { o.AuthFailureRate = Rate{PerMinute: 3} })
-	_, good := f.signUp("a@example.com")
+	slow := &slowUsers{Users: f.users}
+	f.with(func(s *Services) { s.Users = slow })
+	_, known := f.signUp("a@example.com")
+	// A valid key this address has not used: the API never saw it.
+	_, stranger, err := f.users.SignUp(context.Background(), "b@example.com", "B")
+	if err != nil {
+		t.Fatal(err)
+	}
 	for range 3 {
 		problem(t, f.api.Get("/v1/users/me", bearer("wrong")), http.StatusUnauthorized, "unauthenticated")
 	}
-	// The budget is spent: even a good key from that address waits.
-	resp := f.api.Get("/v1/users/me", bearer(good))
+	// The budget is spent: a key unknown here waits, without a lookup...
+	before := slow.calls.Load()
+	resp := f.api.Get("/v1/users/me", bearer(stranger.Secret))
 	problem(t, resp, http.StatusTooManyRequests, "rate-limited")
 	if ra := resp.Header().Get("Retry-After"); ra == "" || ra == "0" {
 		t.Fatalf("Retry-After %q", ra)
+	}
+	if slow.calls.Load() != before {
+		t.Fatal("a key at a spent budget was looked up")
+	}
+	// ...while the key that signed up from here keeps working.
+	if resp := f.api.Get("/v1/users/me", bearer(known)); resp.Code != http.StatusOK {
+		t.Fatalf("a key that authenticated from this address: %d", resp.Code)
+	}
+}
+
+// TestConcurrentFailuresCannotOvershoot: wrong keys in flight together
+// each hold a token during their lookup, so no more of them reach storage
+// than the budget allows.
+func TestConcurrentFailuresCannotOvershoot(t *testing.T) {
+	now := time.Now()
+	f := newFixture(t, func(o *Options) {
+		o.AuthFailureRate = Rate{PerMinute: 3}
+		o.Now = func() time.Time { return now }
+	})
+	slow := &slowUsers{Users: f.users}
+	f.with(func(s *Services) { s.Users = slow })
+	var wg sync.WaitGroup
+	var refused, limited atomic.Int32
+	for range 20 {
+		wg.Go(func() {
+			switch code := f.api.Get("/v1/users/me", bearer(core.NewAPIKeySecret())).Code; code {
+			case http.StatusUnauthorized:
+				refused.Add(1)
+			case http.StatusTooManyRequests:
+				limited.Add(1)
+			default:
+				t.Errorf("status %d", code)
+			}
+		})
+	}
+	wg.Wait()
+	if slow.calls.Load() != 3 || refused.Load() != 3 || limited.Load() != 17 {
+		t.Fatalf("%d lookups, %d refused, %d limited; want 3, 3, 17", slow.calls.Load(), refused.Load(), limited.Load())
 	}
 }
 
@@ -223,8 +269,8 @@ func TestValidKeysSpendNothing(t *testing.T) {
 		o.AuthFailureRate = Rate{PerMinute: 2}
 		o.Now = func() time.Time { return now }
 	})
-	_, good := f.signUp("a@example.com")
 	f.with(func(s *Services) { s.Users = &slowUsers{Users: f.users} })
+	_, good := f.signUp("a@example.com")
 	var wg sync.WaitGroup
 	for range 30 {
 		wg.Go(func() {

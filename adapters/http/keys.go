@@ -39,12 +39,13 @@ type revokeKeyInput struct {
 
 // keys serves a user's API keys.
 type keys struct {
-	svc Users
+	svc    Users
+	recent *recentKeys
 }
 
 // registerKeys registers the operations on /v1/users/me/keys.
-func registerKeys(api huma.API, svc Users) {
-	r := keys{svc: svc}
+func registerKeys(api huma.API, svc Users, recent *recentKeys) {
+	r := keys{svc: svc, recent: recent}
 	register(api, operation{Operation: huma.Operation{
 		OperationID: "create-key", Method: http.MethodPost, Path: "/v1/users/me/keys", Tags: []string{"users"},
 		Summary:       "Create an API key",
@@ -68,6 +69,7 @@ func (r keys) create(ctx context.Context, p principal, in *createKeyInput) (*cre
 	if err != nil {
 		return nil, explain(err, core.ErrConflict, "too many active keys; revoke one first")
 	}
+	r.recent.remember(infoFrom(ctx).clientAddr, key.Key.Hash)
 	return &createKeyOutput{Body: toNewKey(key)}, nil
 }
 

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"regexp"
 	"runtime/debug"
+	"strings"
 	"time"
 )
 
@@ -170,11 +171,7 @@ func (s *Server) observe(mux http.Handler) http.Handler {
 			id = newRequestID()
 		}
 		w.Header().Set(RequestIDHeader, id)
-		host, _, err := net.SplitHostPort(r.RemoteAddr)
-		if err != nil {
-			host = r.RemoteAddr
-		}
-		info := &requestInfo{id: id, clientAddr: host, header: w.Header(), development: s.opts.Development}
+		info := &requestInfo{id: id, clientAddr: s.clientAddr(r), header: w.Header(), development: s.opts.Development}
 		ctx := context.WithValue(r.Context(), infoKey{}, info)
 		rec := &statusRecorder{ResponseWriter: w, ctx: ctx, info: info}
 		r = r.WithContext(ctx)
@@ -239,4 +236,25 @@ func writeProblem(w http.ResponseWriter, p *Problem) {
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(p.Status)
 	_ = json.NewEncoder(w).Encode(p)
+}
+
+// clientAddr is the address the rate limits key on: the peer's, or the one
+// a trusted proxy put in Options.ClientAddrHeader (for a list such as
+// X-Forwarded-For, the last entry, which that proxy appended). A header
+// that does not hold an IP address is ignored.
+func (s *Server) clientAddr(r *http.Request) string {
+	if name := s.opts.ClientAddrHeader; name != "" {
+		values := r.Header.Values(name)
+		if len(values) > 0 {
+			entries := strings.Split(values[len(values)-1], ",")
+			if ip := net.ParseIP(strings.TrimSpace(entries[len(entries)-1])); ip != nil {
+				return ip.String()
+			}
+		}
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
 }

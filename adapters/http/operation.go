@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"slices"
+	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 )
@@ -22,10 +23,16 @@ type operation struct {
 	// a person wrote. Every other input's value is dropped, so an operation
 	// that forgets to declare one redacts it.
 	Echo []string
+	// Deadline bounds the operation's work when it needs more or less than
+	// Options.RequestTimeout (an upload); zero keeps that default.
+	Deadline time.Duration
 }
 
-// echoKey is where an operation's Echo list is kept in its metadata.
-const echoKey = "chatlens.echo"
+// Where an operation's Echo list and Deadline are kept in its metadata.
+const (
+	echoKey     = "chatlens.echo"
+	deadlineKey = "chatlens.deadline"
+)
 
 // register completes op (declare) and registers h for it. Every error h
 // returns becomes, here and now, the problem it means, with its status and
@@ -87,6 +94,9 @@ func declare(o operation) huma.Operation {
 		echo[loc] = true
 	}
 	op.Metadata[echoKey] = echo
+	if o.Deadline > 0 {
+		op.Metadata[deadlineKey] = o.Deadline
+	}
 	return op
 }
 

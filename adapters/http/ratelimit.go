@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"math"
+	"slices"
 	"sync"
 	"time"
 )
@@ -69,21 +70,17 @@ func (l *limiter) take(key string) time.Duration {
 	return 0
 }
 
-// wait reports how long key must wait for a token, spending nothing and,
-// for a key with no bucket (a full budget), storing nothing.
-func (l *limiter) wait(key string) time.Duration {
+// refund gives back a token take spent, when what it paid for turned out
+// not to count (a key that was valid after all).
+func (l *limiter) refund(key string) {
 	if !l.enabled() {
-		return 0
+		return
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if _, ok := l.buckets[key]; !ok {
-		return 0
+	if b, ok := l.buckets[key]; ok {
+		b.tokens = math.Min(float64(l.rate.Burst), b.tokens+1)
 	}
-	if b := l.refill(key, l.now()); b.tokens < 1 {
-		return l.until(b)
-	}
-	return 0
 }
 
 // until is how long b needs to hold a whole token; callers hold mu.
@@ -101,5 +98,78 @@ func (l *limiter) sweep(now time.Time) {
 		if l.refill(key, now).tokens >= float64(l.rate.Burst) {
 			delete(l.buckets, key)
 		}
+	}
+}
+
+// recentKeys remembers, per client address, the keys (by hash) that
+// authenticated from it lately, so that they keep working while strangers
+// behind the same address (a NAT, an office) spend its failure budget.
+// Entries live for ttl; the set is bounded, oldest dropped first.
+type recentKeys struct {
+	ttl  time.Duration
+	max  int
+	now  func() time.Time
+	mu   sync.Mutex
+	seen map[recentKey]time.Time
+}
+
+type recentKey struct {
+	addr string
+	hash [32]byte
+}
+
+// Bounds of the recent-keys set: long enough for a client's session of
+// calls, small enough to hold in memory whatever the traffic.
+const (
+	recentKeyTTL  = 15 * time.Minute
+	maxRecentKeys = 50_000
+)
+
+func newRecentKeys(now func() time.Time) *recentKeys {
+	return &recentKeys{ttl: recentKeyTTL, max: maxRecentKeys, now: now, seen: map[recentKey]time.Time{}}
+}
+
+// remember records that the key with hash authenticated from addr.
+func (r *recentKeys) remember(addr string, hash [32]byte) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	now := r.now()
+	if len(r.seen) >= r.max {
+		r.evict(now)
+	}
+	r.seen[recentKey{addr, hash}] = now
+}
+
+// known reports whether the key with hash authenticated from addr within
+// the ttl.
+func (r *recentKeys) known(addr string, hash [32]byte) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	at, ok := r.seen[recentKey{addr, hash}]
+	return ok && r.now().Sub(at) < r.ttl
+}
+
+// evict drops expired entries and, if the set is still full, the oldest
+// tenth, so eviction runs once per tenth of the bound; callers hold mu.
+func (r *recentKeys) evict(now time.Time) {
+	for k, at := range r.seen {
+		if now.Sub(at) >= r.ttl {
+			delete(r.seen, k)
+		}
+	}
+	if len(r.seen) < r.max {
+		return
+	}
+	type entry struct {
+		key recentKey
+		at  time.Time
+	}
+	all := make([]entry, 0, len(r.seen))
+	for k, at := range r.seen {
+		all = append(all, entry{k, at})
+	}
+	slices.SortFunc(all, func(a, b entry) int { return a.at.Compare(b.at) })
+	for _, e := range all[:max(len(all)/10, 1)] {
+		delete(r.seen, e.key)
 	}
 }

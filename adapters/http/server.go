@@ -83,6 +83,16 @@ type Options struct {
 	AuthFailureRate Rate
 	// Now is the rate limiters' clock; nil means time.Now.
 	Now func() time.Time
+	// RequestTimeout bounds the work of an operation that sets no deadline
+	// of its own: past it the request answers 503 instead of hanging on a
+	// stuck database. Zero means no bound.
+	RequestTimeout time.Duration
+	// ClientAddrHeader names a header that a trusted proxy in front of
+	// every request sets to the client's address (X-Forwarded-For: its last
+	// entry, the one the proxy appended). The rate limits key on it. Empty
+	// uses the connection's peer address. Never set it without such a
+	// proxy: a client could then choose its own address.
+	ClientAddrHeader string
 }
 
 // Server is the HTTP API: a huma API on a ServeMux, wrapped in the
@@ -96,6 +106,7 @@ type Server struct {
 	handler      http.Handler
 	signUps      *limiter
 	authFailures *limiter
+	recentKeys   *recentKeys
 }
 
 // wrapped is a huma adapter whose ServeHTTP goes through the middleware,
@@ -120,14 +131,15 @@ func New(svc Services, opts Options) *Server {
 		svc: svc, opts: opts, metrics: opts.Metrics, mux: routes{http.NewServeMux()},
 		signUps:      newLimiter(opts.SignUpRate, opts.Now),
 		authFailures: newLimiter(opts.AuthFailureRate, opts.Now),
+		recentKeys:   newRecentKeys(opts.Now),
 	}
 	installProblems()
 	s.handler = s.observe(s.mux)
 	s.api = huma.NewAPI(apiConfig(), wrapped{humago.NewAdapter(s.mux, ""), s.handler})
-	s.api.UseMiddleware(withOperation, s.authenticate)
+	s.api.UseMiddleware(withOperation, s.withDeadline, s.authenticate)
 	registerHealth(s.api, svc.Storage)
-	registerUsers(s.api, svc.Users, svc.Credits, s.signUps)
-	registerKeys(s.api, svc.Users)
+	registerUsers(s.api, svc.Users, svc.Credits, s.signUps, s.recentKeys)
+	registerKeys(s.api, svc.Users, s.recentKeys)
 	registerCredits(s.api, svc.Credits)
 	s.mountDocs()
 	documentRetryAfter(s.api.OpenAPI())
@@ -147,6 +159,23 @@ func (s *Server) Mount(pattern string, h http.Handler) { s.mux.Handle(pattern, h
 
 // OpenAPI returns the document of the API (3.1).
 func OpenAPI() *huma.OpenAPI { return New(Services{}, Options{}).api.OpenAPI() }
+
+// withDeadline bounds the request's work by the operation's own deadline,
+// else Options.RequestTimeout. Storage gives up when the context ends and
+// the request answers 503 (context.DeadlineExceeded maps to unavailable).
+func (s *Server) withDeadline(ctx huma.Context, next func(huma.Context)) {
+	d := s.opts.RequestTimeout
+	if own, ok := ctx.Operation().Metadata[deadlineKey].(time.Duration); ok && own > 0 {
+		d = own
+	}
+	if d <= 0 {
+		next(ctx)
+		return
+	}
+	c, cancel := context.WithTimeout(ctx.Context(), d)
+	defer cancel()
+	next(huma.WithContext(ctx, c))
+}
 
 // withOperation keeps the operation serving a request in its context, for
 // problems built from a handler's error (register).

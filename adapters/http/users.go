@@ -64,11 +64,12 @@ type accounts struct {
 	users   Users
 	credits Credits
 	signUps *limiter
+	recent  *recentKeys
 }
 
 // registerUsers registers the operations on /v1/users.
-func registerUsers(api huma.API, users Users, credits Credits, signUps *limiter) {
-	r := accounts{users: users, credits: credits, signUps: signUps}
+func registerUsers(api huma.API, users Users, credits Credits, signUps *limiter, recent *recentKeys) {
+	r := accounts{users: users, credits: credits, signUps: signUps, recent: recent}
 	register(api, operation{Operation: huma.Operation{
 		OperationID: "sign-up", Method: http.MethodPost, Path: "/v1/users", Tags: []string{"users"},
 		Summary:       "Sign up",
@@ -95,7 +96,9 @@ func (r accounts) signUp(ctx context.Context, in *signUpInput) (*signUpOutput, e
 	if err != nil {
 		return nil, explain(err, core.ErrConflict, "an account with that email exists")
 	}
-	infoFrom(ctx).userID = string(user.ID)
+	info := infoFrom(ctx)
+	info.userID = string(user.ID)
+	r.recent.remember(info.clientAddr, key.Key.Hash) // its first calls come from here
 	return &signUpOutput{
 		Location: "/v1/users/me",
 		Body:     NewAccount{User: toUser(user), APIKey: toNewKey(key)},
