@@ -32,8 +32,7 @@ func (v *dateVotes) add(h *waHeader, lineNo int) {
 	for i, o := range candidateOrders {
 		if y, m, d := dateFields(h, o); !plausibleDate(h, o, y, m, d) {
 			if v.failures[i] == 0 {
-				v.ruledOut[i] = fmt.Sprintf("%s ruled out by %d%c%d%c%d on line %d",
-					o, h.date[0], h.dateSep, h.date[1], h.dateSep, h.date[2], lineNo)
+				v.ruledOut[i] = fmt.Sprintf("%s ruled out by %s on line %d", o, h.dateText(), lineNo)
 			}
 			v.failures[i]++
 		}

@@ -1,14 +1,19 @@
 package chatparse
 
-import "unicode/utf8"
+import (
+	"fmt"
+	"unicode"
+	"unicode/utf8"
+)
 
-// meridiem is the AM/PM marker of a 12-hour time, if any.
-type meridiem uint8
-
+// A day period is the marker of a 12-hour time: AM and PM, or a finer part
+// of the day in Chinese, Japanese and Korean (see waDayPeriods). The header
+// keeps its index in waDayPeriods; 0 is a time without one.
 const (
-	noMeridiem meridiem = iota
-	ante                // AM, a. m., 上午, 午前, 오전
-	post                // PM, p. m., 下午, 午後, 오후
+	noPeriod   uint8 = 0
+	periodAM   uint8 = 1
+	periodPM   uint8 = 2
+	periodBase uint8 = 3 // waDayPeriods from here on are written before or after the time
 )
 
 // waHeader is what starts a WhatsApp message line: date, time and where the
@@ -19,11 +24,11 @@ type waHeader struct {
 	digits    [3]uint8 // digits of each date field; 4 marks a year
 	hour, min int
 	sec       int
-	mer       meridiem
+	period    uint8 // index in waDayPeriods, or noPeriod
 	form      waForm
 	bracket   bool // the line opened with "["
-	dateSep   byte
-	rest      int // offset of what follows the header
+	dateSep   byte // '/', '.', '-', or dateWords
+	rest      int  // offset of what follows the header
 }
 
 // waForm is how a header ends, which tells the exporting app.
@@ -41,6 +46,14 @@ func (h *waHeader) shapeMatches(first *waHeader) bool {
 	return h.form == first.form && h.dateSep == first.dateSep
 }
 
+// dateText writes the date as the header did, for reports.
+func (h *waHeader) dateText() string {
+	if h.dateSep == dateWords {
+		return fmt.Sprintf("%d-%d-%d (in words)", h.date[0], h.date[1], h.date[2])
+	}
+	return fmt.Sprintf("%d%c%d%c%d", h.date[0], h.dateSep, h.date[1], h.dateSep, h.date[2])
+}
+
 // scanWAHeader parses the header at the start of a cleaned line (invisible
 // marks already removed). It is hand-written rather than a regular
 // expression: it runs once per line of exports with millions of lines.
@@ -53,10 +66,12 @@ func scanWAHeader(line []byte) (h waHeader, ok bool) {
 	if i, ok = scanWADate(line, i, &h); !ok {
 		return h, false
 	}
-	// Between date and time: a comma, spaces, or both.
+	// Between date and time: a comma (or an Arabic one), spaces, or both.
 	j := i
 	if j < len(line) && line[j] == ',' {
 		j++
+	} else if hasPrefixAt(line, j, "،") {
+		j += len("،")
 	}
 	j = skipSpaces(line, j)
 	if j == i {
@@ -69,9 +84,13 @@ func scanWAHeader(line []byte) (h waHeader, ok bool) {
 	return h, ok
 }
 
+// dateWords stands for the separator of a date written with unit words,
+// "2024년 1월 15일" or "2024年1月15日", which is always year, month, day.
+const dateWords byte = 'w'
+
 // scanWADate reads "n sep n sep n" with sep one of / . - (the same twice),
 // optional spaces after each separator and an optional trailing separator
-// ("2020. 1. 15.").
+// ("2020. 1. 15."), or a date written with unit words.
 func scanWADate(line []byte, i int, h *waHeader) (int, bool) {
 	for f := range 3 {
 		v, n := scanNumber(line, i, 4)
@@ -80,6 +99,9 @@ func scanWADate(line []byte, i int, h *waHeader) (int, bool) {
 		}
 		h.date[f], h.digits[f] = v, uint8(n)
 		i += n
+		if f == 0 && i < len(line) && line[i] >= utf8.RuneSelf {
+			return scanWordDate(line, i, h)
+		}
 		if f == 2 {
 			break
 		}
@@ -106,11 +128,48 @@ func scanWADate(line []byte, i int, h *waHeader) (int, bool) {
 	return i, true
 }
 
-// scanWATime reads an optional CJK marker, "h:mm" or "h.mm" with optional
-// seconds, and an optional AM/PM marker after it.
+// scanWordDate reads the rest of a date written with unit words after its
+// year: "년 1월 15일" (Korean) or "年1月15日" (Chinese, Japanese), with
+// optional spaces after each word. The year has four digits, or the fields
+// could be read in another order.
+func scanWordDate(line []byte, i int, h *waHeader) (int, bool) {
+	if h.digits[0] != 4 {
+		return i, false
+	}
+	for _, units := range waDateWords {
+		j := i
+		ok := true
+		for f := range 3 {
+			if !hasPrefixAt(line, j, units[f]) {
+				ok = false
+				break
+			}
+			if j += len(units[f]); f == 2 {
+				break
+			}
+			j = skipSpaces(line, j)
+			v, n := scanNumber(line, j, 2)
+			if n == 0 {
+				ok = false
+				break
+			}
+			h.date[f+1], h.digits[f+1] = v, uint8(n)
+			j += n
+		}
+		if ok {
+			h.dateSep = dateWords
+			return j, true
+		}
+	}
+	return i, false
+}
+
+// scanWATime reads an optional day-period marker written before the time
+// (Chinese, Japanese, Korean, Turkish), "h:mm" or "h.mm" with optional
+// seconds, and an optional marker after it (AM, a. m., ص).
 func scanWATime(line []byte, i int, h *waHeader) (int, bool) {
-	if m, n := cjkMeridiem(line[i:]); n > 0 {
-		h.mer = m
+	if p, n := periodBefore(line[i:]); n > 0 {
+		h.period = p
 		i = skipSpaces(line, i+n)
 	}
 	v, n := scanNumber(line, i, 2)
@@ -131,9 +190,9 @@ func scanWATime(line []byte, i int, h *waHeader) (int, bool) {
 		h.sec = int(line[i+1]-'0')*10 + int(line[i+2]-'0')
 		i += 3
 	}
-	if h.mer == noMeridiem {
-		if m, n := latinMeridiem(line, i); n > 0 {
-			h.mer = m
+	if h.period == noPeriod {
+		if p, n := periodAfter(line, i); n > 0 {
+			h.period = p
 			i += n
 		}
 	}
@@ -161,52 +220,80 @@ func scanWATerminator(line []byte, i int, bracket bool) (int, waForm, bool) {
 	return i, formAndroid, false
 }
 
-// latinMeridiem reads an AM/PM marker after optional spaces: AM, am, a.m.,
-// a. m., A.M. and the same for p. It must not be followed by a letter, so the
-// "a" of "12:00 - anna: …" is never taken for one.
-func latinMeridiem(line []byte, i int) (meridiem, int) {
+// periodAfter reads a marker after the time and optional spaces: AM, am,
+// a.m., a. m., A.M. and the same for p, or one of waDayPeriods written
+// after the time. It must not be followed by a letter, so the "a" of
+// "12:00 - anna: …" is never taken for one.
+func periodAfter(line []byte, i int) (uint8, int) {
 	j := skipSpaces(line, i)
 	if j >= len(line) {
-		return noMeridiem, 0
+		return noPeriod, 0
 	}
-	var m meridiem
+	if line[j] >= utf8.RuneSelf {
+		p, n := periodAt(line[j:], false)
+		if n == 0 || startsLetter(line[j+n:]) {
+			return noPeriod, 0
+		}
+		return p, j + n - i
+	}
+	var p uint8
 	switch line[j] | 0x20 {
 	case 'a':
-		m = ante
+		p = periodAM
 	case 'p':
-		m = post
+		p = periodPM
 	default:
-		return noMeridiem, 0
+		return noPeriod, 0
 	}
 	j++
 	if j < len(line) && line[j] == '.' {
 		j = skipSpaces(line, j+1)
 	}
 	if j >= len(line) || line[j]|0x20 != 'm' {
-		return noMeridiem, 0
+		return noPeriod, 0
 	}
 	j++
 	if j < len(line) && line[j] == '.' {
 		j++
 	}
 	if j < len(line) && isLetter(line[j]) {
-		return noMeridiem, 0
+		return noPeriod, 0
 	}
-	return m, j - i
+	return p, j - i
 }
 
-// cjkMeridiem reads a marker written before the time in Chinese, Japanese
-// and Korean exports.
-func cjkMeridiem(b []byte) (meridiem, int) {
-	if len(b) < 6 || b[0] < utf8.RuneSelf {
-		return noMeridiem, 0
+// periodBefore reads a marker written before the time; a digit must follow
+// (after optional spaces), which scanWATime checks.
+func periodBefore(b []byte) (uint8, int) {
+	if len(b) < 3 || b[0] < utf8.RuneSelf {
+		return noPeriod, 0
 	}
-	for _, c := range cjkMeridiems {
-		if hasPrefixAt(b, 0, c.text) {
-			return c.mer, len(c.text)
+	return periodAt(b, true)
+}
+
+// periodAt finds the longest marker of waDayPeriods at the start of b
+// written on the given side of the time.
+func periodAt(b []byte, before bool) (uint8, int) {
+	best, n := noPeriod, 0
+	for k := int(periodBase); k < len(waDayPeriods); k++ {
+		d := &waDayPeriods[k]
+		if d.before == before && len(d.text) > n && hasPrefixAt(b, 0, d.text) {
+			best, n = uint8(k), len(d.text)
 		}
 	}
-	return noMeridiem, 0
+	return best, n
+}
+
+// startsLetter reports whether b starts with a letter of any script.
+func startsLetter(b []byte) bool {
+	if len(b) == 0 {
+		return false
+	}
+	if b[0] < utf8.RuneSelf {
+		return isLetter(b[0])
+	}
+	r, _ := utf8.DecodeRune(b)
+	return unicode.IsLetter(r)
 }
 
 // scanNumber reads up to maxDigits ASCII digits at i.

@@ -58,23 +58,46 @@ func (p *waParser) readDate(h *waHeader, lineNo int) waDay {
 	return day
 }
 
-// clock returns h's time on a 24-hour clock.
+// clock returns h's time on a 24-hour clock. A marked hour from 0 to 12 is
+// read in its day period: AM and PM on a 1–12 clock ("12:30 AM" is 00:30)
+// or a 0–11 one (Japanese "午後0:10" is 12:10, "午前0:15" 00:15, both
+// valid), and CJK's finer periods by their hours. A marked hour above 12
+// ("23:59 PM", which real exports carry) is a 24-hour time: kept, and
+// counted as brought into range.
 func (p *waParser) clock(h *waHeader, lineNo int) (hour, minute, sec int) {
 	hour, minute, sec = h.hour, h.min, h.sec
-	switch {
-	case h.mer != noMeridiem && (hour == 0 || hour > 12):
-		// "00:04 AM", "23:59 PM": a 24-hour time with a marker; keep the hour.
-		p.clamped(lineNo, "24-hour time with an AM/PM marker")
-	case h.mer == ante && hour == 12:
-		hour = 0
-	case h.mer == post && hour < 12:
-		hour += 12
+	if h.period != noPeriod {
+		if hour > 12 {
+			p.clamped(lineNo, "24-hour time with a day-period marker")
+		} else {
+			hour = waDayPeriods[h.period].hour(hour)
+		}
 	}
 	if hour > 23 || minute > 59 || sec > 59 {
 		hour, minute, sec = min(hour, 23), min(minute, 59), min(sec, 59)
 		p.clamped(lineNo, "time out of range")
 	}
 	return hour, minute, sec
+}
+
+// hour reads a 12-hour clock's hour (0–12) in the period: of the two hours
+// it can be (h and h+12, with 12 as 0), the one within the period's hours,
+// else the one nearest to them.
+func (d *waDayPeriod) hour(h int) int {
+	a, b := h%12, h%12+12
+	da, db := d.distance(a), d.distance(b)
+	if db < da {
+		return b
+	}
+	return a
+}
+
+// distance is how many hours x lies outside the period, round the clock.
+func (d *waDayPeriod) distance(x int) int {
+	if d.from <= d.to && x >= d.from && x <= d.to || d.from > d.to && (x >= d.from || x <= d.to) {
+		return 0
+	}
+	return min((d.from-x+24)%24, (x-d.to+24)%24)
 }
 
 func (p *waParser) yearField() int {

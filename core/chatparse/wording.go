@@ -7,15 +7,48 @@ import "github.com/chatlens/chatlens/core"
 // exports made on phones set to each language, and the public parsers' bug
 // reports. Languages: en, es, de, fr, pt (and it, nl where known).
 
-// cjkMeridiems are the AM/PM markers written before the time.
-var cjkMeridiems = []struct {
-	text string
-	mer  meridiem
-}{
-	{"上午", ante}, {"下午", post}, // Chinese
-	{"午前", ante}, {"午後", post}, // Japanese
-	{"오전", ante}, {"오후", post}, // Korean
-	{"凌晨", ante}, {"晚上", post}, // Chinese, early morning and evening
+// waDayPeriod is a marker of a 12-hour time and the hours it stands for,
+// inclusive, on a 24-hour clock (from > to wraps past midnight).
+type waDayPeriod struct {
+	text     string
+	before   bool // written before the time
+	from, to int
+}
+
+// waDayPeriods are the markers of 12-hour times. The first three are fixed
+// (none, AM, PM: Latin AM/PM in its spellings is read by code). The hours
+// of the others are CLDR's dayPeriods for each language (the "format"
+// names): WhatsApp formats times with the phone's locale, so these are
+// the markers an export can hold. Source: CLDR; WhatsApp's use of AM/PM
+// markers is seen in exports (zh 上午/下午, ja 午前/午後, ko 오전/오후: the
+// fixtures), the finer periods (凌晨, 晚上, 夜, 밤, …) are CLDR's and not
+// checked against an export.
+var waDayPeriods = []waDayPeriod{
+	noPeriod: {},
+	periodAM: {"AM", false, 0, 11},
+	periodPM: {"PM", false, 12, 23},
+	// Chinese, simplified and traditional.
+	{"上午", true, 0, 11}, {"下午", true, 12, 23}, {"中午", true, 11, 13},
+	{"凌晨", true, 0, 5}, {"早上", true, 5, 8}, {"清晨", true, 5, 8},
+	{"傍晚", true, 17, 19}, {"晚上", true, 18, 23}, {"午夜", true, 0, 0},
+	// Japanese.
+	{"午前", true, 0, 11}, {"午後", true, 12, 23}, {"朝", true, 4, 11}, {"昼", true, 12, 15},
+	{"夕方", true, 16, 18}, {"夜", true, 19, 23}, {"夜中", true, 23, 3}, {"真夜中", true, 0, 0},
+	// Korean.
+	{"오전", true, 0, 11}, {"오후", true, 12, 23}, {"새벽", true, 3, 5}, {"저녁", true, 18, 20},
+	{"밤", true, 21, 2}, {"자정", true, 0, 0}, {"정오", true, 12, 12},
+	// Turkish (before the time: "ÖS 3:20").
+	{"ÖÖ", true, 0, 11}, {"ÖS", true, 12, 23},
+	// Arabic (after the time: "3:20 م").
+	{"ص", false, 0, 11}, {"م", false, 12, 23},
+}
+
+// waDateWords are the unit words of dates written with words, for year,
+// month and day: Korean "2024년 1월 15일", Chinese and Japanese
+// "2024年1月15日" (CLDR's long date formats).
+var waDateWords = [][3]string{
+	{"년", "월", "일"},
+	{"年", "月", "日"},
 }
 
 // waQuoteClosers map each opening quote notices put around group names and
