@@ -39,6 +39,9 @@ type KeyHash [sha256.Size]byte
 // HashAPIKey returns the hash under which a presented key is looked up.
 func HashAPIKey(secret string) KeyHash { return sha256.Sum256([]byte(secret)) }
 
+// PageKey is the key's position in its user's list, oldest first.
+func (k APIKey) PageKey() PageKey { return PageKey{Time: k.CreatedAt, ID: string(k.ID)} }
+
 // NewAPIKeySecret returns a fresh secret: "cl_" and 32 random bytes in
 // unpadded base64url.
 func NewAPIKeySecret() string {

@@ -44,7 +44,7 @@ func TestWalkThrough(t *testing.T) {
 	if second.JSON201 == nil {
 		t.Fatalf("create key: %s", describe(second, second.Body))
 	}
-	keys := must(c.ListKeysWithResponse(ctx, as(second.JSON201.Secret)))(t)
+	keys := must(c.ListKeysWithResponse(ctx, nil, as(second.JSON201.Secret)))(t)
 	if keys.JSON200 == nil || len(keys.JSON200.Items) != 2 || strings.Contains(string(keys.Body), second.JSON201.Secret) {
 		t.Fatalf("list keys: %s", describe(keys, keys.Body))
 	}

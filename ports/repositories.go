@@ -32,9 +32,12 @@ type APIKeys interface {
 	// Authenticate returns the active key with that hash and its live
 	// owner, or core.ErrNotFound.
 	Authenticate(ctx context.Context, hash core.KeyHash) (core.APIKey, core.User, error)
-	// List returns a live user's keys that are not deleted (revoked ones
-	// included), oldest first.
-	List(ctx context.Context, user core.UserID) ([]core.APIKey, error)
+	// List returns a page of a user's keys that are not deleted (revoked
+	// ones included), oldest first, strictly after the key when one is
+	// given, at most limit.
+	List(ctx context.Context, user core.UserID, after *core.PageKey, limit int) ([]core.APIKey, error)
+	// CountActive counts a user's keys that are neither revoked nor deleted.
+	CountActive(ctx context.Context, user core.UserID) (int, error)
 	// Revoke marks a user's key revoked; core.ErrNotFound when the user has
 	// no such key. Revoking a revoked key changes nothing.
 	Revoke(ctx context.Context, user core.UserID, id core.KeyID, at time.Time) error

@@ -59,11 +59,6 @@ type balanceOutput struct {
 	Body Balance
 }
 
-type ledgerInput struct {
-	Cursor string `query:"cursor" maxLength:"200" doc:"next_cursor of the previous page; empty for the first page."`
-	Limit  int    `query:"limit" minimum:"1" maximum:"200" default:"50" doc:"Entries per page."`
-}
-
 type ledgerOutput struct {
 	Body LedgerPage
 }
@@ -131,7 +126,7 @@ func (r ledger) balance(ctx context.Context, p principal, _ *noInput) (*balanceO
 	return &balanceOutput{Body: Balance{Balance: acc.Balance, UpdatedAt: acc.UpdatedAt}}, nil
 }
 
-func (r ledger) list(ctx context.Context, p principal, in *ledgerInput) (*ledgerOutput, error) {
+func (r ledger) list(ctx context.Context, p principal, in *pageInput) (*ledgerOutput, error) {
 	page, err := r.svc.Ledger(ctx, p.user.ID, in.Cursor, in.Limit)
 	if err != nil {
 		return nil, err

@@ -24,9 +24,10 @@ type createKeyOutput struct {
 	Body NewAPIKey
 }
 
-// KeyList is every key of the caller, revoked ones included, oldest first.
+// KeyList is one page of the caller's keys, revoked ones included, oldest first.
 type KeyList struct {
-	Items []APIKey `json:"items" nullable:"false"`
+	Items      []APIKey `json:"items" nullable:"false"`
+	NextCursor string   `json:"next_cursor,omitempty" doc:"Pass as cursor to get the next page; absent on the last page."`
 }
 
 type listKeysOutput struct {
@@ -54,8 +55,8 @@ func registerKeys(api huma.API, svc Users, recent *recentKeys) {
 	}, Answers: []int{http.StatusConflict}}, authed(r.create))
 	register(api, operation{Operation: huma.Operation{
 		OperationID: "list-keys", Method: http.MethodGet, Path: "/v1/users/me/keys", Tags: []string{"users"},
-		Summary: "List your API keys", Description: "Lists the caller's keys, revoked ones included, oldest first. Secrets are never listed.",
-	}}, authed(r.list))
+		Summary: "List your API keys", Description: "Pages through the caller's keys, revoked ones included, oldest first. Secrets are never listed.",
+	}, Answers: []int{http.StatusUnprocessableEntity}, Echo: []string{"query.limit"}}, authed(r.list))
 	register(api, operation{Operation: huma.Operation{
 		OperationID: "revoke-key", Method: http.MethodDelete, Path: "/v1/users/me/keys/{id}", Tags: []string{"users"},
 		Summary:       "Revoke an API key",
@@ -73,13 +74,13 @@ func (r keys) create(ctx context.Context, p principal, in *createKeyInput) (*cre
 	return &createKeyOutput{Body: toNewKey(key)}, nil
 }
 
-func (r keys) list(ctx context.Context, p principal, _ *noInput) (*listKeysOutput, error) {
-	keys, err := r.svc.ListKeys(ctx, p.user.ID)
+func (r keys) list(ctx context.Context, p principal, in *pageInput) (*listKeysOutput, error) {
+	page, err := r.svc.ListKeys(ctx, p.user.ID, in.Cursor, in.Limit)
 	if err != nil {
 		return nil, err
 	}
-	out := &listKeysOutput{Body: KeyList{Items: make([]APIKey, 0, len(keys))}}
-	for _, k := range keys {
+	out := &listKeysOutput{Body: KeyList{Items: make([]APIKey, 0, len(page.Items)), NextCursor: page.Next}}
+	for _, k := range page.Items {
 		out.Body.Items = append(out.Body.Items, toAPIKey(k))
 	}
 	return out, nil

@@ -117,3 +117,10 @@ func operationFrom(ctx context.Context) *huma.Operation {
 	op, _ := ctx.Value(operationKey{}).(*huma.Operation)
 	return op
 }
+
+// pageInput is the query of every listing: a cursor and a page size.
+// Operations that take it echo query.limit (a number the client chose).
+type pageInput struct {
+	Cursor string `query:"cursor" maxLength:"200" doc:"next_cursor of the previous page; empty for the first page."`
+	Limit  int    `query:"limit" minimum:"1" maximum:"200" default:"50" doc:"Items per page."`
+}

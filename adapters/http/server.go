@@ -29,7 +29,7 @@ type Users interface {
 	Delete(ctx context.Context, id core.UserID) error
 	Authenticate(ctx context.Context, secret string) (core.User, core.APIKey, error)
 	CreateKey(ctx context.Context, user core.UserID, name string) (users.NewKey, error)
-	ListKeys(ctx context.Context, user core.UserID) ([]core.APIKey, error)
+	ListKeys(ctx context.Context, user core.UserID, cursor string, limit int) (core.Page[core.APIKey], error)
 	RevokeKey(ctx context.Context, user core.UserID, id core.KeyID) error
 }
 

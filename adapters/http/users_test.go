@@ -32,8 +32,19 @@ func TestAccountAndKeys(t *testing.T) {
 	}
 	var list KeyList
 	decode(t, resp, &list)
-	if len(list.Items) != 2 || list.Items[0].Name != "default" {
-		t.Fatalf("keys %+v", list.Items)
+	if len(list.Items) != 2 || list.Items[0].Name != "default" || list.NextCursor != "" {
+		t.Fatalf("keys %+v", list)
+	}
+	// Keys come in pages, revoked ones included, so the list stays bounded.
+	var first KeyList
+	decode(t, f.api.Get("/v1/users/me/keys?limit=1", bearer(second.Secret)), &first)
+	if len(first.Items) != 1 || first.NextCursor == "" {
+		t.Fatalf("first page of one: %+v", first)
+	}
+	var rest KeyList
+	decode(t, f.api.Get("/v1/users/me/keys?limit=1&cursor="+first.NextCursor, bearer(second.Secret)), &rest)
+	if len(rest.Items) != 1 || rest.Items[0].ID != list.Items[1].ID || rest.NextCursor != "" {
+		t.Fatalf("second page: %+v", rest)
 	}
 
 	// Revoking the first key closes it at once; the second still works. A

@@ -150,13 +150,30 @@ func (r *apiKeys) Authenticate(_ context.Context, hash core.KeyHash) (core.APIKe
 	return k, owner, nil
 }
 
-func (r *apiKeys) List(_ context.Context, user core.UserID) ([]core.APIKey, error) {
+func (r *apiKeys) List(_ context.Context, user core.UserID, after *core.PageKey, limit int) ([]core.APIKey, error) {
 	if err := r.u().statement(); err != nil {
 		return nil, err
 	}
-	return r.u().s.keys.children(r.u(), string(user), func(a, b core.APIKey) int {
-		return core.PageKey{Time: a.CreatedAt, ID: string(a.ID)}.Compare(core.PageKey{Time: b.CreatedAt, ID: string(b.ID)})
-	}), nil
+	if after != nil {
+		if err := after.Check(); err != nil { // refused before any statement, as on PostgreSQL
+			return nil, err
+		}
+	}
+	all := r.u().s.keys.children(r.u(), string(user), func(a, b core.APIKey) int { return a.PageKey().Compare(b.PageKey()) })
+	return pageAfter(all, after, core.APIKey.PageKey, oldestFirst, limit), nil
+}
+
+func (r *apiKeys) CountActive(_ context.Context, user core.UserID) (int, error) {
+	if err := r.u().statement(); err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, k := range r.u().s.keys.group(r.u(), string(user)) {
+		if k.Active() {
+			n++
+		}
+	}
+	return n, nil
 }
 
 func (r *apiKeys) Revoke(ctx context.Context, user core.UserID, id core.KeyID, at time.Time) error {

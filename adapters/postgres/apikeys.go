@@ -43,16 +43,32 @@ func (r *apiKeys) Authenticate(ctx context.Context, hash core.KeyHash) (core.API
 	return k.toAPIKey(), owner.toUser(), nil
 }
 
-func (r *apiKeys) List(ctx context.Context, user core.UserID) ([]core.APIKey, error) {
+func (r *apiKeys) List(ctx context.Context, user core.UserID, after *core.PageKey, limit int) ([]core.APIKey, error) {
+	var from []any
+	if after != nil {
+		if err := after.Check(); err != nil {
+			return nil, err
+		}
+		from = []any{micro(after.Time), after.ID}
+	}
 	if !validUUID(string(user)) {
 		return nil, nil
 	}
 	var rows []apiKeyRow
 	q := r.u().tx.NewSelect().Model(&rows).Where("user_id = ?", string(user))
-	if err := q.OrderExpr("created_at, id").Scan(ctx); err != nil {
+	if err := page(q, "created_at, id", from, !newestFirst, limit).Scan(ctx); err != nil {
 		return nil, r.u().check(err)
 	}
 	return all(rows, (*apiKeyRow).toAPIKey), nil
+}
+
+func (r *apiKeys) CountActive(ctx context.Context, user core.UserID) (int, error) {
+	if !validUUID(string(user)) {
+		return 0, nil
+	}
+	n, err := r.u().tx.NewSelect().Model((*apiKeyRow)(nil)).
+		Where("user_id = ? AND revoked_at IS NULL", string(user)).Count(ctx)
+	return int(n), r.u().check(err)
 }
 
 func (r *apiKeys) Revoke(ctx context.Context, user core.UserID, id core.KeyID, at time.Time) error {

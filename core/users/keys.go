@@ -34,15 +34,9 @@ func (s *Service) CreateKey(ctx context.Context, user core.UserID, name string) 
 		if _, err := tx.Users().Get(ctx, user); err != nil {
 			return err
 		}
-		keys, err := tx.APIKeys().List(ctx, user)
+		active, err := tx.APIKeys().CountActive(ctx, user)
 		if err != nil {
 			return err
-		}
-		active := 0
-		for _, k := range keys {
-			if k.Active() {
-				active++
-			}
 		}
 		if active >= MaxKeysPerUser {
 			return fmt.Errorf("%w: a user holds at most %d active keys; revoke one first", core.ErrConflict, MaxKeysPerUser)
@@ -53,18 +47,35 @@ func (s *Service) CreateKey(ctx context.Context, user core.UserID, name string) 
 	return key, err
 }
 
-// ListKeys returns a live user's keys, revoked ones included, oldest first.
-func (s *Service) ListKeys(ctx context.Context, user core.UserID) ([]core.APIKey, error) {
+// ListKeys returns one page of a live user's keys, revoked ones included,
+// oldest first. Revoked keys stay listed, so the list is paged: a user who
+// creates and revokes keys for years still gets bounded answers.
+func (s *Service) ListKeys(ctx context.Context, user core.UserID, cursor string, limit int) (core.Page[core.APIKey], error) {
+	limit, err := core.PageLimit(limit)
+	if err != nil {
+		return core.Page[core.APIKey]{}, err
+	}
+	key, ok, err := core.DecodeCursor(cursor)
+	if err != nil {
+		return core.Page[core.APIKey]{}, err
+	}
+	var after *core.PageKey
+	if ok {
+		after = &key
+	}
 	var keys []core.APIKey
-	err := s.uow.Do(ctx, func(ctx context.Context, tx ports.Tx) error {
+	err = s.uow.Do(ctx, func(ctx context.Context, tx ports.Tx) error {
 		if _, err := tx.Users().Get(ctx, user); err != nil {
 			return err
 		}
 		var err error
-		keys, err = tx.APIKeys().List(ctx, user)
+		keys, err = tx.APIKeys().List(ctx, user, after, limit+1)
 		return err
 	}, ports.ReadOnly())
-	return keys, err
+	if err != nil {
+		return core.Page[core.APIKey]{}, err
+	}
+	return core.NewPage(keys, limit, func(last core.APIKey) string { return core.EncodeCursor(last.PageKey()) }), nil
 }
 
 // RevokeKey revokes one of a user's keys; another user's key is

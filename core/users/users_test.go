@@ -45,9 +45,13 @@ func TestSignUpAuthenticateAndKeys(t *testing.T) {
 	if _, _, err := svc.Authenticate(ctx, second.Secret); err != nil {
 		t.Fatalf("second key: %v", err)
 	}
-	keys, err := svc.ListKeys(ctx, u.ID)
-	if err != nil || len(keys) != 2 || keys[1].Name != "laptop" || keys[0].Active() {
-		t.Fatalf("ListKeys = %+v, %v", keys, err)
+	page, err := svc.ListKeys(ctx, u.ID, "", 1)
+	if err != nil || len(page.Items) != 1 || page.Items[0].Active() || page.Next == "" {
+		t.Fatalf("ListKeys first page = %+v, %v; want the revoked first key and a cursor", page, err)
+	}
+	page, err = svc.ListKeys(ctx, u.ID, page.Next, 1)
+	if err != nil || len(page.Items) != 1 || page.Items[0].Name != "laptop" || page.Next != "" {
+		t.Fatalf("ListKeys last page = %+v, %v; want laptop and no cursor", page, err)
 	}
 	if _, _, err := svc.SignUp(ctx, "ada@example.COM", "Other"); !errors.Is(err, core.ErrConflict) {
 		t.Fatalf("same email, other case: %v; want ErrConflict", err)
@@ -108,8 +112,8 @@ func TestBadInputIsRefused(t *testing.T) {
 	if _, _, err := svc.Authenticate(ctx, otherKey.Secret); err != nil {
 		t.Fatalf("the other user's key was touched: %v", err)
 	}
-	if keys, _ := svc.ListKeys(ctx, u.ID); len(keys) != 1 {
-		t.Fatalf("%d keys after refused input; want 1", len(keys))
+	if page, _ := svc.ListKeys(ctx, u.ID, "", 0); len(page.Items) != 1 {
+		t.Fatalf("%d keys after refused input; want 1", len(page.Items))
 	}
 }
 

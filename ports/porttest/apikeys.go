@@ -58,12 +58,52 @@ func runAPIKeys(t *testing.T, newDatabase NewDatabase) {
 			if _, _, err := tx.APIKeys().Authenticate(ctx, theirs.Hash); err != nil {
 				return fmt.Errorf("the other user's key stopped working: %v", err)
 			}
-			keys, err := tx.APIKeys().List(ctx, u.ID)
+			keys, err := tx.APIKeys().List(ctx, u.ID, nil, core.MaxPageLimit)
 			if err != nil || len(keys) != 2 || keys[0].ID != a.ID || keys[0].RevokedAt.IsZero() || keys[1] != b {
 				return fmt.Errorf("List(u.ID) = %+v, %v; want a (revoked) then b", keys, err)
 			}
 			return tx.APIKeys().Revoke(ctx, u.ID, a.ID, now()) // revoking again changes nothing
 		})
+	})
+	t.Run("KeysPageOldestFirstAndActiveAreCounted", func(t *testing.T) {
+		t.Parallel()
+		s := store(t, newDatabase, options(ports.LockNoWait, 3))
+		u := newUser(t, s, "pager@example.com", 0)
+		var want []core.KeyID
+		for i := range 5 {
+			k := newKey(t, s, u.ID)
+			want = append(want, k.ID)
+			if i%2 == 1 {
+				do(t, s, func(ctx context.Context, tx ports.Tx) error { return tx.APIKeys().Revoke(ctx, u.ID, k.ID, now()) })
+			}
+		}
+		var got []core.KeyID
+		var after *core.PageKey
+		for {
+			var page []core.APIKey
+			do(t, s, func(ctx context.Context, tx ports.Tx) error {
+				var err error
+				page, err = tx.APIKeys().List(ctx, u.ID, after, 2)
+				return err
+			}, ports.ReadOnly())
+			for _, k := range page {
+				got = append(got, k.ID)
+			}
+			if len(page) < 2 {
+				break
+			}
+			key := page[len(page)-1].PageKey()
+			after = &key
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("pages listed %v; want %v, oldest first, revoked ones included", got, want)
+		}
+		do(t, s, func(ctx context.Context, tx ports.Tx) error {
+			if n, err := tx.APIKeys().CountActive(ctx, u.ID); err != nil || n != 3 {
+				return fmt.Errorf("CountActive = %d, %v; want 3 (5 keys, 2 revoked)", n, err)
+			}
+			return nil
+		}, ports.ReadOnly())
 	})
 	t.Run("DuplicateHashIsAConflict", func(t *testing.T) {
 		t.Parallel()

@@ -63,7 +63,7 @@ func testNonCanonicalIDs(t *testing.T, s ports.UnitOfWork) {
 			if _, err := tx.Credits().Get(ctx, core.UserID(odd)); !errors.Is(err, core.ErrNotFound) {
 				return fmt.Errorf("Credits.Get(%q) = %v; want ErrNotFound", odd, err)
 			}
-			if keys, err := tx.APIKeys().List(ctx, core.UserID(odd)); err != nil || len(keys) != 0 {
+			if keys, err := tx.APIKeys().List(ctx, core.UserID(odd), nil, core.MaxPageLimit); err != nil || len(keys) != 0 {
 				return fmt.Errorf("APIKeys.List(%q) = %d keys, %v; want none", odd, len(keys), err)
 			}
 			if entries, err := tx.Credits().Ledger(ctx, core.UserID(odd), nil, 10); err != nil || len(entries) != 0 {

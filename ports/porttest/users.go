@@ -183,7 +183,7 @@ func testDeleteRestore(t *testing.T, s ports.UnitOfWork) {
 		if _, _, err := tx.APIKeys().Authenticate(ctx, live.Hash); !errors.Is(err, core.ErrNotFound) {
 			return fmt.Errorf("a deleted user's key authenticates: %v", err)
 		}
-		if keys, err := tx.APIKeys().List(ctx, u.ID); err != nil || len(keys) != 0 {
+		if keys, err := tx.APIKeys().List(ctx, u.ID, nil, core.MaxPageLimit); err != nil || len(keys) != 0 {
 			return fmt.Errorf("List(deleted user) = %d keys, %v; want none", len(keys), err)
 		}
 		if err := tx.Users().Delete(ctx, u.ID, now()); !errors.Is(err, core.ErrNotFound) {
@@ -210,7 +210,7 @@ func testDeleteRestore(t *testing.T, s ports.UnitOfWork) {
 		if _, _, err := tx.APIKeys().Authenticate(ctx, revoked.Hash); !errors.Is(err, core.ErrNotFound) {
 			return fmt.Errorf("a key revoked before the delete came back: %v", err)
 		}
-		keys, err := tx.APIKeys().List(ctx, u.ID)
+		keys, err := tx.APIKeys().List(ctx, u.ID, nil, core.MaxPageLimit)
 		if err != nil || len(keys) != 2 {
 			return fmt.Errorf("List(restored) = %d keys, %v; want both", len(keys), err)
 		}
