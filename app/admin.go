@@ -19,12 +19,22 @@ import (
 // separate process would have its own empty store, so there the way is
 // CHATLENS_ADMIN_EMAIL on serve.
 func AdminCommand(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	const usage = "usage: chatlens admin create --email ADDRESS [flags]\n\n" +
+		"Creates an admin on PostgreSQL (CHATLENS_DATABASE_URL) and prints its API key once.\n" +
+		"Every flag also reads the CHATLENS_ variable shown."
 	if len(args) == 0 || args[0] != "create" {
-		fmt.Fprintln(stderr, "usage: chatlens admin create --email ADDRESS [flags]")
+		fmt.Fprintln(stderr, usage)
+		if len(args) == 1 && isHelp(args[0]) {
+			return 0
+		}
 		return 2
 	}
 	fs := flag.NewFlagSet("admin create", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, usage)
+		fs.PrintDefaults()
+	}
 	var (
 		cfg   Config
 		email string

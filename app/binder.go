@@ -16,7 +16,11 @@ import (
 type binder struct {
 	fs   *flag.FlagSet
 	envs map[string]string // flag name -> variable name
+	args []string          // positional arguments, in order, after parse
 }
+
+// positional returns the arguments that are not flags.
+func (b *binder) positional() []string { return b.args }
 
 func newBinder(fs *flag.FlagSet) *binder { return &binder{fs: fs, envs: map[string]string{}} }
 
@@ -44,8 +48,16 @@ func (b *binder) Duration(p *time.Duration, flagName, env string, def time.Durat
 // parse parses args, then applies the variables of flags not given, and
 // reports every malformed variable at once.
 func (b *binder) parse(args []string, getenv func(string) (string, bool)) error {
-	if err := b.fs.Parse(args); err != nil {
-		return err
+	// Flags may come before or after the positional arguments, so help can
+	// show the requirement first ("migrate up [flags]").
+	for b.args = nil; ; {
+		if err := b.fs.Parse(args); err != nil {
+			return err
+		}
+		if args = b.fs.Args(); len(args) == 0 {
+			break
+		}
+		b.args, args = append(b.args, args[0]), args[1:]
 	}
 	given := map[string]bool{}
 	b.fs.Visit(func(f *flag.Flag) { given[f.Name] = true })

@@ -182,7 +182,7 @@ func (c DatabaseConfig) StoreOptions() ports.StoreOptions {
 // the environment: a flag beats its variable, which beats the default.
 func bindDatabase(b *binder, c *DatabaseConfig) {
 	def := postgres.DefaultConfig("")
-	b.String(&c.URL, "database-url", "DATABASE_URL", "", "PostgreSQL URL; empty runs on memory")
+	b.String(&c.URL, "database-url", "DATABASE_URL", "", "PostgreSQL URL (serve runs on memory without one)")
 	b.Int(&c.MaxOpenConns, "db-max-open-conns", "DB_MAX_OPEN_CONNS", def.MaxOpenConns, "most open connections")
 	b.Int(&c.MaxIdleConns, "db-max-idle-conns", "DB_MAX_IDLE_CONNS", def.MaxIdleConns, "most idle connections kept")
 	b.Duration(&c.ConnMaxLifetime, "db-conn-max-lifetime", "DB_CONN_MAX_LIFETIME", def.ConnMaxLifetime, "close connections older than this")

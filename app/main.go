@@ -50,3 +50,9 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stderr, "chatlens: unknown command %q\n\n%s", args[0], usage)
 	return 2
 }
+
+// isHelp reports whether arg asks for help, as -h and --help do to every
+// subcommand's flag set.
+func isHelp(arg string) bool {
+	return arg == "-h" || arg == "-help" || arg == "--help" || arg == "help"
+}

@@ -17,7 +17,9 @@ func MigrateCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: chatlens migrate [flags] up|down|status")
+		fmt.Fprintln(stderr, "usage: chatlens migrate up|down|status [flags]\n\n"+
+			"Applies, rolls back (the last group) or lists the migrations on PostgreSQL (CHATLENS_DATABASE_URL),\n"+
+			"under an advisory lock. Every flag also reads the CHATLENS_ variable shown.")
 		fs.PrintDefaults()
 	}
 	b := newBinder(fs)
@@ -34,12 +36,17 @@ func MigrateCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 		fmt.Fprintln(stderr, "chatlens migrate:", err)
 		return 2
 	}
-	verb, known := migrateVerbs[fs.Arg(0)]
-	if fs.NArg() != 1 || !known || db.URL == "" {
+	args = b.positional()
+	var verb func(ctx context.Context, mg *postgres.Migrator, out io.Writer) error
+	known := false
+	if len(args) == 1 {
+		verb, known = migrateVerbs[args[0]]
+	}
+	if len(args) != 1 || !known || db.URL == "" {
 		fs.Usage()
 		switch {
-		case fs.NArg() == 1 && !known:
-			fmt.Fprintf(stderr, "chatlens migrate: unknown verb %q: want up, down or status\n", fs.Arg(0))
+		case len(args) == 1 && !known:
+			fmt.Fprintf(stderr, "chatlens migrate: unknown verb %q: want up, down or status\n", args[0])
 		case db.URL == "":
 			fmt.Fprintln(stderr, "chatlens migrate: set CHATLENS_DATABASE_URL or --database-url")
 		}

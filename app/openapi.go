@@ -14,6 +14,10 @@ import (
 func OpenAPICommand(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("openapi", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: chatlens openapi [--3.0]\n\nPrints the API's OpenAPI 3.1 document as YAML (the committed openapi/openapi.yaml).")
+		fs.PrintDefaults()
+	}
 	v30 := fs.Bool("3.0", false, "print the OpenAPI 3.0 downgrade, for older generators")
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {

@@ -14,7 +14,7 @@ import (
 	"github.com/chatlens/chatlens/core/chatparse"
 )
 
-const parseUsage = `usage: chatlens parse [flags] FILE
+const parseUsage = `usage: chatlens parse FILE [flags]
 
 Reads a chat export (WhatsApp .txt or .zip, Telegram Desktop JSON,
 DiscordChatExporter JSON) and prints what an import would find: format, date
@@ -30,7 +30,7 @@ or held no message (the report still says what was seen), 2 on bad usage.
 flags:
 `
 
-// ParseCommand runs "chatlens parse [flags] FILE" and returns the process
+// ParseCommand runs "chatlens parse FILE [flags]" and returns the process
 // exit code. args excludes the subcommand's name.
 func ParseCommand(args []string, stdout, stderr io.Writer) int {
 	cmd, err := parseCommandArgs(args, stderr)
