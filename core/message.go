@@ -105,8 +105,26 @@ type Message struct {
 	// "document", "sticker", "gif", "contact", …) when it is known.
 	MediaType string
 
-	// Attachment is the attached file's name, when the export names it.
+	// Attachment is the attached file's name, when the export names it:
+	// the first file's where there are several (see Attachments).
 	Attachment string
+
+	// Attachments lists every file and sticker sent with the message, in
+	// the export's order, where the export lists them (a Discord message
+	// can carry several files and a sticker beside them).
+	Attachments []Attachment
+
+	// Reactions are the emoji reactions the message received, where the
+	// export records them (Telegram, Discord), in the export's order.
+	Reactions []Reaction
+
+	// Geo is the point a shared location names, where the export gives its
+	// coordinates; Text keeps the location's label or link as written.
+	Geo *GeoPoint
+
+	// Event says what a notice or a call did in the platform's own terms
+	// (an action name, who acted, a call's length), where the export says.
+	Event *Event
 
 	// Edited is set when the export marks the message as edited.
 	Edited bool
@@ -117,6 +135,60 @@ type Message struct {
 
 	// PlatformID is the message's id on its platform, where it has one.
 	PlatformID string
+}
+
+// Attachment is one file or sticker sent with a message.
+type Attachment struct {
+	// Name is the file's (or the sticker's) name as the export gives it.
+	Name string
+	// MediaType is the kind of media, as Message.MediaType names it.
+	MediaType string
+	// Size is the file's size in bytes where the export says; 0 when not.
+	Size int64
+}
+
+// Reaction is the reactions of one emoji to a message.
+type Reaction struct {
+	// Emoji is the emoji, or the name of a custom emoji (Discord, Telegram
+	// premium), which has no character of its own.
+	Emoji string
+	// Count is how many reacted with it: at least one, and at least len(By).
+	Count int
+	// By names who reacted, where the export does; it may name only some
+	// of them (Telegram lists the most recent).
+	By []Reactor
+}
+
+// Reactor is someone who reacted: a display name, and the platform's id
+// where the export has one.
+type Reactor struct {
+	Name, ID string
+}
+
+// GeoPoint is a point on Earth in decimal degrees (WGS 84).
+type GeoPoint struct {
+	Lat, Lon float64
+}
+
+// Event is what a platform recorded about a notice or a call, beside the
+// notice's text.
+type Event struct {
+	// Action is the platform's name for what happened: Telegram's
+	// "invite_members" or "phone_call", Discord's "GuildMemberJoin".
+	Action string
+	// Actor and ActorID name who did it. A notice has no author (see
+	// Message.Author), so this is where its actor is kept.
+	Actor, ActorID string
+	// Members names those it was done to, where the export does (people
+	// added to or removed from a group).
+	Members []string
+	// Title is a name the action gave: a group's new title.
+	Title string
+	// Duration is a call's length, where the export gives it.
+	Duration time.Duration
+	// Outcome is how a call ended, in the platform's words ("missed",
+	// "busy", "hangup").
+	Outcome string
 }
 
 // FromParticipant reports whether the message was written by a participant.
@@ -141,11 +213,8 @@ func (m Message) Validate() error {
 		{"media type", m.MediaType}, {"attachment", m.Attachment},
 		{"reply-to", m.ReplyTo}, {"platform id", m.PlatformID},
 	} {
-		if !utf8.ValidString(f.value) {
-			return fmt.Errorf("message %d: %s is not valid UTF-8", m.Seq, f.name)
-		}
-		if strings.IndexByte(f.value, 0) >= 0 {
-			return fmt.Errorf("message %d: %s holds a NUL character", m.Seq, f.name)
+		if err := storableText(f.value); err != nil {
+			return fmt.Errorf("message %d: %s %w", m.Seq, f.name, err)
 		}
 	}
 	switch {
@@ -159,6 +228,70 @@ func (m Message) Validate() error {
 		return fmt.Errorf("message %d: a %s message needs an author", m.Seq, m.Kind)
 	case m.Local.IsZero() && m.At.IsZero():
 		return fmt.Errorf("message %d: no time", m.Seq)
+	}
+	if err := m.validateParts(); err != nil {
+		return fmt.Errorf("message %d: %w", m.Seq, err)
+	}
+	return nil
+}
+
+// validateParts checks the attachments, reactions, location and event.
+func (m Message) validateParts() error {
+	for i, a := range m.Attachments {
+		if err := storableTexts(a.Name, a.MediaType); err != nil {
+			return fmt.Errorf("attachment %d: %w", i+1, err)
+		}
+		if a.Size < 0 {
+			return fmt.Errorf("attachment %d: negative size %d", i+1, a.Size)
+		}
+	}
+	for i, r := range m.Reactions {
+		switch {
+		case r.Emoji == "":
+			return fmt.Errorf("reaction %d: no emoji", i+1)
+		case r.Count < 1 || r.Count < len(r.By):
+			return fmt.Errorf("reaction %d: count %d for %d reactors", i+1, r.Count, len(r.By))
+		}
+		if err := storableText(r.Emoji); err != nil {
+			return fmt.Errorf("reaction %d: emoji %w", i+1, err)
+		}
+		for _, by := range r.By {
+			if err := storableTexts(by.Name, by.ID); err != nil {
+				return fmt.Errorf("reaction %d: reactor %w", i+1, err)
+			}
+		}
+	}
+	// Written so that NaN, which fails every comparison, fails too.
+	if g := m.Geo; g != nil && !(g.Lat >= -90 && g.Lat <= 90 && g.Lon >= -180 && g.Lon <= 180) {
+		return fmt.Errorf("location %v,%v: not a point on Earth", g.Lat, g.Lon)
+	}
+	if e := m.Event; e != nil {
+		if err := storableTexts(append([]string{e.Action, e.Actor, e.ActorID, e.Title, e.Outcome}, e.Members...)...); err != nil {
+			return fmt.Errorf("event: %w", err)
+		}
+		if e.Duration < 0 {
+			return fmt.Errorf("event: negative duration %v", e.Duration)
+		}
+	}
+	return nil
+}
+
+// storableText refuses what PostgreSQL's text type cannot store.
+func storableText(s string) error {
+	if !utf8.ValidString(s) {
+		return fmt.Errorf("is not valid UTF-8")
+	}
+	if strings.IndexByte(s, 0) >= 0 {
+		return fmt.Errorf("holds a NUL character")
+	}
+	return nil
+}
+
+func storableTexts(values ...string) error {
+	for i, v := range values {
+		if err := storableText(v); err != nil {
+			return fmt.Errorf("field %d %w", i+1, err)
+		}
 	}
 	return nil
 }

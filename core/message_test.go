@@ -1,6 +1,7 @@
 package core
 
 import (
+	"math"
 	"testing"
 	"time"
 )
@@ -49,6 +50,28 @@ func TestMessageValidateAndParticipants(t *testing.T) {
 		"invalid UTF-8 author": {Seq: 1, Local: at, Author: "Jos\xe9", Kind: MessageText},
 		"NUL in text":          {Seq: 1, Local: at, Author: "Ann", Kind: MessageText, Text: "a\x00b"},
 		"NUL in attachment":    {Seq: 1, Local: at, Author: "Ann", Kind: MessageMedia, Attachment: "a\x00.jpg"},
+		"NUL in an attachment's name": {Seq: 1, Local: at, Author: "Ann", Kind: MessageMedia,
+			Attachments: []Attachment{{Name: "a.jpg"}, {Name: "b\x00.jpg"}}},
+		"negative attachment size": {Seq: 1, Local: at, Author: "Ann", Kind: MessageMedia,
+			Attachments: []Attachment{{Name: "a.jpg", Size: -1}}},
+		"reaction without emoji": {Seq: 1, Local: at, Author: "Ann", Kind: MessageText,
+			Reactions: []Reaction{{Count: 1}}},
+		"reaction counting fewer than its reactors": {Seq: 1, Local: at, Author: "Ann", Kind: MessageText,
+			Reactions: []Reaction{{Emoji: "👍", Count: 1, By: []Reactor{{Name: "Ben"}, {Name: "Cy"}}}}},
+		"reactor name not UTF-8": {Seq: 1, Local: at, Author: "Ann", Kind: MessageText,
+			Reactions: []Reaction{{Emoji: "👍", Count: 1, By: []Reactor{{Name: "Jos\xe9"}}}}},
+		"latitude beyond a pole": {Seq: 1, Local: at, Author: "Ann", Kind: MessageLocation, Geo: &GeoPoint{Lat: 91, Lon: 0}},
+		"longitude not a number": {Seq: 1, Local: at, Author: "Ann", Kind: MessageLocation, Geo: &GeoPoint{Lat: 0, Lon: math.NaN()}},
+		"event member with NUL": {Seq: 1, Local: at, Kind: MessageSystem, Text: "x",
+			Event: &Event{Action: "invite_members", Members: []string{"a\x00"}}},
+		"negative call length": {Seq: 1, Local: at, Author: "Ann", Kind: MessageCall, Event: &Event{Duration: -time.Second}},
+	}
+	full := Message{Seq: 3, Local: at, Author: "Ann", Kind: MessageMedia, Attachment: "a.jpg",
+		Attachments: []Attachment{{Name: "a.jpg", MediaType: "image", Size: 10}, {Name: "Wave", MediaType: "sticker"}},
+		Reactions:   []Reaction{{Emoji: "👍", Count: 3, By: []Reactor{{Name: "Ben", ID: "5"}}}, {Emoji: "party_blob", Count: 1}},
+		Geo:         &GeoPoint{Lat: -33.86, Lon: 151.21}, Event: &Event{Action: "x", Duration: time.Minute}}
+	if err := full.Validate(); err != nil {
+		t.Errorf("a message with every part: %v", err)
 	}
 	for name, m := range bad {
 		if m.Validate() == nil {

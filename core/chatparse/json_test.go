@@ -5,7 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
-	"slices"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -65,7 +65,7 @@ func TestParseJSONWithBOM(t *testing.T) {
 		format := Detect(bom)
 		for _, opts := range []Options{{}, {Format: format}} {
 			got, rep, err := parseAll(t, Parse(bytes.NewReader(bom), opts))
-			if err != nil || rep.Format != format || !slices.Equal(got, want) {
+			if err != nil || rep.Format != format || !reflect.DeepEqual(got, want) {
 				t.Errorf("%s with a BOM, format %v: %d messages (want %d), %v", file, opts.Format, len(got), len(want), err)
 			}
 		}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"reflect"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -184,7 +185,7 @@ func TestParseLineEndingsAreEquivalent(t *testing.T) {
 			}
 			continue
 		}
-		if len(msgs) != len(want) || msgs[0] != want[0] || msgs[1] != want[1] {
+		if !reflect.DeepEqual(msgs, want) {
 			t.Errorf("ending %d: %+v", i, msgs)
 		}
 	}

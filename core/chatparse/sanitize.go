@@ -18,10 +18,33 @@ const maxNameBytes = 256
 // Invalid bytes (a Latin-1 export, a cut multi-byte character) and NUL both
 // become U+FFFD, so a name never turns empty. It reports what it repaired.
 func repairMessage(m *core.Message) (invalid, nul bool) {
-	for _, f := range [...]*string{&m.Author, &m.AuthorID, &m.Text, &m.MediaType,
-		&m.Attachment, &m.ReplyTo, &m.PlatformID} {
+	repair := func(f *string) {
 		i, n := repairString(f)
 		invalid, nul = invalid || i, nul || n
+	}
+	for _, f := range [...]*string{&m.Author, &m.AuthorID, &m.Text, &m.MediaType,
+		&m.Attachment, &m.ReplyTo, &m.PlatformID} {
+		repair(f)
+	}
+	for i := range m.Attachments {
+		repair(&m.Attachments[i].Name)
+		repair(&m.Attachments[i].MediaType)
+	}
+	for i := range m.Reactions {
+		r := &m.Reactions[i]
+		repair(&r.Emoji)
+		for j := range r.By {
+			repair(&r.By[j].Name)
+			repair(&r.By[j].ID)
+		}
+	}
+	if e := m.Event; e != nil {
+		for _, f := range [...]*string{&e.Action, &e.Actor, &e.ActorID, &e.Title, &e.Outcome} {
+			repair(f)
+		}
+		for i := range e.Members {
+			repair(&e.Members[i])
+		}
 	}
 	return invalid, nul
 }

@@ -8,8 +8,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"reflect"
 	"runtime"
-	"slices"
 	"strings"
 	"testing"
 )
@@ -69,7 +69,7 @@ func TestParseWhatsAppZipFindsTheChat(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if rep.Format != FormatWhatsAppZip || !slices.Equal(msgs, want) || rep.Chat != "Trail Friends" {
+				if rep.Format != FormatWhatsAppZip || !reflect.DeepEqual(msgs, want) || rep.Chat != "Trail Friends" {
 					t.Errorf("format %v, %d messages (want %d, same as the .txt), chat %q", rep.Format, len(msgs), len(want), rep.Chat)
 				}
 				if rep.AttachmentCount != len(c.entries)-1 || !contains(rep.Attachments, photo.name) || contains(rep.Attachments, c.chat) {
