@@ -9,16 +9,22 @@ default:
 test *args:
     ./scripts/test.sh {{args}}
 
-# Serve the API on 127.0.0.1:8080 (memory adapter unless CHATLENS_DATABASE_URL is set).
+# `run` builds bin/chatlens and execs it, so stopping `just run` (Ctrl-C)
+# stops the server itself, not only the go tool in front of it.
+# Build bin/chatlens and serve the API on 127.0.0.1:8080 (memory unless CHATLENS_DATABASE_URL is set).
 run *args:
-    go run . serve {{args}}
+    #!/usr/bin/env bash
+    set -euo pipefail
+    go build -o bin/chatlens .
+    exec bin/chatlens serve {{args}}
 
 # staticcheck on the Go code, then lint the committed OpenAPI documents (redocly recommended, spectral:oas).
 lint:
     ./scripts/lint.sh
 
-# Regenerate the committed OpenAPI documents from the code. Each is written
-# to a temporary file first, so a failing build leaves the committed ones whole.
+# Each document is written to a temporary file first, so a failing build
+# leaves the committed ones whole.
+# Regenerate the committed OpenAPI documents (3.1 and 3.0) from the code.
 openapi:
     #!/usr/bin/env bash
     set -euo pipefail
@@ -36,8 +42,9 @@ db-up:
 migrate verb="up":
     go run . migrate {{verb}}
 
-# Credits lock-policy benchmark on a throwaway PostgreSQL (fsync on) against pgbench,
-# in one process and split across two (the -2proc contenders).
+# The credits benchmark runs in one process and split across two (the -2proc
+# contenders), on a durable throwaway cluster, beside pgbench.
+# Credits lock-policy benchmark against pgbench (one and two processes).
 bench-credits *args:
     ./bench/credits/run.sh {{args}}
 
