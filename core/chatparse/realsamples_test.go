@@ -9,37 +9,41 @@ import (
 	"testing"
 )
 
-// sharedFixtures returns ../shared/fixtures beside the repository root (the
-// folder holding go.mod), or skips the test when it is absent, as it is
-// outside the project's workplace.
-func sharedFixtures(t *testing.T) string {
+// realSamplesEnv names the directory of real export samples. The samples
+// are not in the repository (they are another project's files): the tests
+// below run when it is set and skip otherwise, while the repository's own
+// fixtures (testdata/, golden_test.go) are checked either way.
+//
+// To get them: clone https://github.com/joweich/chat-miner (MIT licence) at
+// commit 17c52a1 and make a directory holding, from its test/ folder,
+// whatsapp/chatminer_ios_bracket_mmddyy_24h.txt,
+// whatsapp/chatminer_android_mmddyyyy_12h_ampm_dotted.txt,
+// whatsapp/chatminer_android_yyyymmdd_24h.txt,
+// whatsapp/chatminer_expected_target.json (the messages it expects from
+// the three, newest first) and
+// telegram/chatminer_full_account_export.json; then
+// CHATLENS_REAL_SAMPLES=/that/dir go test ./core/chatparse/.
+const realSamplesEnv = "CHATLENS_REAL_SAMPLES"
+
+// realSamples returns the samples directory, or skips the test, saying how
+// to get them.
+func realSamples(t *testing.T) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
+	dir := os.Getenv(realSamplesEnv)
+	if dir == "" {
+		t.Skipf("real export samples not configured: set %s (see realSamplesEnv in realsamples_test.go for where to get them)", realSamplesEnv)
 	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("no go.mod above the package directory")
-		}
-		dir = parent
+	if _, err := os.Stat(dir); err != nil {
+		t.Fatalf("%s: %v", realSamplesEnv, err)
 	}
-	fixtures := filepath.Join(dir, "..", "shared", "fixtures")
-	if _, err := os.Stat(fixtures); err != nil {
-		t.Skipf("real export samples not present: %v", err)
-	}
-	return fixtures
+	return dir
 }
 
 // TestParseRealWhatsAppSamples checks the three real exports against the
 // messages their source project expects. That project lists participants'
 // messages only, newest first, with multi-line bodies joined by a space.
 func TestParseRealWhatsAppSamples(t *testing.T) {
-	dir := filepath.Join(sharedFixtures(t), "whatsapp")
+	dir := filepath.Join(realSamples(t), "whatsapp")
 	raw, err := os.ReadFile(filepath.Join(dir, "chatminer_expected_target.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -96,7 +100,7 @@ func normaliseSpace(s string) string {
 // TestParseRealTelegramSample reads the real full-account export: its one
 // chat by name, text given as an entity array joined into one string.
 func TestParseRealTelegramSample(t *testing.T) {
-	f, err := os.Open(filepath.Join(sharedFixtures(t), "telegram", "chatminer_full_account_export.json"))
+	f, err := os.Open(filepath.Join(realSamples(t), "telegram", "chatminer_full_account_export.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
