@@ -67,7 +67,14 @@ type PaymentEvent struct {
 	Kind      PaymentEventKind
 	SessionID string    // the provider's checkout session
 	PaymentID PaymentID // from the session's metadata; empty when absent
-	Paid      bool      // EventCompleted: the money arrived
+	// ProviderPaymentID is the provider's own id of the money movement
+	// behind the session (Stripe: the PaymentIntent, "pi_…"), when the event
+	// names one. A refund or dispute is about that, not the session, and a
+	// dispute never carries the session's metadata (its PaymentID is
+	// empty): the module keeps ProviderPaymentID from the completed event
+	// and finds such a payment by it.
+	ProviderPaymentID string
+	Paid              bool // EventCompleted: the money arrived
 	// AmountTotal and Currency are what the session charged (completed
 	// events); a payment whose amount or currency differs from its pack's
 	// is flagged and grants nothing.
