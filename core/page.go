@@ -101,6 +101,21 @@ func DecodeCursor(s string) (k PageKey, ok bool, err error) {
 	return k, true, nil
 }
 
+// PageQuery reads a listing's input: the cursor (empty for the first page:
+// after is nil) and the limit (PageLimit's rules). Every listing checks
+// them here, once, before storage.
+func PageQuery(cursor string, limit int) (after *PageKey, n int, err error) {
+	n, err = PageLimit(limit)
+	if err != nil {
+		return nil, 0, err
+	}
+	key, ok, err := DecodeCursor(cursor)
+	if err != nil || !ok {
+		return nil, n, err
+	}
+	return &key, n, nil
+}
+
 // Page is one page of a listing; Next is empty on the last page.
 type Page[T any] struct {
 	Items []T

@@ -159,23 +159,9 @@ func TestConcurrentFailuresCannotOvershoot(t *testing.T) {
 	})
 	slow := &slowUsers{Users: f.users}
 	f.with(func(s *Services) { s.Users = slow })
-	var wg sync.WaitGroup
-	var refused, limited atomic.Int32
-	for range 20 {
-		wg.Go(func() {
-			switch code := f.api.Get("/v1/users/me", bearer(core.NewAPIKeySecret())).Code; code {
-			case http.StatusUnauthorized:
-				refused.Add(1)
-			case http.StatusTooManyRequests:
-				limited.Add(1)
-			default:
-				t.Errorf("status %d", code)
-			}
-		})
-	}
-	wg.Wait()
-	if slow.calls.Load() != 3 || refused.Load() != 3 || limited.Load() != 17 {
-		t.Fatalf("%d lookups, %d refused, %d limited; want 3, 3, 17", slow.calls.Load(), refused.Load(), limited.Load())
+	refused, limited := guessTogether(t, f, 20, func(int) string { return core.NewAPIKeySecret() })
+	if slow.calls.Load() != 3 || refused != 3 || limited != 17 {
+		t.Fatalf("%d lookups, %d refused, %d limited; want 3, 3, 17", slow.calls.Load(), refused, limited)
 	}
 }
 
@@ -229,6 +215,27 @@ func (s *slowUsers) Authenticate(ctx context.Context, secret string) (core.User,
 	return s.Users.Authenticate(ctx, secret)
 }
 
+// guessTogether sends n requests with the keys key(i) at once and counts
+// the 401s and 429s; any other status fails the test.
+func guessTogether(t *testing.T, f *fixture, n int, key func(i int) string) (refused, limited int32) {
+	var wg sync.WaitGroup
+	var r, l atomic.Int32
+	for i := range n {
+		wg.Go(func() {
+			switch code := f.api.Get("/v1/users/me", bearer(key(i))).Code; code {
+			case http.StatusUnauthorized:
+				r.Add(1)
+			case http.StatusTooManyRequests:
+				l.Add(1)
+			default:
+				t.Errorf("status %d", code)
+			}
+		})
+	}
+	wg.Wait()
+	return r.Load(), l.Load()
+}
+
 // TestMalformedGuessesAreCountedWithoutALookup: a key not shaped like
 // ours spends the budget at once, so guesses sent together cannot all pass
 // a check none has spent, and none of them reaches storage.
@@ -240,23 +247,9 @@ func TestMalformedGuessesAreCountedWithoutALookup(t *testing.T) {
 	})
 	slow := &slowUsers{Users: f.users}
 	f.with(func(s *Services) { s.Users = slow })
-	var wg sync.WaitGroup
-	var refused, limited atomic.Int32
-	for i := range 20 {
-		wg.Go(func() {
-			switch code := f.api.Get("/v1/users/me", bearer(fmt.Sprintf("cl_guess%d", i))).Code; code {
-			case http.StatusUnauthorized:
-				refused.Add(1)
-			case http.StatusTooManyRequests:
-				limited.Add(1)
-			default:
-				t.Errorf("status %d", code)
-			}
-		})
-	}
-	wg.Wait()
-	if slow.calls.Load() != 0 || refused.Load() != 3 || limited.Load() != 17 {
-		t.Fatalf("%d lookups, %d refused, %d limited; want 0, 3, 17", slow.calls.Load(), refused.Load(), limited.Load())
+	refused, limited := guessTogether(t, f, 20, func(i int) string { return fmt.Sprintf("cl_guess%d", i) })
+	if slow.calls.Load() != 0 || refused != 3 || limited != 17 {
+		t.Fatalf("%d lookups, %d refused, %d limited; want 0, 3, 17", slow.calls.Load(), refused, limited)
 	}
 }
 

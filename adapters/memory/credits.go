@@ -97,16 +97,5 @@ func (r *credits) EntryByReference(_ context.Context, user core.UserID, referenc
 }
 
 func (r *credits) Ledger(_ context.Context, user core.UserID, before *core.PageKey, limit int) ([]core.LedgerEntry, error) {
-	if err := r.u().statement(); err != nil {
-		return nil, err
-	}
-	if before != nil {
-		if err := before.Check(); err != nil { // refused before any statement, as on PostgreSQL
-			return nil, err
-		}
-	}
-	entries := r.u().s.ledger.children(r.u(), string(user), func(a, b core.LedgerEntry) int {
-		return b.PageKey().Compare(a.PageKey()) // newest first
-	})
-	return pageAfter(entries, before, core.LedgerEntry.PageKey, newestFirst, limit), nil
+	return listPage(r.u().s.ledger, r.u(), string(user), before, newestFirst, limit)
 }

@@ -314,5 +314,31 @@ func pageAfter[T any, K core.SortKey[K]](sorted []T, from *K, key func(T) K, des
 	return out
 }
 
+// keyed is a row listed in pages by its (time, id) position.
+type keyed interface{ PageKey() core.PageKey }
+
+// listPage is the listing of a parent's live rows by (time, id), oldest or
+// newest first, strictly after from, at most limit: what every ledger-like
+// listing does. A page key no store could hold is refused before anything
+// is read, as on PostgreSQL.
+func listPage[K comparable, V keyed](t *table[K, V], u *unit, parent string, from *core.PageKey, desc bool, limit int) ([]V, error) {
+	if err := u.statement(); err != nil {
+		return nil, err
+	}
+	if from != nil {
+		if err := from.Check(); err != nil {
+			return nil, err
+		}
+	}
+	key := func(v V) core.PageKey { return v.PageKey() }
+	rows := t.children(u, parent, func(a, b V) int {
+		if desc {
+			return key(b).Compare(key(a))
+		}
+		return key(a).Compare(key(b))
+	})
+	return pageAfter(rows, from, key, desc, limit), nil
+}
+
 // micro truncates a time to the precision every store keeps.
 func micro(t time.Time) time.Time { return core.StorageTime(t) }

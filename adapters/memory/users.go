@@ -151,16 +151,7 @@ func (r *apiKeys) Authenticate(_ context.Context, hash core.KeyHash) (core.APIKe
 }
 
 func (r *apiKeys) List(_ context.Context, user core.UserID, after *core.PageKey, limit int) ([]core.APIKey, error) {
-	if err := r.u().statement(); err != nil {
-		return nil, err
-	}
-	if after != nil {
-		if err := after.Check(); err != nil { // refused before any statement, as on PostgreSQL
-			return nil, err
-		}
-	}
-	all := r.u().s.keys.children(r.u(), string(user), func(a, b core.APIKey) int { return a.PageKey().Compare(b.PageKey()) })
-	return pageAfter(all, after, core.APIKey.PageKey, oldestFirst, limit), nil
+	return listPage(r.u().s.keys, r.u(), string(user), after, oldestFirst, limit)
 }
 
 func (r *apiKeys) CountActive(_ context.Context, user core.UserID) (int, error) {

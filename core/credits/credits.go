@@ -172,17 +172,9 @@ func repeated(ctx context.Context, tx ports.Tx, want core.LedgerEntry) (Result, 
 
 // Ledger returns one page of a user's ledger, newest first.
 func (s *Service) Ledger(ctx context.Context, user core.UserID, cursor string, limit int) (core.Page[core.LedgerEntry], error) {
-	limit, err := core.PageLimit(limit)
+	before, limit, err := core.PageQuery(cursor, limit)
 	if err != nil {
 		return core.Page[core.LedgerEntry]{}, err
-	}
-	key, ok, err := core.DecodeCursor(cursor)
-	if err != nil {
-		return core.Page[core.LedgerEntry]{}, err
-	}
-	var before *core.PageKey
-	if ok {
-		before = &key
 	}
 	var entries []core.LedgerEntry
 	err = s.uow.Do(ctx, func(ctx context.Context, tx ports.Tx) error {

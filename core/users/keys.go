@@ -51,17 +51,9 @@ func (s *Service) CreateKey(ctx context.Context, user core.UserID, name string) 
 // oldest first. Revoked keys stay listed, so the list is paged: a user who
 // creates and revokes keys for years still gets bounded answers.
 func (s *Service) ListKeys(ctx context.Context, user core.UserID, cursor string, limit int) (core.Page[core.APIKey], error) {
-	limit, err := core.PageLimit(limit)
+	after, limit, err := core.PageQuery(cursor, limit)
 	if err != nil {
 		return core.Page[core.APIKey]{}, err
-	}
-	key, ok, err := core.DecodeCursor(cursor)
-	if err != nil {
-		return core.Page[core.APIKey]{}, err
-	}
-	var after *core.PageKey
-	if ok {
-		after = &key
 	}
 	var keys []core.APIKey
 	err = s.uow.Do(ctx, func(ctx context.Context, tx ports.Tx) error {

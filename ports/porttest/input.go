@@ -20,26 +20,21 @@ func init() { register("Input", runInput) }
 // can hold, writes in read-only units, and units that go on after a failed
 // statement. Every adapter must give the same answer.
 func runInput(t *testing.T, newDatabase NewDatabase) {
-	t.Run("NonCanonicalIDsNameNothing", func(t *testing.T) {
-		t.Parallel()
-		testNonCanonicalIDs(t, store(t, newDatabase, options(ports.LockNoWait, 3)))
-	})
-	t.Run("NonCanonicalIDsAreNotStored", func(t *testing.T) {
-		t.Parallel()
-		testNonCanonicalCreate(t, store(t, newDatabase, options(ports.LockNoWait, 3)))
-	})
-	t.Run("PageKeysOutOfRangeAreInvalid", func(t *testing.T) {
-		t.Parallel()
-		testPageKeyRange(t, store(t, newDatabase, options(ports.LockNoWait, 3)))
-	})
-	t.Run("ReadOnlyUnitRefusesWrites", func(t *testing.T) {
-		t.Parallel()
-		testReadOnly(t, store(t, newDatabase, options(ports.LockNoWait, 3)))
-	})
-	t.Run("FailedStatementAbortsTheUnit", func(t *testing.T) {
-		t.Parallel()
-		testAborted(t, store(t, newDatabase, options(ports.LockNoWait, 3)))
-	})
+	for _, c := range []struct {
+		name string
+		test func(*testing.T, ports.UnitOfWork)
+	}{
+		{"NonCanonicalIDsNameNothing", testNonCanonicalIDs},
+		{"NonCanonicalIDsAreNotStored", testNonCanonicalCreate},
+		{"PageKeysOutOfRangeAreInvalid", testPageKeyRange},
+		{"ReadOnlyUnitRefusesWrites", testReadOnly},
+		{"FailedStatementAbortsTheUnit", testAborted},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			c.test(t, store(t, newDatabase, options(ports.LockNoWait, 3)))
+		})
+	}
 }
 
 // oddForms are forms of id that name the same UUID for some databases,

@@ -23,9 +23,11 @@ package porttest
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -132,6 +134,29 @@ var ticks atomic.Int64
 // truncate to microseconds exactly as PostgreSQL does.
 func now() time.Time {
 	return time.Now().UTC().Truncate(time.Second).Add(time.Duration(ticks.Add(1))*time.Microsecond + 789)
+}
+
+// race runs n units at once, unit i made by unit(i) and run on
+// stores[i%len(stores)], and returns how many succeeded. The others must
+// fail with lose or core.ErrBusy; any other error fails the test.
+func race(t *testing.T, stores []ports.UnitOfWork, n int, unit func(i int) func(ctx context.Context, tx ports.Tx) error, lose error, opts ...ports.UnitOption) (wins int) {
+	t.Helper()
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { errs[i] = stores[i%len(stores)].Do(context.Background(), unit(i), opts...) })
+	}
+	wg.Wait()
+	for _, err := range errs {
+		switch {
+		case err == nil:
+			wins++
+		case errors.Is(err, lose), errors.Is(err, core.ErrBusy):
+		default:
+			t.Errorf("unexpected error: %v (want nil, %v or ErrBusy)", err, lose)
+		}
+	}
+	return wins
 }
 
 // do runs fn in a unit of work and fails the test on error.

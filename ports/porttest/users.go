@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -85,35 +84,19 @@ func runUsers(t *testing.T, newDatabase NewDatabase) {
 // testConcurrentSignUps: 20 sign-ups with one email, in two letter cases,
 // at once: exactly one succeeds.
 func testConcurrentSignUps(t *testing.T, stores []ports.UnitOfWork) {
-	const n = 20
-	errs := make([]error, n)
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Go(func() {
-			email := "race@example.com"
-			if i%2 == 1 {
-				email = strings.ToUpper(email)
-			}
-			errs[i] = stores[i%len(stores)].Do(context.Background(), func(ctx context.Context, tx ports.Tx) error {
-				u := core.User{ID: core.UserID(newID()), Email: email, DisplayName: "R", Role: core.RoleUser, CreatedAt: now()}
-				if err := tx.Users().Create(ctx, u); err != nil {
-					return err
-				}
-				return tx.Credits().CreateAccount(ctx, u.ID, u.CreatedAt)
-			})
-		})
-	}
-	wg.Wait()
-	wins := 0
-	for _, err := range errs {
-		switch {
-		case err == nil:
-			wins++
-		case errors.Is(err, core.ErrConflict), errors.Is(err, core.ErrBusy):
-		default:
-			t.Errorf("unexpected error: %v (want nil, ErrConflict or ErrBusy)", err)
+	wins := race(t, stores, 20, func(i int) func(ctx context.Context, tx ports.Tx) error {
+		email := "race@example.com"
+		if i%2 == 1 {
+			email = strings.ToUpper(email)
 		}
-	}
+		return func(ctx context.Context, tx ports.Tx) error {
+			u := core.User{ID: core.UserID(newID()), Email: email, DisplayName: "R", Role: core.RoleUser, CreatedAt: now()}
+			if err := tx.Users().Create(ctx, u); err != nil {
+				return err
+			}
+			return tx.Credits().CreateAccount(ctx, u.ID, u.CreatedAt)
+		}
+	}, core.ErrConflict)
 	if wins != 1 {
 		t.Fatalf("%d sign-ups with one email succeeded; want exactly 1", wins)
 	}
@@ -124,37 +107,21 @@ func testConcurrentSignUps(t *testing.T, stores []ports.UnitOfWork) {
 // and the others find no deleted user; without that lock two could both
 // "restore" at READ COMMITTED.
 func testConcurrentRestores(t *testing.T, stores []ports.UnitOfWork, iso ports.Isolation) {
-	const n = 12
 	s := stores[0]
 	u := newUser(t, s, "phoenix@example.com", 0)
 	k := newKey(t, s, u.ID)
 	do(t, s, func(ctx context.Context, tx ports.Tx) error { return tx.Users().Delete(ctx, u.ID, now()) })
-	errs := make([]error, n)
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Go(func() {
-			errs[i] = stores[i%len(stores)].Do(context.Background(), func(ctx context.Context, tx ports.Tx) error {
-				if err := tx.Users().Restore(ctx, u.ID); err != nil {
-					return err
-				}
-				// Keep the restored row uncommitted a moment, so that the
-				// other units surely meet it while it is in flight.
-				time.Sleep(20 * time.Millisecond)
-				return nil
-			}, ports.WithIsolation(iso))
-		})
-	}
-	wg.Wait()
-	wins := 0
-	for _, err := range errs {
-		switch {
-		case err == nil:
-			wins++
-		case errors.Is(err, core.ErrNotFound), errors.Is(err, core.ErrBusy):
-		default:
-			t.Errorf("unexpected error: %v (want nil, ErrNotFound or ErrBusy)", err)
+	wins := race(t, stores, 12, func(int) func(ctx context.Context, tx ports.Tx) error {
+		return func(ctx context.Context, tx ports.Tx) error {
+			if err := tx.Users().Restore(ctx, u.ID); err != nil {
+				return err
+			}
+			// Keep the restored row uncommitted a moment, so that the
+			// other units surely meet it while it is in flight.
+			time.Sleep(20 * time.Millisecond)
+			return nil
 		}
-	}
+	}, core.ErrNotFound, ports.WithIsolation(iso))
 	if wins != 1 {
 		t.Fatalf("%d restores of one deleted user succeeded; want exactly 1", wins)
 	}
