@@ -93,7 +93,7 @@ func TestBadGrants(t *testing.T) {
 		{"no reference", grantBody(id, 5, ""), 422, "validation", false},
 		{"spaced reference", grantBody(id, 5, " private "), 422, "validation", false},
 		{"unknown user", grantBody("0190f5a2-7c1e-7b3a-9d4e-2f6a8b0c1d2e", 5, "r"), 404, "not-found", false},
-		{"malformed user", grantBody("private-user", 5, "r"), 404, "not-found", false},
+		{"malformed user", grantBody("private-user", 5, "r"), 422, "validation", false}, // the schema says uuid
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			resp := f.api.Post("/v1/admin/credits/grants", bearer(admin), tc.body)

@@ -1,9 +1,6 @@
 package httpapi
 
 import (
-	"net/http"
-	"strconv"
-
 	"github.com/danielgtaylor/huma/v2"
 )
 
@@ -24,7 +21,20 @@ what you sent. 429 and 503 carry ` + "`Retry-After`" + ` (seconds).
 
 **Pagination.** Listings return ` + "`items`" + ` and, when there is more,
 ` + "`next_cursor`" + `; pass it back as ` + "`cursor`" + `. A cursor is opaque; a tampered
-one is a 422. ` + "`limit`" + ` defaults to 50, at most 200.`
+one is a 422. ` + "`limit`" + ` defaults to 50, at most 200.
+
+**Extension members.** Response bodies may gain members in later versions;
+ignore those you do not know. Request bodies must hold only the documented
+members (an unknown one is a 422).
+
+**Answers that are not operations'.** A path no operation has is a 404
+problem; a method a path does not take is a 405 problem with ` + "`Allow`" + `
+listing those it does (HEAD is answered wherever GET is, without a body).
+Before any of this, Go's HTTP server answers by itself, in ` + "`text/plain`" + `
+and without ` + "`X-Request-ID`" + `, a request it cannot read: 400 for a malformed
+request line or header, or a missing Host; 431 for headers over 64 KiB; 501
+for a ` + "`Transfer-Encoding`" + ` it does not know; 505 for an HTTP version other
+than 1.x; and 417, with no body, for an ` + "`Expect`" + ` other than ` + "`100-continue`" + `.`
 
 // apiConfig is huma's configuration. Nothing in it comes from the service's
 // configuration, so the document is the same wherever it is generated.
@@ -38,7 +48,8 @@ func apiConfig() huma.Config {
 	cfg.Info.Description = apiDescription
 	cfg.Info.License = &huma.License{Name: "Proprietary", URL: "https://chatlens.dev/terms"}
 	cfg.Info.Contact = &huma.Contact{Name: "chatlens", URL: "https://chatlens.dev"}
-	cfg.Servers = []*huma.Server{{URL: "http://127.0.0.1:8080", Description: "the default address of `chatlens serve`"}}
+	// Relative: the document works on whatever address serves it.
+	cfg.Servers = []*huma.Server{{URL: "/", Description: "the server that serves this document"}}
 	cfg.Tags = []*huma.Tag{
 		{Name: "users", Description: "Accounts and API keys."},
 		{Name: "credits", Description: "Balances and the credit ledger."},
@@ -56,25 +67,5 @@ func apiConfig() huma.Config {
 
 // maxJSONBody bounds every JSON request body of this API.
 const maxJSONBody = 64 << 10
-
-// documentRetryAfter documents Retry-After on the responses that carry it.
-func documentRetryAfter(oapi *huma.OpenAPI) {
-	header := &huma.Header{
-		Description: "Seconds to wait before retrying.",
-		Schema:      &huma.Schema{Type: "integer", Minimum: ptr(1.0)},
-	}
-	for _, item := range oapi.Paths {
-		for _, op := range []*huma.Operation{item.Get, item.Post, item.Put, item.Patch, item.Delete} {
-			if op == nil {
-				continue
-			}
-			for _, code := range []int{http.StatusTooManyRequests, http.StatusServiceUnavailable} {
-				if r := op.Responses[strconv.Itoa(code)]; r != nil {
-					r.Headers = map[string]*huma.Header{"Retry-After": header}
-				}
-			}
-		}
-	}
-}
 
 func ptr[T any](v T) *T { return &v }

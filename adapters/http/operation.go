@@ -79,7 +79,7 @@ func declare(o operation) huma.Operation {
 		op.Security = []map[string][]string{{}} // explicitly anonymous
 	}
 	if op.Method != http.MethodGet && op.Method != http.MethodDelete {
-		errs = append(errs, http.StatusBadRequest, http.StatusRequestEntityTooLarge,
+		errs = append(errs, http.StatusBadRequest, http.StatusRequestTimeout, http.StatusRequestEntityTooLarge,
 			http.StatusUnsupportedMediaType, http.StatusUnprocessableEntity)
 	}
 	errs = append(errs, http.StatusInternalServerError, http.StatusServiceUnavailable)
@@ -121,6 +121,6 @@ func operationFrom(ctx context.Context) *huma.Operation {
 // pageInput is the query of every listing: a cursor and a page size.
 // Operations that take it echo query.limit (a number the client chose).
 type pageInput struct {
-	Cursor string `query:"cursor" maxLength:"200" doc:"next_cursor of the previous page; empty for the first page."`
+	Cursor string `query:"cursor" maxLength:"200" pattern:"^[A-Za-z0-9_-]*$" doc:"next_cursor of the previous page; empty for the first page."`
 	Limit  int    `query:"limit" minimum:"1" maximum:"200" default:"50" doc:"Items per page."`
 }

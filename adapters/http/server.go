@@ -142,7 +142,7 @@ func New(svc Services, opts Options) *Server {
 	registerKeys(s.api, svc.Users, s.recentKeys)
 	registerCredits(s.api, svc.Credits)
 	s.mountDocs()
-	documentRetryAfter(s.api.OpenAPI())
+	finishDocument(s.api.OpenAPI())
 	return s
 }
 

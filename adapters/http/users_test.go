@@ -48,8 +48,8 @@ func TestAccountAndKeys(t *testing.T) {
 	}
 
 	// Revoking the first key closes it at once; the second still works. A
-	// UUID's letter case does not matter; a form no key has is a 404.
-	problem(t, f.api.Delete("/v1/users/me/keys/{"+list.Items[0].ID+"}", bearer(second.Secret)), 404, "not-found")
+	// UUID's letter case does not matter; another form of it is not a UUID (422).
+	problem(t, f.api.Delete("/v1/users/me/keys/{"+list.Items[0].ID+"}", bearer(second.Secret)), 422, "validation")
 	if resp := f.api.Delete("/v1/users/me/keys/"+strings.ToUpper(list.Items[0].ID), bearer(second.Secret)); resp.Code != 204 {
 		t.Fatalf("revoke: %d %s", resp.Code, resp.Body)
 	}
