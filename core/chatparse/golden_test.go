@@ -41,18 +41,73 @@ type goldenReport struct {
 }
 
 type goldenMessage struct {
-	Seq        int64  `json:"seq"`
-	Local      string `json:"local"`
-	At         string `json:"at,omitempty"`
-	Author     string `json:"author,omitempty"`
-	AuthorID   string `json:"author_id,omitempty"`
-	Kind       string `json:"kind"`
-	Text       string `json:"text,omitempty"`
-	MediaType  string `json:"media_type,omitempty"`
-	Attachment string `json:"attachment,omitempty"`
-	Edited     bool   `json:"edited,omitempty"`
-	ReplyTo    string `json:"reply_to,omitempty"`
-	ID         string `json:"id,omitempty"`
+	Seq         int64              `json:"seq"`
+	Local       string             `json:"local"`
+	At          string             `json:"at,omitempty"`
+	Author      string             `json:"author,omitempty"`
+	AuthorID    string             `json:"author_id,omitempty"`
+	Kind        string             `json:"kind"`
+	Text        string             `json:"text,omitempty"`
+	MediaType   string             `json:"media_type,omitempty"`
+	Attachment  string             `json:"attachment,omitempty"`
+	Edited      bool               `json:"edited,omitempty"`
+	ReplyTo     string             `json:"reply_to,omitempty"`
+	ID          string             `json:"id,omitempty"`
+	Attachments []goldenAttachment `json:"attachments,omitempty"`
+	Reactions   []goldenReaction   `json:"reactions,omitempty"`
+	Geo         *goldenGeo         `json:"geo,omitempty"`
+	Event       *goldenEvent       `json:"event,omitempty"`
+}
+
+type goldenAttachment struct {
+	Name      string `json:"name,omitempty"`
+	MediaType string `json:"media_type,omitempty"`
+	Size      int64  `json:"size,omitempty"`
+}
+
+type goldenReaction struct {
+	Emoji string   `json:"emoji"`
+	Count int      `json:"count"`
+	By    []string `json:"by,omitempty"` // "name (id)"
+}
+
+type goldenGeo struct {
+	Lat float64 `json:"lat"`
+	Lon float64 `json:"lon"`
+}
+
+type goldenEvent struct {
+	Action   string   `json:"action,omitempty"`
+	Actor    string   `json:"actor,omitempty"`
+	ActorID  string   `json:"actor_id,omitempty"`
+	Members  []string `json:"members,omitempty"`
+	Title    string   `json:"title,omitempty"`
+	Duration string   `json:"duration,omitempty"`
+	Outcome  string   `json:"outcome,omitempty"`
+}
+
+// goldenParts writes m's attachments, reactions, point and event.
+func goldenParts(gm *goldenMessage, m *core.Message) {
+	for _, a := range m.Attachments {
+		gm.Attachments = append(gm.Attachments, goldenAttachment(a))
+	}
+	for _, r := range m.Reactions {
+		gr := goldenReaction{Emoji: r.Emoji, Count: r.Count}
+		for _, by := range r.By {
+			gr.By = append(gr.By, by.Name+" ("+by.ID+")")
+		}
+		gm.Reactions = append(gm.Reactions, gr)
+	}
+	if m.Geo != nil {
+		gm.Geo = &goldenGeo{m.Geo.Lat, m.Geo.Lon}
+	}
+	if e := m.Event; e != nil {
+		gm.Event = &goldenEvent{Action: e.Action, Actor: e.Actor, ActorID: e.ActorID, Members: e.Members,
+			Title: e.Title, Outcome: e.Outcome}
+		if e.Duration != 0 {
+			gm.Event.Duration = e.Duration.String()
+		}
+	}
 }
 
 func toGolden(msgs []core.Message, r Report) golden {
@@ -71,6 +126,7 @@ func toGolden(msgs []core.Message, r Report) golden {
 			Author: m.Author, AuthorID: m.AuthorID, Kind: m.Kind.String(), Text: m.Text,
 			MediaType: m.MediaType, Attachment: m.Attachment, Edited: m.Edited,
 			ReplyTo: m.ReplyTo, ID: m.PlatformID}
+		goldenParts(&gm, &m)
 		if !m.At.IsZero() {
 			gm.At = m.At.Format(time.RFC3339)
 		}

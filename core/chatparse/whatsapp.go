@@ -28,42 +28,77 @@ type waParser struct {
 
 	first     waHeader // the first header fixes the file's shape
 	haveFirst bool
-	sawMark   bool   // the file has direction marks (iOS keeps them)
-	groupName string // the name that signs iOS notices
-	// signer: what the name that signs notices is, once the lines show it
-	// (only decided where marks were stripped; see signedNotice).
-	signer    signerKind
-	otherName string              // the first author other than the signer
-	known     map[string]struct{} // lower-cased participant names, for notice templates
+	sawMark   bool // the file has direction marks (iOS keeps them)
+	seq       int  // messages finished so far, notices included
 
-	authors map[string]waAuthor
+	// Who signs the notices of an iOS export (see whatsapp_signer.go).
+	groupName string     // the chat's name, which signs its notices
+	signer    signerKind // what the chat's name turned out to be
+	otherName string     // the first author other than the signer
+	subjects  []string   // names notices quoted (a group's subject), at most maxSubjects
+	chatSure  bool       // groupName came from strong evidence (see setChat)
+	// The first message's author, and whether the message was shaped like
+	// a notice, for the warning about a chat name no notice revealed.
+	firstAuthor       *waAuthor
+	firstNoticeShaped bool
+
+	known   map[string]struct{} // lower-cased participant names, for notice templates
+	authors map[string]*waAuthor
 
 	open     bool
 	msg      core.Message // the open message, without its text
+	cur      *waAuthor    // its author, when it has one
 	system   bool
 	markBody bool   // its body began with U+200E
+	oddMark  bool   // …and is neither a placeholder nor a notice
 	body     []byte // its text so far
 	cut      bool
 
 	day waDay // the date of the last header
 }
 
+// waAuthor is an interned author name and what its lines were.
 type waAuthor struct {
 	name    string
-	notName bool // holds a notice's subject, not a person's name
+	lower   string // name lower-cased, for notice templates
+	notName bool   // holds a notice's subject, not a person's name
+	known   bool   // lower is in waParser.known
+
+	messages int // lines counted as this author's messages
+	// markedOdd counts those that began with U+200E yet matched no
+	// placeholder or notice: wording the tables lack.
+	markedOdd int
+	multiLine bool // one of its messages had several lines
+}
+
+func newWAParser(opts Options, rep *Report, order DateOrder) *waParser {
+	return &waParser{opts: opts, lim: opts.Limits, report: rep, order: order,
+		authors: make(map[string]*waAuthor), known: make(map[string]struct{})}
 }
 
 // parseWhatsApp streams the messages of a WhatsApp text export to emit.
 func parseWhatsApp(r io.Reader, opts Options, rep *Report, emit func(*core.Message) bool) error {
-	p := &waParser{opts: opts, lim: opts.Limits, report: rep, authors: make(map[string]waAuthor),
-		known: make(map[string]struct{})}
-	p.order = opts.DateOrder
-	if p.order == DateOrderAuto {
-		p.order, rep.DateOrderReason, r = decideDateOrder(r, p.lim)
+	order := opts.DateOrder
+	if order == DateOrderAuto {
+		order, rep.DateOrderReason, r = decideDateOrder(r, opts.Limits)
 	} else {
 		rep.DateOrderReason = "set by the caller"
 	}
-	rep.DateOrder = p.order
+	rep.DateOrder = order
+	p := newWAParser(opts, rep, order)
+	var seed signerSeed
+	seed, r = probeSigner(r, opts, order)
+	p.seed(seed)
+	err := p.run(r, emit)
+	if p.groupName != "" && rep.Chat == "" {
+		rep.Chat = p.groupName
+	}
+	p.warnSigners()
+	return err
+}
+
+// run reads the lines of r, emitting each message as the next begins.
+func (p *waParser) run(r io.Reader, emit func(*core.Message) bool) error {
 	lr := newLineReader(r, p.lim.MaxLineBytes)
 	for {
 		raw, cut, ok := lr.next()
@@ -71,7 +106,7 @@ func parseWhatsApp(r io.Reader, opts Options, rep *Report, emit func(*core.Messa
 			break
 		}
 		if cut {
-			rep.TruncatedLines++
+			p.report.TruncatedLines++
 		}
 		line := p.cl.clean(raw)
 		p.sawMark = p.sawMark || p.cl.marks.n > 0
@@ -89,7 +124,7 @@ func parseWhatsApp(r io.Reader, opts Options, rep *Report, emit func(*core.Messa
 			p.appendText([]byte{'\n'})
 			p.appendText(line)
 		default:
-			rep.unparsedLine(lr.lineNo)
+			p.report.unparsedLine(lr.lineNo)
 		}
 	}
 	if lr.err != nil {
@@ -97,9 +132,6 @@ func parseWhatsApp(r io.Reader, opts Options, rep *Report, emit func(*core.Messa
 	}
 	if p.open {
 		emit(p.finish())
-	}
-	if p.groupName != "" && rep.Chat == "" {
-		rep.Chat = p.groupName
 	}
 	return nil
 }
@@ -117,16 +149,16 @@ func (p *waParser) start(h *waHeader, line []byte, lineNo int) {
 	if ok && p.cl.marks.n > 0 {
 		author, body = p.groupSigned(rest, author, body, h.rest)
 	}
-	var a waAuthor
+	p.cur = nil
 	if ok {
-		a = p.author(author)
+		p.cur = p.author(author)
 	}
 	p.body = p.body[:0]
-	if p.system = !ok || a.notName; p.system {
+	if p.system = !ok || p.cur.notName; p.system {
 		p.appendText(rest)
 		return
 	}
-	p.msg.Author = a.name
+	p.msg.Author = p.cur.name
 	p.markBody = p.cl.marks.has(h.rest + len(author) + 2)
 	p.appendText(body)
 }
@@ -147,22 +179,28 @@ func (p *waParser) appendText(b []byte) {
 // finish completes the open message: its text and kind.
 func (p *waParser) finish() *core.Message {
 	p.open = false
+	p.seq++
 	m := &p.msg
 	// "Ann:" alone on its line puts the whole body on the next lines.
 	text := string(bytes.TrimLeft(trimTrailingSpace(p.body), "\n"))
+	p.oddMark = false
 	if !p.system && p.isNotice(text) {
-		if p.groupName == "" {
-			p.groupName = m.Author
-		}
 		p.system = true
 	}
-	if !p.system {
-		p.noteAuthor(m.Author)
-		p.rememberParticipant(m.Author)
-	}
 	if p.system {
+		p.noteSubjects(text)
 		m.Author, m.Kind, m.Text = "", core.MessageSystem, text
 		return m
+	}
+	p.noteAuthor(m.Author)
+	p.rememberParticipant(p.cur)
+	p.noteFirst(text)
+	p.cur.messages++
+	if p.oddMark {
+		p.cur.markedOdd++
+	}
+	if !p.cur.multiLine && strings.IndexByte(text, '\n') >= 0 {
+		p.cur.multiLine = true
 	}
 	classifyBody(m, text)
 	return m
@@ -170,12 +208,12 @@ func (p *waParser) finish() *core.Message {
 
 // author returns the interned name for b, so that a million messages by
 // five people hold five strings.
-func (p *waParser) author(b []byte) waAuthor {
+func (p *waParser) author(b []byte) *waAuthor {
 	if a, ok := p.authors[string(b)]; ok {
 		return a
 	}
 	name := waName(string(b))
-	a := waAuthor{name: name}
+	a := &waAuthor{name: name, lower: strings.ToLower(name)}
 	a.notName = len(name) > maxAuthorBytes || name == "" || containsAny(name, waSystemSubjects)
 	if len(p.authors) >= maxInternedAuthors {
 		clear(p.authors)

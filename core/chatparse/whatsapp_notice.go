@@ -5,89 +5,6 @@ import (
 	"strings"
 )
 
-// isNotice tells an iOS system notice, which carries an author (the group's
-// name, or the contact's in a one-to-one chat), from a participant's words.
-// iOS starts notices with U+200E; where a tool removed the marks, the name
-// that signed the encryption notice and what it turned out to be decide
-// (signedNotice).
-func (p *waParser) isNotice(text string) bool {
-	author := p.msg.Author
-	if p.markBody && !looksLikePlaceholder(text) {
-		return author == p.groupName || containsAny(text, waSystemPhrases)
-	}
-	if p.first.form == formAndroid {
-		return false // Android notices carry no author
-	}
-	if p.groupName == "" {
-		return p.report.Messages < 3 && len(text) < 400 && containsAny(text, waEncryptionPhrases)
-	}
-	return !p.sawMark && author == p.groupName && p.signedNotice(text)
-}
-
-// signerKind is what the name signing the encryption notice of an iOS
-// export without marks is: a group's name, or the contact of a one-to-one
-// chat, who also writes messages.
-type signerKind uint8
-
-const (
-	signerUnknown signerKind = iota
-	signerGroup              // a group-only notice matched, or two people other than the signer wrote
-	signerPerson             // the signer wrote words no notice has
-)
-
-// signedNotice decides a line signed by the encryption notice's signer in
-// an iOS export without marks. A group signs only notices: once the signer
-// is known to be one, the broad notice phrases decide, as with marks. A
-// person signs few notices (encryption, security code, number change,
-// disappearing messages, pins, blocking) and nothing about members, so only
-// those templates do. Until the lines show which, a whole template decides:
-// a group-only one with plausible names makes the signer a group, and one
-// whose names are a pronoun or a phrase ("I added the photos to the
-// album", "You added me") is a person's words. Words that match no
-// template but carry a notice phrase decide nothing: they may be a notice
-// wording the tables lack.
-func (p *waParser) signedNotice(text string) bool {
-	switch p.signer {
-	case signerGroup:
-		if len(text) < 400 && containsAny(text, waSystemPhrases) {
-			return true
-		}
-		return p.matchNotice(text, waPairNoticeTemplates) == tplMatched ||
-			p.matchNotice(text, waGroupNoticeTemplates) == tplMatched
-	case signerPerson:
-		return p.matchNotice(text, waPairNoticeTemplates) == tplMatched
-	}
-	pair := p.matchNotice(text, waPairNoticeTemplates)
-	if pair == tplMatched {
-		return true
-	}
-	group := p.matchNotice(text, waGroupNoticeTemplates)
-	switch {
-	case group == tplMatched:
-		p.signer = signerGroup
-		return true
-	case group == tplImplausible || pair == tplImplausible:
-		p.signer = signerPerson
-	case len(text) >= 400 || strings.IndexByte(text, '\n') >= 0 || !containsAny(text, waSystemPhrases):
-		p.signer = signerPerson
-	}
-	return false
-}
-
-// noteAuthor takes the evidence a participant's message gives about the
-// signer: a one-to-one chat has two authors, the signer and the user, so a
-// second author besides the signer makes the signer a group.
-func (p *waParser) noteAuthor(name string) {
-	if p.signer != signerUnknown || p.groupName == "" || name == p.groupName || name == p.otherName {
-		return
-	}
-	if p.otherName == "" {
-		p.otherName = name
-		return
-	}
-	p.signer = signerGroup
-}
-
 // groupSigned handles an iOS group name holding ": " ("Trip: 2024"): the
 // notices it signs read `Trip: 2024: ‎Ann added Ben`, where the U+200E that
 // starts a notice follows the second ": ". When the first ": " has no mark
@@ -105,7 +22,7 @@ func (p *waParser) groupSigned(rest, author, body []byte, restAt int) ([]byte, [
 		j += from
 		if p.cl.marks.has(restAt + j + 2) {
 			name := waName(string(rest[:j]))
-			if name == p.groupName || (p.groupName == "" && containsAny(string(rest[j+2:]), waEncryptionPhrases)) {
+			if name == p.groupName || (p.groupName == "" && (p.seq < 3 || containsAny(string(rest[j+2:]), waEncryptionPhrases))) {
 				return rest[:j], rest[j+2:]
 			}
 			break
@@ -117,9 +34,10 @@ func (p *waParser) groupSigned(rest, author, body []byte, restAt int) ([]byte, [
 
 // rememberParticipant keeps the lower-cased names of the first authors, so
 // that a notice signed by a person must name one of them.
-func (p *waParser) rememberParticipant(name string) {
-	if len(p.known) < maxInternedAuthors {
-		p.known[strings.ToLower(name)] = struct{}{}
+func (p *waParser) rememberParticipant(a *waAuthor) {
+	if !a.known && len(p.known) < maxInternedAuthors {
+		p.known[a.lower] = struct{}{}
+		a.known = true
 	}
 }
 
@@ -300,41 +218,4 @@ func matchTemplate(lower, tpl string, m *tplMatch) bool {
 		cut += 1 + next
 	}
 	return true
-}
-
-func looksLikePlaceholder(text string) bool {
-	first, _, _ := strings.Cut(text, "\n")
-	if _, ok := lookupPlaceholder(first); ok {
-		return true
-	}
-	if _, ok := attachmentName(first); ok {
-		return true
-	}
-	if _, ok := documentName(first); ok {
-		return true
-	}
-	for _, bp := range waBodyPrefixes {
-		if strings.HasPrefix(first, bp.prefix) {
-			return true
-		}
-	}
-	return false
-}
-
-// documentName reads the file name of an iOS document placeholder
-// ("Report.pdf • 3 pages document omitted").
-func documentName(first string) (string, bool) {
-	if !strings.HasSuffix(first, "omitted") && !strings.HasSuffix(first, "omitido") &&
-		!strings.HasSuffix(first, "weggelassen") && !strings.HasSuffix(first, "omis") {
-		return "", false
-	}
-	for _, suffix := range waDocumentSuffixes {
-		if name, ok := strings.CutSuffix(first, suffix); ok {
-			name, _, _ = strings.Cut(name, " • ")
-			if name = strings.TrimSpace(name); name != "" {
-				return name, true
-			}
-		}
-	}
-	return "", false
 }

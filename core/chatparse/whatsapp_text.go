@@ -5,8 +5,6 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
-
-	"github.com/chatlens/chatlens/core"
 )
 
 // cleaner removes the invisible marks WhatsApp scatters through exports:
@@ -120,118 +118,6 @@ func authorColon(rest []byte) int {
 		j += n
 	}
 	return -1
-}
-
-// placeholderIndex finds placeholders by their exact text; most bodies are
-// ruled out by their length or first byte before any lookup, as this runs
-// once per message.
-var (
-	placeholderIndex = map[string]waPlaceholder{}
-	placeholderLens  [64]bool
-	bodyPrefixFirst  [256]bool
-)
-
-func init() {
-	for _, p := range waPlaceholders {
-		placeholderIndex[p.text] = p
-		placeholderLens[len(p.text)] = true
-	}
-	for _, p := range waBodyPrefixes {
-		bodyPrefixFirst[p.prefix[0]] = true
-	}
-}
-
-// classifyBody decides the kind of a participant's message from its text,
-// filling in m's kind, media fields, edited flag and text.
-func classifyBody(m *core.Message, text string) {
-	m.Kind = core.MessageText
-	text, m.Edited = cutEditedMarker(text)
-	first, more, _ := strings.Cut(text, "\n")
-	if p, ok := lookupPlaceholder(first); ok {
-		m.Kind, m.MediaType = p.kind, p.media
-		m.Text = strings.TrimSpace(more)
-		if p.kind == core.MessageDeleted || p.kind == core.MessageCall {
-			m.Text = ""
-		}
-		return
-	}
-	if name, ok := attachmentName(first); ok {
-		m.Kind, m.Attachment = core.MessageMedia, name
-		m.MediaType = mediaTypeOf(name)
-		if m.MediaType == "sticker" {
-			m.Kind = core.MessageSticker
-		}
-		m.Text = strings.TrimSpace(more)
-		return
-	}
-	if name, ok := documentName(first); ok {
-		m.Kind, m.MediaType, m.Attachment = core.MessageMedia, "document", name
-		m.Text = strings.TrimSpace(more)
-		return
-	}
-	if first != "" && bodyPrefixFirst[first[0]] {
-		for _, p := range waBodyPrefixes {
-			if strings.HasPrefix(first, p.prefix) {
-				m.Kind = p.kind
-				m.Text = strings.TrimSpace(text[len(p.prefix):])
-				return
-			}
-		}
-	}
-	m.Text = text
-}
-
-func lookupPlaceholder(first string) (waPlaceholder, bool) {
-	if len(first) < 4 {
-		return waPlaceholder{}, false
-	}
-	if whole := strings.TrimRight(first, ". "); len(whole) < len(placeholderLens) && placeholderLens[len(whole)] {
-		if p, ok := placeholderIndex[whole]; ok {
-			return p, true
-		}
-	}
-	// "Missed voice call, Tap to call back": only calls carry a tail.
-	if i := strings.IndexAny(first, ",."); i > 0 && i < len(placeholderLens) && placeholderLens[i] {
-		if p, ok := placeholderIndex[first[:i]]; ok && p.kind == core.MessageCall {
-			return p, true
-		}
-	}
-	return waPlaceholder{}, false
-}
-
-func attachmentName(first string) (string, bool) {
-	if len(first) == 0 || (first[0] != '<' && first[len(first)-1] != ')') {
-		return "", false
-	}
-	for _, f := range waAttachmentForms {
-		if strings.HasPrefix(first, f.prefix) && strings.HasSuffix(first, f.suffix) &&
-			len(first) > len(f.prefix)+len(f.suffix) {
-			return strings.TrimSpace(first[len(f.prefix) : len(first)-len(f.suffix)]), true
-		}
-	}
-	return "", false
-}
-
-func mediaTypeOf(name string) string {
-	lower := strings.ToLower(name)
-	for _, t := range waMediaByFileName {
-		if strings.Contains(name, t.part) || strings.Contains(lower, t.part) {
-			return t.media
-		}
-	}
-	return "document"
-}
-
-func cutEditedMarker(text string) (string, bool) {
-	if !strings.HasSuffix(text, ">") {
-		return text, false
-	}
-	for _, mk := range waEditedMarkers {
-		if strings.HasSuffix(text, mk) {
-			return strings.TrimRight(text[:len(text)-len(mk)], " \n"), true
-		}
-	}
-	return text, false
 }
 
 // containsAny reports whether text, lower-cased, contains one of phrases

@@ -1,11 +1,19 @@
 package chatparse
 
-import "github.com/chatlens/chatlens/core"
-
 // The platform's words, one row per phrase and language, kept apart from the
-// code that matches them so that adding a language is adding rows. Sources:
-// exports made on phones set to each language, and the public parsers' bug
-// reports. Languages: en, es, de, fr, pt (and it, nl where known).
+// code that matches them so that adding a language is adding rows. The
+// wording of messages in a message's place (media, deleted, calls, edits,
+// files, locations, polls) is in wording_media.go, each row with its source.
+//
+// Sources of the notice wording here, by language: en, es, de, fr, pt from
+// exports made on phones set to each language and the public parsers' bug
+// reports (the project's fixtures hold them). Turkish from the export
+// quoted in mtln/chat-export issue 16 where marked "seen", else best
+// knowledge. it, nl, ru, id, ja, ko, zh, ar, hi: what other parsers' tables
+// list, where marked "table", else our best knowledge of the app's strings,
+// not checked against an export. A notice wording the tables lack costs
+// little where U+200E marks notices: the structure decides there (see
+// whatsapp_signer.go).
 
 // waDayPeriod is a marker of a 12-hour time and the hours it stands for,
 // inclusive, on a 24-hour clock (from > to wraps past midnight).
@@ -58,153 +66,12 @@ var waQuoteClosers = map[rune][]rune{
 	'“': {'”'},
 	'„': {'“', '”'},
 	'«': {'»'},
+	'「': {'」'},
+	'『': {'』'},
 }
 
 // waQuoteBytes holds the opening quotes, for a quick test before decoding.
-const waQuoteBytes = "\"“„«"
-
-// waPlaceholder is a whole message body that stands for something else.
-type waPlaceholder struct {
-	text  string
-	kind  core.MessageKind
-	media string // media type for media and stickers
-}
-
-// waPlaceholders are matched against the whole first line of the body (a
-// trailing "." is ignored), or against what precedes its first "," or "."
-// ("Missed voice call, Tap to call back"). Android writes one word for all
-// media; iOS names the kind.
-var waPlaceholders = []waPlaceholder{
-	// Android, all media.
-	{"<Media omitted>", core.MessageMedia, ""},
-	{"<Multimedia omitido>", core.MessageMedia, ""},
-	{"<Archivo omitido>", core.MessageMedia, ""},
-	{"<Medien ausgeschlossen>", core.MessageMedia, ""},
-	{"<Médias omis>", core.MessageMedia, ""},
-	{"<Mídia oculta>", core.MessageMedia, ""},
-	{"<Arquivo de mídia oculto>", core.MessageMedia, ""},
-	{"<Multimédia omitido>", core.MessageMedia, ""},
-	{"<Media omessi>", core.MessageMedia, ""},
-	{"<Media weggelaten>", core.MessageMedia, ""},
-	// iOS, by kind.
-	{"image omitted", core.MessageMedia, "image"},
-	{"video omitted", core.MessageMedia, "video"},
-	{"audio omitted", core.MessageMedia, "audio"},
-	{"GIF omitted", core.MessageMedia, "gif"},
-	{"document omitted", core.MessageMedia, "document"},
-	{"Contact card omitted", core.MessageMedia, "contact"},
-	{"sticker omitted", core.MessageSticker, "sticker"},
-	{"video note omitted", core.MessageMedia, "video"},
-	{"imagen omitida", core.MessageMedia, "image"},
-	{"video omitido", core.MessageMedia, "video"},
-	{"audio omitido", core.MessageMedia, "audio"},
-	{"GIF omitido", core.MessageMedia, "gif"},
-	{"documento omitido", core.MessageMedia, "document"},
-	{"Tarjeta de contacto omitida", core.MessageMedia, "contact"},
-	{"sticker omitido", core.MessageSticker, "sticker"},
-	{"Bild weggelassen", core.MessageMedia, "image"},
-	{"Video weggelassen", core.MessageMedia, "video"},
-	{"Audio weggelassen", core.MessageMedia, "audio"},
-	{"GIF weggelassen", core.MessageMedia, "gif"},
-	{"Dokument weggelassen", core.MessageMedia, "document"},
-	{"Kontaktkarte ausgelassen", core.MessageMedia, "contact"},
-	{"Sticker weggelassen", core.MessageSticker, "sticker"},
-	{"image absente", core.MessageMedia, "image"},
-	{"vidéo absente", core.MessageMedia, "video"},
-	{"audio omis", core.MessageMedia, "audio"},
-	{"GIF retiré", core.MessageMedia, "gif"},
-	{"document omis", core.MessageMedia, "document"},
-	{"autocollant omis", core.MessageSticker, "sticker"},
-	{"imagem ocultada", core.MessageMedia, "image"},
-	{"vídeo omitido", core.MessageMedia, "video"},
-	{"áudio ocultado", core.MessageMedia, "audio"},
-	{"GIF omitido", core.MessageMedia, "gif"},
-	{"documento omitido", core.MessageMedia, "document"},
-	{"figurinha omitida", core.MessageSticker, "sticker"},
-	// Deleted messages, by the author and by someone else.
-	{"This message was deleted", core.MessageDeleted, ""},
-	{"You deleted this message", core.MessageDeleted, ""},
-	{"Se eliminó este mensaje", core.MessageDeleted, ""},
-	{"Eliminaste este mensaje", core.MessageDeleted, ""},
-	{"Este mensaje fue eliminado", core.MessageDeleted, ""},
-	{"Diese Nachricht wurde gelöscht", core.MessageDeleted, ""},
-	{"Du hast diese Nachricht gelöscht", core.MessageDeleted, ""},
-	{"Ce message a été supprimé", core.MessageDeleted, ""},
-	{"Vous avez supprimé ce message", core.MessageDeleted, ""},
-	{"Esta mensagem foi apagada", core.MessageDeleted, ""},
-	{"Você apagou esta mensagem", core.MessageDeleted, ""},
-	{"Mensagem apagada", core.MessageDeleted, ""},
-	// Calls.
-	{"Missed voice call", core.MessageCall, ""},
-	{"Missed video call", core.MessageCall, ""},
-	{"Voice call", core.MessageCall, ""},
-	{"Video call", core.MessageCall, ""},
-	{"Llamada perdida", core.MessageCall, ""},
-	{"Llamada de voz perdida", core.MessageCall, ""},
-	{"Videollamada perdida", core.MessageCall, ""},
-	{"Verpasster Sprachanruf", core.MessageCall, ""},
-	{"Verpasster Videoanruf", core.MessageCall, ""},
-	{"Appel vocal manqué", core.MessageCall, ""},
-	{"Appel vidéo manqué", core.MessageCall, ""},
-	{"Chamada de voz perdida", core.MessageCall, ""},
-	{"Chamada de vídeo perdida", core.MessageCall, ""},
-}
-
-// waDocumentSuffixes end an iOS document placeholder that names the file:
-// "Report.pdf • 3 pages document omitted" (marks removed).
-var waDocumentSuffixes = []string{
-	" document omitted", " documento omitido", " Dokument weggelassen", " document omis",
-}
-
-// waAttachmentForms name a file in the body: iOS "<attached: NAME>", Android
-// "NAME (file attached)". The caption, if any, follows on the next lines.
-var waAttachmentForms = []struct{ prefix, suffix string }{
-	{"<attached: ", ">"},
-	{"<adjunto: ", ">"},
-	{"<Anhang: ", ">"},
-	{"<pièce jointe : ", ">"},
-	{"<pièce jointe: ", ">"},
-	{"<anexado: ", ">"},
-	{"", " (file attached)"},
-	{"", " (archivo adjunto)"},
-	{"", " (Datei angehängt)"},
-	{"", " (fichier joint)"},
-	{"", " (arquivo anexado)"},
-	{"", " (ficheiro anexado)"},
-}
-
-// waBodyPrefixes mark a location or a poll at the start of the body.
-var waBodyPrefixes = []struct {
-	prefix string
-	kind   core.MessageKind
-}{
-	{"location: ", core.MessageLocation},
-	{"Location: ", core.MessageLocation},
-	{"ubicación: ", core.MessageLocation},
-	{"Ubicación: ", core.MessageLocation},
-	{"Standort: ", core.MessageLocation},
-	{"position : ", core.MessageLocation},
-	{"Position : ", core.MessageLocation},
-	{"localização: ", core.MessageLocation},
-	{"Localização: ", core.MessageLocation},
-	{"POLL:", core.MessagePoll},
-	{"ENCUESTA:", core.MessagePoll},
-	{"UMFRAGE:", core.MessagePoll},
-	{"SONDAGE :", core.MessagePoll},
-	{"SONDAGE:", core.MessagePoll},
-	{"ENQUETE:", core.MessagePoll},
-}
-
-// waEditedMarkers end the body of an edited message.
-var waEditedMarkers = []string{
-	"<This message was edited>",
-	"<Se editó este mensaje.>",
-	"<Se editó este mensaje>",
-	"<Diese Nachricht wurde bearbeitet>",
-	"<Ce message a été modifié>",
-	"<Esta mensagem foi editada>",
-	"<Mensagem editada>",
-}
+const waQuoteBytes = "\"“„«「『"
 
 // waSystemPhrases occur in system notices (matched case-insensitively, as
 // substrings). They decide only when the line's shape leaves a doubt: an iOS
@@ -243,6 +110,43 @@ var waSystemPhrases = []string{
 	"mudou a descrição", "adicionou", "removeu", "saiu", "entrou usando o link",
 	"código de segurança", "mensagens temporárias",
 	"configurações", "aprovação", "link de convite", "número de telefone", "agora você é admin",
+	// Italian (table: creato, aggiunto, rimosso, uscito, oggetto, icona, effimeri)
+	"crittografati end-to-end", "crittografia end-to-end", "ha creato il gruppo", "ha aggiunto", "ha rimosso",
+	"è uscito", "è uscita", "ha cambiato l'oggetto", "ha cambiato il nome del gruppo", "ha cambiato l'icona",
+	"ha cambiato la descrizione", "tramite il link d'invito", "codice di sicurezza", "messaggi effimeri",
+	"ti ha aggiunto", "sei stato aggiunto", "impostazioni del gruppo",
+	// Dutch (table: versleuteld, toegevoegd, verlaten)
+	"end-to-end versleuteld", "heeft de groep", "heeft groep", "toegevoegd", "heeft de groep verlaten",
+	"heeft het onderwerp", "heeft de groepsnaam", "groepsafbeelding", "uitnodigingslink", "beveiligingscode",
+	"tijdelijke berichten",
+	// Russian (table: шифрованием, создал группу, добавил, удалил, покинул, тему, название группы)
+	"сквозным шифрованием", "создал группу", "создала группу", "создал(а) группу", "добавил", "удалил",
+	"покинул", "вышел из группы", "вышла из группы", "изменил тему", "изменила тему", "изменил(а) тему",
+	"название группы", "изображение группы", "описание группы", "по ссылке-приглашению", "код безопасности",
+	"исчезающие сообщения",
+	// Turkish (seen: şifreli, bu grubu oluşturdu, sizi ekledi, grubun simgesini, grup adını)
+	"uçtan uca şifreli", "bu grubu oluşturdu", "grubunu oluşturdu", "sizi ekledi", "grubun simgesini",
+	"grup adını", "grup açıklamasını", "gruptan ayrıldı", "davet bağlantısı", "güvenlik kodu", "süreli mesajlar",
+	// Indonesian
+	"terenkripsi secara end-to-end", "dienkripsi secara end-to-end", "membuat grup", "menambahkan",
+	"mengeluarkan", "keluar dari grup", "mengubah subjek", "mengubah nama grup", "mengubah ikon grup",
+	"tautan undangan", "kode keamanan", "pesan sementara",
+	// Japanese (table: 追加しました, 退出しました, グループ名, 招待リンク, セキュリティコード, 消えるメッセージ)
+	"エンドツーエンド", "を作成しました", "を追加しました", "退出しました", "グループ名を", "グループのアイコン",
+	"グループの説明", "招待リンク", "セキュリティコード", "消えるメッセージ", "電話番号を変更しました",
+	// Korean (table: 종단간 암호화, 만들었습니다, 추가했습니다, 내보냈습니다, 나갔습니다, 사라지는 메시지)
+	"종단간 암호화", "엔드투엔드 암호화", "그룹을 만들었습니다", "추가했습니다", "내보냈습니다", "나갔습니다",
+	"그룹 이름을", "그룹 아이콘을", "초대 링크", "보안 코드", "사라지는 메시지", "번호를 변경했습니다",
+	// Chinese, simplified and traditional (table: 端到端加密, 端對端加密, 建立了群組, 新增了, 移除了, 退出了)
+	"端到端加密", "端對端加密", "创建了群组", "建立了群組", "创建了群", "添加了", "新增了", "移除了", "退出了",
+	"更改了群组名称", "更改了群組名稱", "更改了群组头像", "更換了群組圖示", "邀请链接", "邀請連結", "安全码",
+	"安全碼", "限时消息", "限時訊息",
+	// Arabic (table: مشفرة تماما, أنشأ المجموعة, بإضافة, غادر)
+	"مشفرة تماما", "بين الطرفين", "أنشأ المجموعة", "أنشأ مجموعة", "بإضافة", "أضاف", "أزال", "غادر",
+	"اسم المجموعة", "رابط الدعوة", "رمز الأمان", "الرسائل المؤقتة",
+	// Hindi
+	"एंड-टू-एंड एन्क्रिप्टेड", "एंड-टू-एंड एन्क्रिप्ट", "ने ग्रुप बनाया", "ने समूह बनाया", "को जोड़ा", "को हटाया",
+	"ने ग्रुप छोड़ा", "ने समूह छोड़ दिया", "ग्रुप का नाम", "सुरक्षा कोड", "गायब होने वाले मैसेज",
 }
 
 // waSystemSubjects are system phrases that can end up before a ": " when the
@@ -262,6 +166,12 @@ var waSystemSubjects = []string{
 	// Portuguese
 	"criou o grupo", "mudou o assunto", "alterou o assunto", "mudou o nome do grupo",
 	"alterou o nome do grupo", "mudou a descrição",
+	// Italian, Dutch, Russian, Turkish, Indonesian (sources as for waSystemPhrases)
+	"ha creato il gruppo", "ha cambiato l'oggetto", "ha cambiato il nome del gruppo", "ha cambiato la descrizione",
+	"heeft groep", "heeft het onderwerp", "heeft de groepsnaam",
+	"создал группу", "создала группу", "создал(а) группу", "изменил тему", "изменила тему", "изменил(а) тему",
+	"grubunu oluşturdu", "grup adını",
+	"membuat grup", "mengubah subjek", "mengubah nama grup",
 }
 
 // waEncryptionPhrases open every chat; on iOS the name that signs them is
@@ -270,18 +180,16 @@ var waEncryptionPhrases = []string{
 	"end-to-end encrypted", "end-to-end encryption", "cifrados de extremo a extremo",
 	"ende-zu-ende-verschlüsselt", "chiffrés de bout en bout",
 	"protegidas com a criptografia de ponta a ponta", "criptografia de ponta-a-ponta",
-}
-
-// waMediaByFileName maps parts of attachment names to media types, in the
-// order they are tried (WhatsApp names files like "00000012-PHOTO-….jpg" or
-// "IMG-20240101-WA0001.jpg").
-var waMediaByFileName = []struct{ part, media string }{
-	{"STICKER", "sticker"}, {".webp", "sticker"},
-	{"PHOTO", "image"}, {"IMG-", "image"}, {".jpg", "image"}, {".jpeg", "image"}, {".png", "image"},
-	{"GIF", "gif"}, {".gif", "gif"},
-	{"VIDEO", "video"}, {"VID-", "video"}, {".mp4", "video"}, {".mov", "video"},
-	{"AUDIO", "audio"}, {"PTT-", "audio"}, {"AUD-", "audio"}, {".opus", "audio"}, {".m4a", "audio"}, {".mp3", "audio"},
-	{".vcf", "contact"},
+	"crittografati end-to-end", "crittografia end-to-end", // it (table)
+	"end-to-end versleuteld",                                        // nl (table)
+	"сквозным шифрованием",                                          // ru (table)
+	"uçtan uca şifreli",                                             // tr (seen)
+	"terenkripsi secara end-to-end", "dienkripsi secara end-to-end", // id
+	"エンドツーエンドで暗号化", "エンドツーエンド暗号化", // ja (table)
+	"종단간 암호화", "엔드투엔드 암호화", // ko (table)
+	"端到端加密", "端對端加密", // zh (table)
+	"مشفرة تماما", "مشفرة بين الطرفين", // ar (table)
+	"एंड-टू-एंड एन्क्रिप्टेड", // hi
 }
 
 // Notice templates are whole notices, lower-cased: "*" stands for some text
@@ -331,6 +239,35 @@ var waGroupNoticeTemplates = []string{
 	"* alterou o nome do grupo*", "* mudou a imagem deste grupo", "* mudou a descrição do grupo",
 	"* alterou a descrição do grupo", "* mudou as configurações*", "* alterou as configurações*",
 	"* ativou a aprovação*", "* desativou a aprovação*", "agora você é admin*", "você foi adicionado*",
+	// Italian
+	"* ha creato il gruppo *", "* ha aggiunto @", "* ti ha aggiunto", "* ha rimosso @", "* è uscito", "* è uscita",
+	"* si è unito tramite il link d'invito*", "* ha cambiato l'oggetto *", "* ha cambiato il nome del gruppo*",
+	"* ha cambiato l'icona di questo gruppo", "* ha cambiato la descrizione del gruppo",
+	// Dutch
+	"* heeft groep * aangemaakt", "* heeft @ toegevoegd", "* heeft @ verwijderd", "* heeft de groep verlaten",
+	"* is lid geworden via de uitnodigingslink*", "* heeft het onderwerp * gewijzigd*", "* heeft de groepsnaam * gewijzigd*",
+	// Russian
+	"* создал группу *", "* создала группу *", "* создал(а) группу *", "* добавил @", "* добавила @", "* добавил(а) @",
+	"* удалил @", "* удалила @", "* удалил(а) @", "* покинул группу", "* покинула группу", "* покинул(а) группу",
+	"* вышел", "* вышла", "* изменил тему *", "* изменила тему *", "* изменил(а) тему *",
+	// Turkish (seen: "bu grubu oluşturdu", "sizi ekledi", "grubun simgesini değiştirdi", "grup adını … olarak değiştirdi")
+	"* bu grubu oluşturdu", "* * grubunu oluşturdu", "* sizi ekledi", "* @ kişisini ekledi", "* @ kişisini çıkardı",
+	"* gruptan ayrıldı", "* ayrıldı", "* bu grubun simgesini değiştirdi", "* grup adını * olarak değiştirdi",
+	"* davet bağlantısıyla katıldı",
+	// Indonesian
+	"* membuat grup *", "* menambahkan @", "* mengeluarkan @", "* keluar", "* mengubah subjek *",
+	"* mengubah nama grup *", "* bergabung menggunakan tautan undangan*",
+	// Japanese (the actor's name runs into the particle: "山田さんが…")
+	"*がグループ*を作成しました", "*が@を追加しました", "*が@を削除しました", "*が退出しました",
+	"*がグループ名を*に変更しました", "*が招待リンクから参加しました",
+	// Korean
+	"*님이 그룹*을 만들었습니다", "*님이 @님을 추가했습니다", "*님이 @님을 내보냈습니다", "*님이 나갔습니다",
+	// Chinese
+	"*创建了群组*", "*建立了群組*", "*添加了@", "*新增了@", "*移除了@", "*退出了群组", "*退出了群組", "*退出了",
+	// Arabic
+	"* أنشأ المجموعة *", "* أضاف @", "* أزال @", "* غادر",
+	// Hindi
+	"* ने ग्रुप * बनाया", "* ने @ को जोड़ा", "* ने @ को हटाया", "* ने ग्रुप छोड़ा",
 }
 
 // waPairNoticeTemplates are the notices a one-to-one chat has too:
@@ -342,6 +279,9 @@ var waPairNoticeTemplates = []string{
 	"* changed their phone number*", "* changed to @", "* pinned a message", "* unpinned a message",
 	"* turned on disappearing messages*", "* turned off disappearing messages*",
 	"you blocked this contact*", "you unblocked this contact*",
+	"messages to this group are now secured with end-to-end encryption*",
+	"messages you send to this group are now secured with end-to-end encryption*",
+	"messages you send to this chat and calls are now secured with end-to-end encryption*",
 	// Spanish
 	"los mensajes y las llamadas están cifrados de extremo a extremo*", "tu código de seguridad con * cambió*",
 	"* cambió su número de teléfono*", "* cambió a @", "* fijó un mensaje", "* dejó de fijar un mensaje",
@@ -363,14 +303,27 @@ var waPairNoticeTemplates = []string{
 	"* fixou uma mensagem", "* desafixou uma mensagem",
 	"* ativou as mensagens temporárias*", "* desativou as mensagens temporárias*",
 	"você bloqueou este contato*", "você desbloqueou este contato*",
+	// Italian, Dutch, Russian, Turkish (seen), Indonesian, Japanese, Korean, Chinese, Arabic, Hindi
+	"i messaggi e le chiamate sono crittografati end-to-end*", "il tuo codice di sicurezza con * è cambiato*",
+	"hai bloccato questo contatto*",
+	"berichten en gesprekken zijn end-to-end versleuteld*", "je beveiligingscode met * is gewijzigd*",
+	"сообщения и звонки защищены сквозным шифрованием*", "ваш код безопасности для * изменился*",
+	"mesajlar ve aramalar uçtan uca şifrelidir*",
+	"pesan dan panggilan terenkripsi secara end-to-end*",
+	"メッセージと通話はエンドツーエンドで暗号化されています*",
+	"메시지와 통화는 종단간 암호화*",
+	"消息和通话都进行端到端加密*", "訊息和通話都經過端對端加密*",
+	"الرسائل والمكالمات مشفرة تماما*",
+	"संदेश और कॉल एंड-टू-एंड एन्क्रिप्टेड हैं*",
 }
 
 // waAndWords join the last two names of a list in a notice.
-var waAndWords = []string{" and ", " y ", " und ", " et ", " e "}
+var waAndWords = []string{" and ", " y ", " und ", " et ", " e ", " en ", " и ", " ve ", " dan ", "、", " 및 ", "和", " و", " और "}
 
 // waNotNameStarts are words a name in a notice never starts with: pronouns,
 // articles and adverbs, so that "I added the photos", "Ya salió", "Il est
-// parti" and "You added me" are a person's words.
+// parti" and "You added me" are a person's words. Words that are also
+// common names are left out (Turkish "ben", Indonesian "dia", Italian "lei").
 var waNotNameStarts = map[string]bool{
 	// English
 	"i": true, "i'm": true, "i've": true, "me": true, "my": true, "he": true, "him": true, "she": true,
@@ -393,7 +346,21 @@ var waNotNameStarts = map[string]bool{
 	// Portuguese
 	"eu": true, "ele": true, "ela": true, "eles": true, "elas": true, "nós": true, "isso": true,
 	"isto": true, "alguém": true, "já": true, "o": true, "os": true, "as": true, "um": true, "mim": true,
+	// Italian
+	"io": true, "noi": true, "voi": true, "loro": true, "questo": true,
+	"quello": true, "gli": true, "un": true, "qualcuno": true, "anche": true, "già": true,
+	// Dutch
+	"ik": true, "hij": true, "zij": true, "ze": true, "wij": true, "het": true, "een": true,
+	"dit": true, "dat": true, "iemand": true, "ook": true,
+	// Russian
+	"я": true, "он": true, "она": true, "мы": true, "они": true, "это": true, "кто-то": true, "уже": true,
+	// Turkish
+	"biz": true, "onlar": true, "bu": true, "şu": true, "biri": true,
+	// Indonesian
+	"aku": true, "saya": true, "kami": true, "mereka": true, "ini": true, "itu": true,
 }
 
 // waYou are the words a notice uses for the exporting user.
-var waYou = map[string]bool{"you": true, "tú": true, "du": true, "vous": true, "você": true}
+var waYou = map[string]bool{"you": true, "tú": true, "du": true, "vous": true, "você": true,
+	"tu": true, "jij": true, "je": true, "u": true, "вы": true, "ты": true, "siz": true, "sen": true,
+	"anda": true, "kamu": true, "あなた": true, "당신": true, "你": true, "您": true, "أنت": true, "आप": true}
