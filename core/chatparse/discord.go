@@ -6,7 +6,6 @@ import (
 	"hash/maphash"
 	"io"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/chatlens/chatlens/core"
@@ -18,18 +17,6 @@ import (
 var dcUserTypes = map[string]bool{
 	"Default": true, "Reply": true, "ChatInputCommand": true, "ContextMenuCommand": true,
 	"ApplicationCommand": true, "ThreadStarterMessage": true, "": true,
-}
-
-// dcNoticeWords say what a system message of a known type did.
-var dcNoticeWords = map[string]string{
-	"GuildMemberJoin":      "joined the server",
-	"RecipientAdd":         "added someone to the group",
-	"RecipientRemove":      "removed someone from the group",
-	"ChannelPinnedMessage": "pinned a message",
-	"ChannelNameChange":    "changed the channel name",
-	"ChannelIconChange":    "changed the channel icon",
-	"ThreadCreated":        "started a thread",
-	"GuildBoost":           "boosted the server",
 }
 
 // dcParser reads a DiscordChatExporter JSON export.
@@ -91,9 +78,10 @@ func (p *dcParser) named(dst *string) error {
 // dcMessage gathers a message's fields until its object ends.
 type dcMessage struct {
 	id, typ, timestamp, edited, replyTo string
+	callEnded                           string
 	author, authorNick, authorID        string
-	attachment                          string
-	attachments, stickers               int
+	attachments, stickers               []core.Attachment
+	reactions                           []core.Reaction
 	content                             textBuilder
 }
 
@@ -143,19 +131,14 @@ func (p *dcParser) field(d *dcMessage, key string) (err error) {
 			}
 			return err
 		})
+	case "callEndedTimestamp":
+		d.callEnded, err = p.js.scalar()
 	case "attachments":
-		err = p.js.array(func() error {
-			d.attachments++
-			return p.js.object(func(k string) (err error) {
-				if k == "fileName" && d.attachment == "" {
-					d.attachment, err = p.js.scalar()
-					return err
-				}
-				return p.js.skip()
-			})
-		})
+		err = p.js.array(func() error { return p.file(&d.attachments, "fileName") })
 	case "stickers":
-		err = p.js.array(func() error { d.stickers++; return p.js.skip() })
+		err = p.js.array(func() error { return p.file(&d.stickers, "name") })
+	case "reactions":
+		err = p.js.array(func() error { return p.reaction(d) })
 	case "reference":
 		err = p.js.object(func(k string) (err error) {
 			if k == "messageId" {
@@ -167,6 +150,87 @@ func (p *dcParser) field(d *dcMessage, key string) (err error) {
 	default:
 		err = p.js.skip()
 	}
+	return err
+}
+
+// file reads an attachment ({"fileName": …, "fileSizeBytes": …}) or a
+// sticker ({"name": …}), whose name is under nameKey.
+func (p *dcParser) file(list *[]core.Attachment, nameKey string) error {
+	var a core.Attachment
+	var size string
+	err := p.js.object(func(k string) (err error) {
+		switch k {
+		case nameKey:
+			a.Name, err = p.js.scalar()
+		case "fileSizeBytes":
+			size, err = p.js.scalar()
+		default:
+			err = p.js.skip()
+		}
+		return err
+	})
+	if len(*list) < maxListed {
+		a.Name = cutRunes(a.Name, maxNameBytes)
+		if n, err := strconv.ParseInt(size, 10, 64); err == nil && n > 0 {
+			a.Size = n
+		}
+		a.MediaType = "sticker"
+		if nameKey != "name" {
+			a.MediaType = mediaTypeOf(a.Name)
+		}
+		*list = append(*list, a)
+	}
+	return err
+}
+
+// reaction reads {"emoji": {"id": …, "name": …}, "count": 2, "users":
+// [{"id": …, "name": …, "nickname": …}]} (users only in newer exports). A
+// custom emoji is named by its name.
+func (p *dcParser) reaction(d *dcMessage) error {
+	var r core.Reaction
+	var count string
+	err := p.js.object(func(k string) (err error) {
+		switch k {
+		case "emoji":
+			err = p.js.object(func(k string) (err error) {
+				if k == "name" {
+					r.Emoji, err = p.js.scalar()
+					return err
+				}
+				return p.js.skip()
+			})
+		case "count":
+			count, err = p.js.scalar()
+		case "users":
+			err = p.js.array(func() error {
+				var name, nick, id string
+				err := p.js.object(func(k string) (err error) {
+					switch k {
+					case "id":
+						id, err = p.js.scalar()
+					case "name":
+						name, err = p.js.scalar()
+					case "nickname":
+						nick, err = p.js.scalar()
+					default:
+						err = p.js.skip()
+					}
+					return err
+				})
+				if nick == "" {
+					nick = name
+				}
+				if len(r.By) < maxListed {
+					r.By = append(r.By, cleanReactor(core.Reactor{Name: nick, ID: id}))
+				}
+				return err
+			})
+		default:
+			err = p.js.skip()
+		}
+		return err
+	})
+	addReaction(&d.reactions, r, count)
 	return err
 }
 
@@ -183,30 +247,47 @@ func (p *dcParser) build(d *dcMessage) (*core.Message, bool) {
 		return nil, false
 	}
 	m := &core.Message{Local: wallClock(ts), At: ts.UTC(), PlatformID: d.id,
-		ReplyTo: d.replyTo, Edited: d.edited != "", Text: d.content.b.String()}
+		ReplyTo: d.replyTo, Edited: d.edited != "", Text: d.content.b.String(), Reactions: d.reactions}
+	author, authorID := tidyName(d.authorNick), d.authorID
+	if author == "" {
+		author = tidyName(d.author)
+	}
 	switch {
 	case d.typ == "Call":
 		m.Kind = core.MessageCall
+		m.Event = &core.Event{Action: d.typ, Duration: callLength(ts, d.callEnded)}
 	case !dcUserTypes[d.typ]:
+		// A notice keeps the export's own text ("Joined the server.") and
+		// says who acted in its event: a notice has no author.
 		m.Kind, m.ReplyTo = core.MessageSystem, "" // a pin notice's reference is no reply
-		m.Text = dcNoticeText(d, m.Text)
+		m.Event = &core.Event{Action: d.typ, Actor: cutRunes(author, maxNameBytes), ActorID: authorID}
 		return m, true
-	case d.stickers > 0:
+	case len(d.attachments) > 0:
+		m.Kind, m.Attachment, m.MediaType = core.MessageMedia, d.attachments[0].Name, d.attachments[0].MediaType
+	case len(d.stickers) > 0:
 		m.Kind, m.MediaType = core.MessageSticker, "sticker"
-	case d.attachments > 0:
-		m.Kind, m.Attachment = core.MessageMedia, d.attachment
-		m.MediaType = mediaTypeOf(d.attachment)
 	default:
 		m.Kind = core.MessageText
 	}
-	m.Author, m.AuthorID = tidyName(d.authorNick), d.authorID
-	if m.Author == "" {
-		m.Author = tidyName(d.author)
-	}
+	m.Attachments = append(d.attachments, d.stickers...)
+	m.Author, m.AuthorID = author, authorID
 	if m.Author == "" && m.AuthorID == "" {
 		m.Author = "Unknown User"
 	}
 	return m, true
+}
+
+// callLength is a call's length from its start and the export's
+// "callEndedTimestamp"; 0 when unknown or implausible.
+func callLength(start time.Time, ended string) time.Duration {
+	end, err := time.Parse(time.RFC3339Nano, ended)
+	if err != nil {
+		return 0
+	}
+	if d := end.Sub(start); d > 0 && d < maxCallSeconds*time.Second {
+		return d
+	}
+	return 0
 }
 
 // duplicate reports whether id was seen before, and remembers it.
@@ -227,27 +308,4 @@ func (p *dcParser) duplicate(id string) bool {
 	}
 	p.seenOther[h] = struct{}{}
 	return false
-}
-
-// dcNoticeText says who did what: a system message has no author, so a join
-// would otherwise lose who joined. DiscordChatExporter's content for the
-// known types is its own English wording ("Joined the server."), replaced by
-// a sentence with the name; other content is kept after the name.
-func dcNoticeText(d *dcMessage, content string) string {
-	who := d.authorNick
-	if who == "" {
-		who = d.author
-	}
-	who = cutRunes(who, maxNameBytes)
-	what, known := dcNoticeWords[d.typ]
-	switch {
-	case known:
-	case content != "" && who != "":
-		return who + ": " + content
-	case content != "":
-		return content
-	default:
-		what = d.typ
-	}
-	return strings.TrimSpace(who + " " + what)
 }

@@ -3,6 +3,7 @@ package chatparse
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -99,5 +100,53 @@ func TestParseParticipantsByAuthorID(t *testing.T) {
 				t.Errorf("participants %q, want %q", got, c.want)
 			}
 		})
+	}
+}
+
+// TestParseJSONListsAreBounded: a message keeps at most maxListed
+// reactions, reactors, attachments and members, however many the export
+// lists, with each reaction's count as exported; the report says which
+// parser version read it.
+func TestParseJSONListsAreBounded(t *testing.T) {
+	many := func(n int, item func(i int) string) string {
+		parts := make([]string, n)
+		for i := range parts {
+			parts[i] = item(i)
+		}
+		return strings.Join(parts, ",")
+	}
+	recent := many(100, func(i int) string { return fmt.Sprintf(`{"from": "U%d", "from_id": "user%d"}`, i, i) })
+	tg := `{"name": "c", "type": "private_group", "messages": [` +
+		`{"id": 1, "type": "message", "date_unixtime": "1700000000", "from": "A", "from_id": "user1", "text": "hi", "reactions": [` +
+		many(100, func(i int) string {
+			return fmt.Sprintf(`{"type": "emoji", "count": 500, "emoji": "e%d", "recent": [%s]}`, i, recent)
+		}) + `]},` +
+		`{"id": 2, "type": "service", "date_unixtime": "1700000001", "actor": "A", "action": "invite_members", "members": [` +
+		many(100, func(i int) string { return fmt.Sprintf(`"M%d"`, i) }) + `]}]}`
+	users := many(100, func(i int) string { return fmt.Sprintf(`{"id": "%d", "name": "u%d"}`, i, i) })
+	dc := `{"guild": {"name": "g"}, "channel": {"name": "c"}, "messages": [{"id": "1", "timestamp": "2024-01-01T00:00:00Z", ` +
+		`"author": {"id": "5", "name": "kai"}, "content": "x", "attachments": [` +
+		many(100, func(i int) string { return fmt.Sprintf(`{"fileName": "f%d.png", "fileSizeBytes": 10}`, i) }) + `], "reactions": [` +
+		many(100, func(i int) string {
+			return fmt.Sprintf(`{"emoji": {"name": "e%d"}, "count": 2, "users": [%s]}`, i, users)
+		}) + `]}]}`
+	for _, in := range []string{tg, dc} {
+		msgs, rep, err := parseAll(t, Parse(strings.NewReader(in), Options{}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.ParserVersion != Version || Version < 2 {
+			t.Errorf("parser version %d, want %d", rep.ParserVersion, Version)
+		}
+		m := msgs[0]
+		if len(m.Reactions) != maxListed || len(m.Reactions[0].By) != maxListed || len(m.Attachments) > maxListed {
+			t.Errorf("%v: %d reactions, %d reactors, %d attachments", rep.Format, len(m.Reactions), len(m.Reactions[0].By), len(m.Attachments))
+		}
+		if want := map[Format]int{FormatTelegram: 500, FormatDiscord: maxListed}[rep.Format]; m.Reactions[0].Count != want {
+			t.Errorf("%v: count %d, want %d (the export's, at least the reactors kept)", rep.Format, m.Reactions[0].Count, want)
+		}
+		if rep.Format == FormatTelegram && len(msgs[1].Event.Members) != maxListed {
+			t.Errorf("%d members", len(msgs[1].Event.Members))
+		}
 	}
 }

@@ -25,10 +25,20 @@ const (
 	maxWarnings         = 20
 )
 
+// Version identifies how this package reads exports. It goes up whenever a
+// change makes some export parse differently, so that a stored chat can say
+// which parser read it (Report.ParserVersion), and a chat read by an older
+// one can be offered a new import. Version 1 was never written down: a
+// report without a version was read by it.
+const Version = 2
+
 // Report says what an import found, so that a person can check an export
 // without reading it: complete once Stream.Messages has been read to its end.
 type Report struct {
 	Format Format
+
+	// ParserVersion is the Version of the parser that read the export.
+	ParserVersion int
 
 	// DateOrder and DateOrderReason say how WhatsApp dates were read and why
 	// (an override, a field above 12, …); empty for other formats.

@@ -1,6 +1,7 @@
 package chatparse
 
 import (
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -102,4 +103,30 @@ func isNameEdge(r rune) bool {
 		return true
 	}
 	return unicode.IsSpace(r)
+}
+
+// maxListed caps the items a message keeps of a list the export gives
+// (reactions, who reacted, attachments, members a notice names), so that
+// a message's size stays bounded whatever the export holds.
+const maxListed = 32
+
+// cleanReactor cuts a reactor's name and id as the report cuts names.
+func cleanReactor(by core.Reactor) core.Reactor {
+	return core.Reactor{Name: cutRunes(tidyName(by.Name), maxNameBytes), ID: cutRunes(by.ID, maxNameBytes)}
+}
+
+// addReaction adds r, whose count the export wrote as count, to list: a
+// reaction needs an emoji; its count is at least one and at least the
+// reactors listed. The list keeps at most maxListed reactions.
+func addReaction(list *[]core.Reaction, r core.Reaction, count string) {
+	if r.Emoji == "" || len(*list) >= maxListed {
+		return
+	}
+	r.Emoji = cutRunes(r.Emoji, maxNameBytes)
+	n, err := strconv.Atoi(count)
+	if err != nil || n < 1 {
+		n = 1
+	}
+	r.Count = max(n, len(r.By))
+	*list = append(*list, r)
 }

@@ -41,7 +41,7 @@ var parsers = map[Format]parser{
 // io.Seeker (an *os.File or *bytes.Reader does), or use ParseZip.
 func Parse(r io.Reader, opts Options) *Stream {
 	opts.Limits = opts.Limits.withDefaults()
-	s := &Stream{lim: opts.Limits}
+	s := &Stream{lim: opts.Limits, report: Report{ParserVersion: Version}}
 	s.run = func(rep *Report, emit func(*core.Message) bool) error {
 		format := opts.Format
 		if format == FormatAuto || format == FormatWhatsAppZip {
@@ -85,7 +85,7 @@ func Parse(r io.Reader, opts Options) *Stream {
 // report.
 func ParseZip(ra io.ReaderAt, size int64, opts Options) *Stream {
 	opts.Limits = opts.Limits.withDefaults()
-	s := &Stream{lim: opts.Limits}
+	s := &Stream{lim: opts.Limits, report: Report{ParserVersion: Version}}
 	s.run = func(rep *Report, emit func(*core.Message) bool) error {
 		return parseZip(ra, size, opts, rep, emit)
 	}

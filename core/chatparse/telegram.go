@@ -117,7 +117,11 @@ type tgMessage struct {
 	actor, actorID, action, replyTo   string
 	photo, file, fileName, mediaType  string
 	latitude, longitude               string
+	placeName, address                string
+	title, callSeconds, discard       string
 	edited, location, poll, contact   bool
+	members                           []string
+	reactions                         []core.Reaction
 	text                              textBuilder
 }
 
@@ -168,8 +172,71 @@ func (p *tgParser) field(t *tgMessage, key string) error {
 		return p.poll(&t.text)
 	case "contact_information":
 		t.contact = true
+	case "members":
+		return p.js.array(func() error {
+			name, err := p.js.scalar()
+			if name = tidyName(name); name == "" {
+				name = "Deleted Account" // null, as for "from"
+			}
+			if len(t.members) < maxListed {
+				t.members = append(t.members, cutRunes(name, maxNameBytes))
+			}
+			return err
+		})
+	case "reactions":
+		return p.js.array(func() error { return p.reaction(t) })
 	}
 	return p.js.skip()
+}
+
+// reaction reads one of "reactions": {"type": "emoji", "count": 2, "emoji":
+// "👍", "recent": [{"from": …, "from_id": …}]}, or a custom emoji's
+// "document_id", or a paid reaction, which has neither.
+func (p *tgParser) reaction(t *tgMessage) error {
+	var r core.Reaction
+	var typ, count, doc string
+	err := p.js.object(func(k string) (err error) {
+		switch k {
+		case "type":
+			typ, err = p.js.scalar()
+		case "count":
+			count, err = p.js.scalar()
+		case "emoji":
+			r.Emoji, err = p.js.scalar()
+		case "document_id":
+			doc, err = p.js.scalar()
+		case "recent":
+			err = p.js.array(func() error {
+				var by core.Reactor
+				err := p.js.object(func(k string) (err error) {
+					switch k {
+					case "from":
+						by.Name, err = p.js.scalar()
+					case "from_id":
+						by.ID, err = p.js.scalar()
+					default:
+						err = p.js.skip()
+					}
+					return err
+				})
+				if len(r.By) < maxListed {
+					r.By = append(r.By, cleanReactor(by))
+				}
+				return err
+			})
+		default:
+			err = p.js.skip()
+		}
+		return err
+	})
+	if r.Emoji == "" {
+		r.Emoji = typ // "paid", or "custom_emoji" with its document id
+		if doc != "" {
+			r.Emoji = typ + ":" + doc
+		}
+	}
+	addReaction(&t.reactions, r, count)
+	return err
 }
 
 // stringField returns where the scalar field key goes, or nil.
@@ -203,6 +270,16 @@ func (t *tgMessage) stringField(key string) *string {
 		return &t.fileName
 	case "media_type":
 		return &t.mediaType
+	case "place_name":
+		return &t.placeName
+	case "address":
+		return &t.address
+	case "title":
+		return &t.title
+	case "duration_seconds", "duration": // a call's; a voice message's is ignored
+		return &t.callSeconds
+	case "discard_reason":
+		return &t.discard
 	}
 	return nil
 }

@@ -2,7 +2,9 @@ package chatparse
 
 import (
 	"path"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/chatlens/chatlens/core"
 )
@@ -31,8 +33,13 @@ func (p *tgParser) build(t *tgMessage) (*core.Message, bool) {
 		return nil, false
 	}
 	m := &core.Message{Local: local, At: at, PlatformID: t.id, ReplyTo: t.replyTo,
-		Edited: t.edited, Text: t.text.b.String()}
+		Edited: t.edited, Text: t.text.b.String(), Reactions: t.reactions}
 	if t.typ == "service" {
+		m.Event = &core.Event{Action: t.action, Actor: cutRunes(tidyName(t.actor), maxNameBytes), ActorID: t.actorID,
+			Members: t.members, Title: cutRunes(t.title, maxNameBytes), Outcome: t.discard}
+		if sec, err := strconv.ParseInt(t.callSeconds, 10, 64); err == nil && sec > 0 && sec < maxCallSeconds {
+			m.Event.Duration = time.Duration(sec) * time.Second
+		}
 		if tgCallActions[t.action] {
 			m.Kind, m.Author, m.AuthorID = core.MessageCall, tidyName(t.actor), t.actorID
 			nameDeleted(m)
@@ -50,9 +57,12 @@ func (p *tgParser) build(t *tgMessage) (*core.Message, bool) {
 	case t.poll:
 		m.Kind = core.MessagePoll
 	case t.location:
+		// The point goes into Geo; the text keeps what labels it: a
+		// venue's name and address, or the message's own text.
 		m.Kind = core.MessageLocation
-		if m.Text == "" && t.latitude != "" {
-			m.Text = t.latitude + "," + t.longitude
+		m.Geo = tgPoint(t.latitude, t.longitude)
+		if label := strings.TrimSpace(t.placeName + "\n" + t.address); m.Text == "" && label != "" {
+			m.Text = label
 		}
 	case t.contact:
 		m.Kind, m.MediaType = core.MessageMedia, "contact"
@@ -67,8 +77,22 @@ func (p *tgParser) build(t *tgMessage) (*core.Message, bool) {
 		}
 	}
 	m.Attachment = attachmentBase(t.fileName, t.file, t.photo)
+	if m.Attachment != "" {
+		m.Attachments = []core.Attachment{{Name: m.Attachment, MediaType: m.MediaType}}
+	}
 	nameDeleted(m)
 	return m, true
+}
+
+// maxCallSeconds bounds a call's length (a week): longer is a broken file.
+const maxCallSeconds = 7 * 24 * 3600
+
+// tgPoint reads "location_information"'s numbers, or nil.
+func tgPoint(lat, lon string) *core.GeoPoint {
+	if g, ok := latLon(lat + "," + lon); ok {
+		return g
+	}
+	return nil
 }
 
 // nameDeleted makes sure a participant's message has an author: Telegram
