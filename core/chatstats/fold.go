@@ -1,0 +1,249 @@
+package chatstats
+
+//go:generate go run gen_fold.go
+
+import (
+	"sync"
+	"unicode"
+	"unicode/utf8"
+)
+
+// The word fold: Unicode NFKC followed by lower case, so that "Ｈｅｌｌｏ",
+// "𝐡𝐞𝐥𝐥𝐨", "HELLO" and "hello" are one word, and "café" typed with a
+// combining accent is the same word as "café" typed with "é". NFKC is
+// implemented here from generated tables (fold_tables.go) rather than imported
+// from golang.org/x/text/unicode/norm, because the core imports the standard
+// library only; fold_test.go proves it equal to norm.NFKC on every code point
+// and on random mixes of letters, marks and compatibility characters.
+//
+// Lower case is unicode.ToLower rune by rune (simple case mapping: "ß" stays
+// "ß", "İ" becomes "i"), close to Unicode's NFKC_Casefold for the words chats
+// are made of.
+
+// foldTables is the data the fold needs, built from fold_tables.go the first
+// time a word outside ASCII is folded: a chat in English never pays for it.
+type foldTables struct {
+	decomp    map[rune][]rune // full compatibility decomposition (unordered marks)
+	ccc       map[rune]uint8  // canonical combining class, when not zero
+	compose   map[uint64]rune // primary composite of a pair (a<<32 | b)
+	attention [0x10000 / 64]uint64
+}
+
+var (
+	foldOnce sync.Once
+	fold     *foldTables
+)
+
+// Hangul syllables compose by arithmetic (Unicode §3.12).
+const (
+	hangulSBase  = 0xAC00
+	hangulLBase  = 0x1100
+	hangulVBase  = 0x1161
+	hangulTBase  = 0x11A7
+	hangulLCount = 19
+	hangulVCount = 21
+	hangulTCount = 28
+	hangulSCount = hangulLCount * hangulVCount * hangulTCount
+)
+
+func foldData() *foldTables {
+	foldOnce.Do(func() { fold = buildFoldTables() })
+	return fold
+}
+
+func buildFoldTables() *foldTables {
+	t := &foldTables{decomp: map[rune][]rune{}, ccc: map[rune]uint8{}, compose: map[uint64]rune{}}
+	for rest := foldDecompositions; rest != ""; {
+		r, n := utf8.DecodeRuneInString(rest)
+		end := n
+		for rest[end] != 0 {
+			end++
+		}
+		t.decomp[r] = []rune(rest[n:end])
+		rest = rest[end+1:]
+	}
+	rs := []rune(foldCombiningClasses)
+	for i := 0; i+2 < len(rs); i += 3 {
+		for r := rs[i]; r <= rs[i+1]; r++ {
+			t.ccc[r] = uint8(rs[i+2])
+		}
+	}
+	rs = []rune(foldCompositions)
+	pairOf := map[rune][2]rune{}
+	for i := 0; i+2 < len(rs); i += 3 {
+		t.compose[pairKey(rs[i], rs[i+1])] = rs[i+2]
+		pairOf[rs[i+2]] = [2]rune{rs[i], rs[i+1]}
+		t.mark(rs[i+1]) // may compose with what precedes it
+	}
+	// Primary composites left out of the decomposition table decompose
+	// into their pair, recursively.
+	for c := range pairOf {
+		t.derive(c, pairOf)
+	}
+	for r := range t.decomp {
+		t.mark(r)
+	}
+	for r := range t.ccc {
+		t.mark(r)
+	}
+	for r := rune(hangulVBase); r < hangulVBase+hangulVCount; r++ {
+		t.mark(r)
+	}
+	for r := rune(hangulTBase + 1); r < hangulTBase+hangulTCount; r++ {
+		t.mark(r)
+	}
+	return t
+}
+
+// derive returns c's full decomposition, filling it in from c's pair when
+// the table left it out.
+func (t *foldTables) derive(c rune, pairOf map[rune][2]rune) []rune {
+	if d, ok := t.decomp[c]; ok {
+		return d
+	}
+	p, ok := pairOf[c]
+	if !ok {
+		return []rune{c}
+	}
+	d := append(append([]rune{}, t.derive(p[0], pairOf)...), t.derive(p[1], pairOf)...)
+	t.decomp[c] = d
+	return d
+}
+
+func (t *foldTables) mark(r rune) {
+	if r < 0x10000 {
+		t.attention[r/64] |= 1 << (r % 64)
+	}
+}
+
+// needsWork reports whether r may change under NFKC or combine with its
+// neighbours; a word without such runes is its own NFKC.
+func (t *foldTables) needsWork(r rune) bool {
+	if r < 0x10000 {
+		return t.attention[r/64]&(1<<(r%64)) != 0
+	}
+	if _, ok := t.decomp[r]; ok {
+		return true
+	}
+	_, ok := t.ccc[r]
+	return ok
+}
+
+func pairKey(a, b rune) uint64 { return uint64(a)<<32 | uint64(uint32(b)) }
+
+// lowerTable holds unicode.ToLower for the runes below 0x800 (Latin, Greek,
+// Cyrillic, Armenian, Hebrew, Arabic), the ones most words are made of.
+var lowerTable = func() (t [0x800]rune) {
+	for r := range t {
+		t[r] = unicode.ToLower(rune(r))
+	}
+	return t
+}()
+
+func lower(r rune) rune {
+	if r < 0x800 {
+		return lowerTable[r]
+	}
+	return unicode.ToLower(r)
+}
+
+// folder folds words into a reused buffer.
+type folder struct {
+	runes []rune
+	out   []byte
+}
+
+// fold returns the NFKC, lower-cased form of w. The result is valid until
+// the next call.
+func (f *folder) fold(w string) []byte {
+	f.out = f.out[:0]
+	t := foldData()
+	quick := true
+	for _, r := range w {
+		if t.needsWork(r) {
+			quick = false
+			break
+		}
+	}
+	if quick {
+		for _, r := range w {
+			f.out = utf8.AppendRune(f.out, lower(r))
+		}
+		return f.out
+	}
+	rs := f.runes[:0]
+	for _, r := range w {
+		if d, ok := t.decomp[r]; ok {
+			rs = append(rs, d...)
+		} else {
+			rs = append(rs, r)
+		}
+	}
+	t.reorder(rs)
+	rs = t.composeAll(rs)
+	for _, r := range rs {
+		f.out = utf8.AppendRune(f.out, lower(r))
+	}
+	f.runes = rs
+	return f.out
+}
+
+// reorder puts each run of combining marks in canonical order: a stable
+// sort by combining class.
+func (t *foldTables) reorder(rs []rune) {
+	for i := 1; i < len(rs); i++ {
+		c := t.ccc[rs[i]]
+		if c == 0 {
+			continue
+		}
+		for j := i; j > 0; j-- {
+			p := t.ccc[rs[j-1]]
+			if p <= c {
+				break
+			}
+			rs[j-1], rs[j] = rs[j], rs[j-1]
+		}
+	}
+}
+
+// composeAll is Unicode's canonical composition algorithm: each character
+// joins the last starter before it unless a character in between blocks it.
+func (t *foldTables) composeAll(rs []rune) []rune {
+	if len(rs) < 2 {
+		return rs
+	}
+	out := rs[:1]
+	starter := -1
+	if t.ccc[rs[0]] == 0 {
+		starter = 0
+	}
+	var lastClass uint8
+	for _, r := range rs[1:] {
+		c := t.ccc[r]
+		adjacent := starter == len(out)-1
+		if starter >= 0 && (adjacent || (lastClass != 0 && lastClass < c)) {
+			if comp, ok := t.composePair(out[starter], r); ok {
+				out[starter] = comp
+				continue
+			}
+		}
+		if c == 0 {
+			starter = len(out)
+		}
+		lastClass = c
+		out = append(out, r)
+	}
+	return out
+}
+
+func (t *foldTables) composePair(a, b rune) (rune, bool) {
+	switch {
+	case a >= hangulLBase && a < hangulLBase+hangulLCount && b >= hangulVBase && b < hangulVBase+hangulVCount:
+		return hangulSBase + ((a-hangulLBase)*hangulVCount+(b-hangulVBase))*hangulTCount, true
+	case a >= hangulSBase && a < hangulSBase+hangulSCount && (a-hangulSBase)%hangulTCount == 0 &&
+		b > hangulTBase && b < hangulTBase+hangulTCount:
+		return a + (b - hangulTBase), true
+	}
+	c, ok := t.compose[pairKey(a, b)]
+	return c, ok
+}

@@ -1,0 +1,91 @@
+package chatstats
+
+import (
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// wantFold is the fold's definition: NFKC, then lower case rune by rune.
+func wantFold(s string) string {
+	return strings.Map(lower, norm.NFKC.String(s))
+}
+
+func TestFoldIsNFKCOnEveryCodePoint(t *testing.T) {
+	if norm.Version != unicodeVersion {
+		t.Fatalf("fold tables are from Unicode %s, golang.org/x/text/unicode/norm is at %s: run go generate ./core/chatstats", unicodeVersion, norm.Version)
+	}
+	var f folder
+	bad := 0
+	for r := rune(0); r <= utf8.MaxRune; r++ {
+		if r >= 0xD800 && r <= 0xDFFF {
+			continue
+		}
+		s := string(r)
+		if got, want := string(f.fold(s)), wantFold(s); got != want {
+			if bad++; bad <= 20 {
+				t.Errorf("fold(%U) = %+q, want %+q", r, got, want)
+			}
+		}
+	}
+	if bad > 0 {
+		t.Errorf("%d code points fold wrongly", bad)
+	}
+}
+
+// foldPool mixes what makes NFKC hard: starters that compose, combining
+// marks of several classes in any order, compatibility characters, Hangul
+// jamo, half-width kana and their voicing marks, Indic vowel signs that
+// compose with class 0.
+var foldPool = []rune(
+	"aeiouAEIOUnNcCsSyYzZwWgGkK" + // starters
+		"\u0300\u0301\u0302\u0303\u0308\u030a\u030c\u0323\u0327\u0328\u0331\u0345\u0306\u0304\u031b\u0307" + // marks
+		"éÉèêëüÜöÖçñåøæœßẹệǖǘḈṩờ" + // precomposed
+		"ﬁﬀﬃĳǆǅŉſªº²³¹¼µ" + // compatibility
+		"ＡＢＣａｂｃ０１２ｶｷｸﾞﾟｯｰ" + // full and half width
+		"𝐀𝐁𝐚𝐛𝓗𝓮𝟏" + // mathematical alphanumerics
+		"ᄀᄁ나ᅢᅣᆨᆩᆪ가각ㄱㅏ" + // Hangul jamo, syllables, compatibility jamo
+		"かがカガ\u3099\u309a" + // kana and combining voicing marks
+		"\u0b95\u0bc6\u0bbe\u0bd7\u0d46\u0d3e\u09c7\u09be" + // Tamil, Malayalam, Bengali
+		"ΑαΩωΐ\u0342\u0313\u0314" + // Greek with breathing and perispomeni
+		"ﺍﻻﷲﻼ" + // Arabic presentation forms
+		"\u2126\u212b\uf900\ufa10\u2f00") // singletons, CJK compatibility
+
+func TestFoldIsNFKCOnRandomMixes(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	var f folder
+	var b strings.Builder
+	for i := range 200_000 {
+		b.Reset()
+		for range 1 + rng.IntN(8) {
+			b.WriteRune(foldPool[rng.IntN(len(foldPool))])
+		}
+		s := b.String()
+		if got, want := string(f.fold(s)), wantFold(s); got != want {
+			t.Fatalf("case %d: fold(%+q) = %+q, want %+q", i, s, got, want)
+		}
+	}
+}
+
+func TestFoldExamples(t *testing.T) {
+	var f folder
+	for in, want := range map[string]string{
+		"Hello":        "hello",
+		"ＨＥＬＬＯ":        "hello",
+		"𝐡𝐞𝐥𝐥𝐨":        "hello",
+		"cafe\u0301":   "café",
+		"CAFÉ":         "café",
+		"ﬁne":          "fine",
+		"ｶﾞｯｺｳ":        "ガッコウ",
+		"\u1100\u1161": "가",
+		"Straße":       "straße",
+		"ПРИВЕТ":       "привет",
+	} {
+		if got := string(f.fold(in)); got != want {
+			t.Errorf("fold(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

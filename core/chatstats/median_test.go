@@ -1,0 +1,71 @@
+package chatstats
+
+import (
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+	"time"
+)
+
+// TestMedianResponseErrorBound compares the histogram's median with the
+// exact lower median on random data of several shapes and sizes.
+func TestMedianResponseErrorBound(t *testing.T) {
+	buckets := responseBuckets(24 * time.Hour)
+	shapes := map[string]func(*rand.Rand) int64{
+		// chat replies: seconds to hours, heavy tailed
+		"lognormal": func(r *rand.Rand) int64 { return int64(math.Exp(r.NormFloat64()*2+4) * 1000) },
+		// WhatsApp: whole minutes, many zeros
+		"minutes": func(r *rand.Rand) int64 { return int64(r.IntN(30)) * 60_000 },
+		// Discord: milliseconds, mostly sub-second to a minute
+		"millis": func(r *rand.Rand) int64 { return int64(r.ExpFloat64() * 4000) },
+	}
+	worst := 0.0
+	for name, gen := range shapes {
+		for seed := range uint64(50) {
+			rng := rand.New(rand.NewPCG(seed, 7))
+			n := 1 + rng.IntN(5000)
+			var h responseTimes
+			exact := make([]int64, n)
+			for i := range exact {
+				exact[i] = min(gen(rng), (24 * time.Hour).Milliseconds())
+				h.add(exact[i], buckets)
+			}
+			slices.Sort(exact)
+			want := time.Duration(exact[(n+1)/2-1]) * time.Millisecond
+			got, ok := h.median()
+			if !ok {
+				t.Fatalf("%s seed %d: no median", name, seed)
+			}
+			if want < time.Second {
+				if got != 0 {
+					t.Errorf("%s seed %d: median %v, want 0 for a true median of %v", name, seed, got, want)
+				}
+				continue
+			}
+			rel := math.Abs(float64(got-want)) / float64(want)
+			worst = max(worst, rel)
+			if rel > ResponseTimeRelativeError+1e-9 {
+				t.Errorf("%s seed %d (n=%d): median %v, exact %v: relative error %.4f > %.4f", name, seed, n, got, want, rel, ResponseTimeRelativeError)
+			}
+		}
+	}
+	t.Logf("worst relative error %.4f%% (bound %.4f%%)", worst*100, ResponseTimeRelativeError*100)
+}
+
+func TestMedianEdgeCases(t *testing.T) {
+	buckets := responseBuckets(24 * time.Hour)
+	var h responseTimes
+	if _, ok := h.median(); ok {
+		t.Error("empty histogram has a median")
+	}
+	h.add(60_000, buckets)
+	if got, _ := h.median(); math.Abs(got.Seconds()-60) > 60*ResponseTimeRelativeError {
+		t.Errorf("one minute: %v", got)
+	}
+	h.add(24*3600_000, buckets) // the largest gap that counts
+	h.add(24*3600_000, buckets)
+	if got, _ := h.median(); math.Abs(got.Hours()-24) > 24*ResponseTimeRelativeError {
+		t.Errorf("a day: %v", got)
+	}
+}

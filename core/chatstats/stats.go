@@ -1,0 +1,368 @@
+package chatstats
+
+import (
+	"cmp"
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/chatlens/chatlens/core"
+)
+
+// Options tune the statistics. The zero value takes every default.
+type Options struct {
+	// Location is the chat's time zone: activity by hour and day is counted
+	// on its clock, and a message with only a wall time (WhatsApp's Local)
+	// is read as a time in it. Nil keeps each message's own clock: Local,
+	// or At in UTC when the export has no wall time.
+	Location *time.Location
+
+	// Silence is the gap after which a message starts a new conversation
+	// (default 30 minutes).
+	Silence time.Duration
+
+	// MaxResponse is the longest gap after another participant's message
+	// that still counts as a response (default 24 hours): a reply a day
+	// later is a reply; one a week later starts something new.
+	MaxResponse time.Duration
+
+	// TopWords and TopEmoji are the lengths of each author's top lists
+	// (defaults 10 and 5).
+	TopWords int
+	TopEmoji int
+
+	// Languages names the stop-word lists to apply (see StopWordLanguages);
+	// empty detects them from the chat. Unknown names are ignored.
+	Languages []string
+
+	// WordSlots and EmojiSlots bound the distinct words and emoji counted
+	// per author (defaults 512 and 64); see Count for what a bound costs.
+	WordSlots  int
+	EmojiSlots int
+}
+
+func (o Options) withDefaults() Options {
+	def := func(v *int, d int) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	def(&o.TopWords, 10)
+	def(&o.TopEmoji, 5)
+	def(&o.WordSlots, 512)
+	def(&o.EmojiSlots, 64)
+	if o.Silence <= 0 {
+		o.Silence = 30 * time.Minute
+	}
+	if o.MaxResponse <= 0 {
+		o.MaxResponse = 24 * time.Hour
+	}
+	return o
+}
+
+// Stats computes the statistics of one chat from its messages, one at a
+// time, in one pass: memory grows with the authors, their vocabularies (up to
+// Options.WordSlots words each) and the days, never with the messages.
+//
+//	s := chatstats.New(chatstats.Options{Location: loc})
+//	for msg, err := range stream.Messages() { …; s.Add(msg) }
+//	result := s.Result()
+//
+// A Stats is not safe for concurrent use.
+type Stats struct {
+	opts    Options
+	buckets int // response-time histogram size
+
+	authors map[authorKey]*author
+	order   []*author
+	cur     *author // the last message's author and key: spare a map lookup
+	curKey  authorKey
+
+	messages, system, unattributed, untimed, outOfOrder, conversations int
+	byWeekdayHour                                                      [7][24]int
+
+	days     map[int64]int // days since 1970-01-01 on the chat's clock
+	day      int64         // the current run of messages on one day
+	dayCount int
+
+	first, last  ref
+	timed        bool  // a timed participant's message was seen
+	latest       int64 // the latest instant so far, in milliseconds
+	prev         *author
+	zoneFrom     int64 // the zone period cached for Location, unix seconds
+	zoneTo       int64
+	zoneOffset   int64
+	fold         folder
+	key          []byte
+	forcedLangs  uint32
+	forcedLangOK bool
+	stops        *stopDict
+}
+
+// ref is a message remembered for First and Last.
+type ref struct {
+	seq     int64
+	author  *author
+	local   time.Time
+	at      time.Time
+	instant int64
+}
+
+// authorKey tells authors apart: by platform id where the export has one,
+// else by name (an id and a name that read the same are two authors).
+type authorKey struct {
+	byID bool
+	key  string
+}
+
+// author is the running count of one participant.
+type author struct {
+	name, id                        string
+	messages, words, media, deleted int
+	emoji, started                  int
+	responses                       responseTimes
+	topWords, topEmoji              topCounter
+	stops                           []uint32 // per stop word (stopDict id), allocated at the first
+}
+
+// New returns an empty Stats.
+func New(opts Options) *Stats {
+	opts = opts.withDefaults()
+	s := &Stats{opts: opts, authors: map[authorKey]*author{}, days: map[int64]int{},
+		buckets: responseBuckets(opts.MaxResponse), day: math.MinInt64, stops: stopWords()}
+	if len(opts.Languages) > 0 {
+		s.forcedLangs, s.forcedLangOK = languageMask(opts.Languages), true
+	}
+	return s
+}
+
+// Add counts one message. Messages should come in chat order (core.Message
+// Seq); a message earlier in time than one before it is counted as out of
+// order (see Result.OutOfOrder).
+func (s *Stats) Add(m core.Message) {
+	if m.Kind == core.MessageSystem {
+		s.system++
+		return
+	}
+	a := s.authorOf(&m)
+	if a == nil {
+		s.unattributed++
+		return
+	}
+	s.messages++
+	a.messages++
+	switch m.Kind {
+	case core.MessageMedia, core.MessageSticker:
+		a.media++
+	case core.MessageDeleted:
+		a.deleted++
+	}
+	switch m.Kind {
+	case core.MessageText, core.MessageMedia, core.MessagePoll:
+		if m.Text != "" {
+			s.scanText(a, m.Text)
+		}
+	}
+	s.addTime(a, &m)
+}
+
+// authorOf finds or makes the author of m, keyed by platform id where there
+// is one, else by name.
+func (s *Stats) authorOf(m *core.Message) *author {
+	key := authorKey{byID: m.AuthorID != "", key: m.AuthorID}
+	if !key.byID {
+		key.key = m.Author
+	}
+	if key.key == "" {
+		return nil
+	}
+	a := s.cur
+	if a == nil || key != s.curKey {
+		var ok bool
+		if a, ok = s.authors[key]; !ok {
+			a = &author{id: strings.Clone(m.AuthorID), name: strings.Clone(m.Author),
+				topWords: topCounter{size: s.opts.WordSlots}, topEmoji: topCounter{size: s.opts.EmojiSlots}}
+			key.key = strings.Clone(key.key)
+			s.authors[key] = a
+			s.order = append(s.order, a)
+		}
+		s.cur, s.curKey = a, key
+	}
+	if m.Author != "" && m.Author != a.name {
+		a.name = strings.Clone(m.Author) // the latest display name
+	}
+	return a
+}
+
+// addTime counts m in the activity tables, first and last, conversations
+// and response times.
+func (s *Stats) addTime(a *author, m *core.Message) {
+	instant, wall, ok := s.times(m)
+	if !ok {
+		s.untimed++
+		return
+	}
+	day := floorDiv(wall, 86400)
+	hour := (wall - day*86400) / 3600
+	s.byWeekdayHour[floorMod(day+4, 7)][hour]++ // 1970-01-01 was a Thursday
+	if day != s.day {
+		s.flushDay()
+		s.day = day
+	}
+	s.dayCount++
+
+	r := ref{seq: m.Seq, author: a, local: m.Local, at: m.At, instant: instant}
+	if !s.timed || instant < s.first.instant {
+		s.first = r
+	}
+	if !s.timed || instant >= s.last.instant {
+		s.last = r
+	}
+	if !s.timed {
+		s.timed, s.latest, s.prev = true, instant, a
+		s.conversations++
+		a.started++
+		return
+	}
+	gap := instant - s.latest
+	if gap < 0 {
+		s.outOfOrder++
+		return
+	}
+	if gap > s.opts.Silence.Milliseconds() {
+		s.conversations++
+		a.started++
+	}
+	if a != s.prev && gap <= s.opts.MaxResponse.Milliseconds() {
+		a.responses.add(gap, s.buckets)
+	}
+	s.latest, s.prev = instant, a
+}
+
+// times returns m's instant (unix milliseconds) and its wall clock on the
+// chat's clock (unix seconds of that wall time read as UTC).
+func (s *Stats) times(m *core.Message) (instant, wall int64, ok bool) {
+	loc := s.opts.Location
+	switch {
+	case !m.At.IsZero():
+		instant = m.At.UnixMilli()
+		switch {
+		case loc != nil:
+			wall = m.At.Unix() + s.offset(m.At)
+		case !m.Local.IsZero():
+			wall = m.Local.Unix()
+		default:
+			wall = m.At.Unix()
+		}
+	case !m.Local.IsZero():
+		wall = m.Local.Unix()
+		instant = m.Local.UnixMilli()
+		if loc != nil {
+			l := m.Local
+			instant = time.Date(l.Year(), l.Month(), l.Day(), l.Hour(), l.Minute(), l.Second(), l.Nanosecond(), loc).UnixMilli()
+		}
+	default:
+		return 0, 0, false
+	}
+	return instant, wall, true
+}
+
+// offset returns the offset of Location at t, in seconds, from a cache of
+// the zone period last looked up: messages come in runs far longer than one
+// daylight-saving period.
+func (s *Stats) offset(t time.Time) int64 {
+	u := t.Unix()
+	if u >= s.zoneFrom && u < s.zoneTo {
+		return s.zoneOffset
+	}
+	lt := t.In(s.opts.Location)
+	_, off := lt.Zone()
+	from, to := lt.ZoneBounds()
+	s.zoneFrom, s.zoneTo, s.zoneOffset = math.MinInt64, math.MaxInt64, int64(off)
+	if !from.IsZero() {
+		s.zoneFrom = from.Unix()
+	}
+	if !to.IsZero() {
+		s.zoneTo = to.Unix()
+	}
+	return s.zoneOffset
+}
+
+func (s *Stats) flushDay() {
+	if s.dayCount > 0 {
+		s.days[s.day] += s.dayCount
+		s.dayCount = 0
+	}
+}
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if (a%b != 0) && (a < 0) {
+		q--
+	}
+	return q
+}
+
+func floorMod(a, b int64) int64 { return a - floorDiv(a, b)*b }
+
+// Result returns the statistics of the messages added so far. Adding more
+// afterwards is fine; call Result again for the new figures.
+func (s *Stats) Result() Result {
+	s.flushDay()
+	r := Result{Messages: s.messages, SystemMessages: s.system, Unattributed: s.unattributed,
+		ByWeekdayHour: s.byWeekdayHour, Conversations: s.conversations, OutOfOrder: s.outOfOrder,
+		Untimed: s.untimed, Silence: s.opts.Silence, MaxResponse: s.opts.MaxResponse}
+	if s.opts.Location != nil {
+		r.Location = s.opts.Location.String()
+	}
+	langs := s.forcedLangs
+	if !s.forcedLangOK {
+		langs = detectLanguages(s.stops, s.order)
+	}
+	r.Languages = languageNames(langs)
+	for _, a := range s.order {
+		ar := Author{Name: a.name, ID: a.id, Messages: a.messages, Words: a.words, Media: a.media,
+			Deleted: a.deleted, Emoji: a.emoji, ConversationsStarted: a.started, Responses: a.responses.n,
+			TopWords: topOf(s.wordCounts(a, langs), s.opts.TopWords), TopEmoji: topOf(a.topEmoji.counts(), s.opts.TopEmoji)}
+		ar.MedianResponse, _ = a.responses.median()
+		r.Words += a.words
+		r.Media += a.media
+		r.Emoji += a.emoji
+		r.Authors = append(r.Authors, ar)
+	}
+	slices.SortStableFunc(r.Authors, func(x, y Author) int {
+		if c := cmp.Compare(y.Messages, x.Messages); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(x.Name, y.Name); c != 0 {
+			return c
+		}
+		return cmp.Compare(x.ID, y.ID)
+	})
+	r.ByDay = make([]DayCount, 0, len(s.days))
+	for d, n := range s.days {
+		r.ByDay = append(r.ByDay, DayCount{Date: time.Unix(d*86400, 0).UTC(), Messages: n})
+	}
+	slices.SortFunc(r.ByDay, func(x, y DayCount) int { return x.Date.Compare(y.Date) })
+	if s.timed {
+		r.First, r.Last = s.first.result(), s.last.result()
+	}
+	return r
+}
+
+// wordCounts returns the author's candidates for the top words: the words
+// the top counter holds and the stop words of languages not in langs.
+func (s *Stats) wordCounts(a *author, langs uint32) []Count {
+	counts := a.topWords.counts()
+	for id, n := range a.stops {
+		if n > 0 && s.stops.langs[id]&langs == 0 {
+			counts = append(counts, Count{Text: s.stops.words[id], Count: int(n)})
+		}
+	}
+	return counts
+}
+
+func (r ref) result() MessageRef {
+	return MessageRef{Seq: r.seq, Author: r.author.name, Local: r.local, At: r.at}
+}

@@ -1,0 +1,162 @@
+package chatstats
+
+import (
+	"math/bits"
+	"math/rand/v2"
+)
+
+// wordTable maps words to small integers with open addressing and linear
+// probing: the word path's one lookup per word, done on the message text
+// itself (ASCII words are lower-cased while hashing and comparing, never
+// copied). It is a Go map's job, done about three times faster here, where
+// it is most of the cost of the statistics: an entry keeps the hash, the
+// length and the first eight bytes of its word, so that a word of up to
+// eight bytes, most chat words, is found without reading the word itself.
+//
+// Hashes are seeded per process, so that no export can be made to collide
+// on purpose; nothing a Result reports depends on the seed.
+type wordTable struct {
+	entries []wordEntry
+	n       int
+}
+
+type wordEntry struct {
+	hash   uint64 // 0: empty
+	prefix uint64 // the word's first eight bytes, little-endian, zero-padded
+	size   int32  // the word's length in bytes
+	val    int32
+}
+
+// wordKey is a word to look up: raw ASCII letters and digits (compared in
+// lower case), or a folded word.
+type wordKey struct {
+	hash, prefix uint64
+	ascii        string // raw text of an ASCII word, or ""
+	folded       []byte // a folded word, when ascii is ""
+}
+
+func (k *wordKey) size() int { return len(k.ascii) + len(k.folded) }
+
+// hashSeed keys the word hash; nothing a Result reports depends on it.
+var hashSeed = rand.Uint64()
+
+const (
+	hashMul1 = 0x9E3779B97F4A7C15
+	hashMul2 = 0xC2B2AE3D27D4EB4F
+	lowerAll = 0x2020202020202020 // OR-ed in, lower-cases ASCII letters and keeps digits
+)
+
+// keyOf returns the key of the folded word b.
+func keyOf(b []byte) wordKey {
+	h, p := hashWord(string(b), 0)
+	return wordKey{hash: h, prefix: p, folded: b}
+}
+
+// asciiKey returns the key of the lower case of s, ASCII letters and digits.
+func asciiKey(s string) wordKey {
+	h, p := hashWord(s, lowerAll)
+	return wordKey{hash: h, prefix: p, ascii: s}
+}
+
+// hashWord hashes w eight bytes at a time, each OR-ed with lower, and
+// returns the hash (never 0, the empty mark) and w's first eight bytes
+// (little-endian, OR-ed, zero-padded).
+func hashWord(w string, lower uint64) (hash, prefix uint64) {
+	h := hashSeed ^ uint64(len(w))*hashMul1
+	for i := 0; i < len(w); i += 8 {
+		var v uint64
+		if rest := w[i:]; len(rest) >= 8 {
+			v = (uint64(rest[0]) | uint64(rest[1])<<8 | uint64(rest[2])<<16 | uint64(rest[3])<<24 |
+				uint64(rest[4])<<32 | uint64(rest[5])<<40 | uint64(rest[6])<<48 | uint64(rest[7])<<56) | lower
+		} else {
+			for j := len(rest) - 1; j >= 0; j-- {
+				v = v<<8 | uint64(rest[j])
+			}
+			v |= lower >> (64 - 8*len(rest))
+		}
+		if i == 0 {
+			prefix = v
+		}
+		hi, lo := bits.Mul64(h^v, hashMul2)
+		h = hi ^ lo
+	}
+	h ^= h >> 29
+	h *= hashMul1
+	h ^= h >> 32
+	return h | 1, prefix
+}
+
+// head reports whether entry e may hold k's word: hash, length and first
+// eight bytes agree, which settles it for a word of up to eight bytes.
+func (k *wordKey) head(e *wordEntry) bool {
+	return e.hash == k.hash && e.prefix == k.prefix && int(e.size) == k.size()
+}
+
+// tail reports whether key, whose head matched, is k's word.
+func (k *wordKey) tail(key string) bool {
+	if k.ascii == "" {
+		return key[8:] == string(k.folded[8:])
+	}
+	for i := 8; i < len(key); i++ {
+		if key[i] != k.ascii[i]|0x20 {
+			return false
+		}
+	}
+	return true
+}
+
+// probe returns where the search for hash h starts, and the mask to step
+// with; callers step until an empty entry or a match.
+func (t *wordTable) probe(h uint64) (i, mask uint64) {
+	mask = uint64(len(t.entries) - 1)
+	return h & mask, mask
+}
+
+// insert stores v for k's word, which the table does not hold.
+func (t *wordTable) insert(k *wordKey, v int32) {
+	t.put(wordEntry{hash: k.hash, prefix: k.prefix, size: int32(k.size()), val: v})
+}
+
+func (t *wordTable) put(e wordEntry) {
+	if 2*(t.n+1) > len(t.entries) {
+		t.grow()
+	}
+	i, mask := t.probe(e.hash)
+	for t.entries[i].hash != 0 {
+		i = (i + 1) & mask
+	}
+	t.entries[i] = e
+	t.n++
+}
+
+// remove deletes the entry of hash h and value v, shifting back the
+// entries after it (no tombstones, so probes stay short).
+func (t *wordTable) remove(h uint64, v int32) {
+	i, mask := t.probe(h)
+	for t.entries[i].hash != h || t.entries[i].val != v {
+		if t.entries[i].hash == 0 {
+			return
+		}
+		i = (i + 1) & mask
+	}
+	t.n--
+	for j := (i + 1) & mask; t.entries[j].hash != 0; j = (j + 1) & mask {
+		home := t.entries[j].hash & mask
+		// Move j back into the hole at i unless its home lies in (i, j].
+		if (j > i && (home <= i || home > j)) || (j < i && home <= i && home > j) {
+			t.entries[i] = t.entries[j]
+			i = j
+		}
+	}
+	t.entries[i] = wordEntry{}
+}
+
+func (t *wordTable) grow() {
+	old := t.entries
+	t.entries, t.n = make([]wordEntry, max(64, 2*len(old))), 0
+	for _, e := range old {
+		if e.hash != 0 {
+			t.put(e)
+		}
+	}
+}

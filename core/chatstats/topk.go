@@ -1,0 +1,206 @@
+package chatstats
+
+import (
+	"cmp"
+	"slices"
+)
+
+// topCounter finds the most frequent keys of a stream in bounded memory with
+// Filtered Space-Saving (Homem and Carvalho, "Finding top-k elements in data
+// streams", Information Sciences 2010), Space-Saving (Metwally, Agrawal and
+// El Abbadi, 2005) with a filter in front: it monitors at most size keys in
+// slots; a key not monitored bumps one of 2*size hash counters instead, and
+// takes the slot of the least counted key only once its hash counter reaches
+// that key's count. Rare words, most of a chat's vocabulary, then cost a
+// counter increment instead of an eviction.
+//
+// Guarantees (checked by TestTopCounterGuarantees): a slot's count is at
+// least its key's true count and at most over more; a key that took a slot
+// while slots were free has over == 0 and is counted exactly, which is every
+// key while at most size distinct keys have been seen; a key without a slot
+// occurred at most as many times as the smallest count the slots hold.
+//
+// The table also holds the caller's own entries, with negative values: the
+// stop words, counted apart (Stats.countWord).
+type topCounter struct {
+	size  int
+	table wordTable
+	slots []topSlot
+	// heap holds every slot's count; it is ordered as a min-heap only once
+	// the slots are full, when the least counted key matters.
+	heap  []heapEntry
+	alpha []uint32 // hash counters of keys without a slot, once the slots are full
+}
+
+type topSlot struct {
+	key  string
+	hash uint64 // the key's wordTable hash
+	over int64  // the key's true count is in [count-over, count]
+	pos  int32  // the slot's entry in heap
+}
+
+type heapEntry struct {
+	count int64
+	slot  int32
+}
+
+// lookup returns the table's value for k; stops names the words of
+// negative values.
+func (t *topCounter) lookup(k *wordKey, stops *stopDict) (int32, bool) {
+	tab := &t.table
+	if tab.n == 0 {
+		return 0, false
+	}
+	for i, mask := tab.probe(k.hash); tab.entries[i].hash != 0; i = (i + 1) & mask {
+		e := &tab.entries[i]
+		if !k.head(e) {
+			continue
+		}
+		if k.size() <= 8 {
+			return e.val, true
+		}
+		key := ""
+		if e.val >= 0 {
+			key = t.slots[e.val].key
+		} else {
+			key = stops.words[^e.val]
+		}
+		if k.tail(key) {
+			return e.val, true
+		}
+	}
+	return 0, false
+}
+
+// add counts one occurrence of key, a table of its own (emoji).
+func (t *topCounter) add(key []byte) {
+	k := keyOf(key)
+	if id, ok := t.lookup(&k, nil); ok {
+		t.hit(id)
+		return
+	}
+	t.miss(&k, key)
+}
+
+// hit counts one more occurrence of the key in slot id.
+func (t *topCounter) hit(id int32) {
+	p := t.slots[id].pos
+	t.heap[p].count++
+	if len(t.slots) == t.size {
+		t.down(int(p))
+	}
+}
+
+// full reports whether every slot is taken.
+func (t *topCounter) full() bool { return len(t.slots) >= t.size }
+
+// miss counts one occurrence of the word k, whose folded bytes are key,
+// which holds no slot; key is copied only when it takes one.
+func (t *topCounter) miss(k *wordKey, key []byte) {
+	if !t.full() {
+		id := int32(len(t.slots))
+		t.slots = append(t.slots, topSlot{key: string(key), hash: k.hash, pos: int32(len(t.heap))})
+		t.heap = append(t.heap, heapEntry{count: 1, slot: id})
+		t.table.insert(k, id)
+		if t.full() {
+			for i := len(t.heap)/2 - 1; i >= 0; i-- {
+				t.down(i)
+			}
+		}
+		return
+	}
+	if t.size <= 0 {
+		return
+	}
+	if t.alpha == nil {
+		t.alpha = make([]uint32, 2*t.size)
+	}
+	// The filter's counters are indexed by a hash without the process's
+	// seed, so that the same chat always gives the same top lists.
+	a := fnv32(key) % uint32(len(t.alpha))
+	least := &t.heap[0]
+	if int64(t.alpha[a])+1 < least.count {
+		t.alpha[a]++
+		return
+	}
+	// The least counted key leaves; its hash counter keeps its count as a
+	// bound for when it comes back.
+	s := &t.slots[least.slot]
+	if e := fnv32([]byte(s.key)) % uint32(len(t.alpha)); int64(t.alpha[e]) < least.count {
+		t.alpha[e] = uint32(min(least.count, 1<<32-1))
+	}
+	t.table.remove(s.hash, least.slot)
+	s.key, s.hash = string(key), k.hash
+	s.over = int64(t.alpha[a])
+	least.count = s.over + 1
+	t.table.insert(k, least.slot)
+	t.down(0)
+}
+
+// minCount is the smallest count the slots hold (0 while one is free).
+func (t *topCounter) minCount() int64 {
+	if !t.full() || len(t.heap) == 0 {
+		return 0
+	}
+	return t.heap[0].count
+}
+
+// fnv32 is FNV-1a.
+func fnv32(b []byte) uint32 {
+	h := uint32(2166136261)
+	for _, c := range b {
+		h ^= uint32(c)
+		h *= 16777619
+	}
+	return h
+}
+
+func (t *topCounter) less(i, j int) bool { return t.heap[i].count < t.heap[j].count }
+
+func (t *topCounter) swap(i, j int) {
+	t.heap[i], t.heap[j] = t.heap[j], t.heap[i]
+	t.slots[t.heap[i].slot].pos = int32(i)
+	t.slots[t.heap[j].slot].pos = int32(j)
+}
+
+func (t *topCounter) down(i int) {
+	n := len(t.heap)
+	for {
+		l := 2*i + 1
+		if l >= n {
+			return
+		}
+		m := l
+		if r := l + 1; r < n && t.less(r, l) {
+			m = r
+		}
+		if !t.less(m, i) {
+			return
+		}
+		t.swap(i, m)
+		i = m
+	}
+}
+
+// counts returns what the slots hold, as top-list entries.
+func (t *topCounter) counts() []Count {
+	out := make([]Count, 0, len(t.slots))
+	for _, s := range t.slots {
+		out = append(out, Count{Text: s.key, Count: int(t.heap[s.pos].count), MaxOvercount: int(s.over)})
+	}
+	return out
+}
+
+// topOf sorts counts most frequent first (ties by text) and keeps k.
+func topOf(counts []Count, k int) []Count {
+	slices.SortFunc(counts, func(a, b Count) int {
+		if c := cmp.Compare(b.Count, a.Count); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Text, b.Text)
+	})
+	if len(counts) > k {
+		counts = counts[:k]
+	}
+	return counts
+}

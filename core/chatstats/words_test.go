@@ -1,0 +1,95 @@
+package chatstats
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/chatlens/chatlens/core"
+)
+
+// oneText returns the statistics of one author's one message.
+func oneText(t *testing.T, text string, langs ...string) Author {
+	t.Helper()
+	s := New(Options{Languages: langs, TopWords: 20, TopEmoji: 20})
+	s.Add(core.Message{Seq: 1, Author: "Ann", Kind: core.MessageText, Text: text,
+		Local: time.Date(2024, 1, 15, 10, 0, 0, 0, time.UTC)})
+	r := s.Result()
+	if len(r.Authors) != 1 {
+		t.Fatalf("%d authors", len(r.Authors))
+	}
+	return r.Authors[0]
+}
+
+func texts(cs []Count) []string {
+	out := []string{}
+	for _, c := range cs {
+		for range c.Count {
+			out = append(out, c.Text)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+func TestWordsAndEmoji(t *testing.T) {
+	for _, c := range []struct {
+		name, text string
+		langs      []string
+		words      int
+		top        []string // each occurrence, sorted
+		emoji      []string
+	}{
+		{"plain", "Hello world", []string{"en"}, 2, []string{"hello", "world"}, nil},
+		{"stop words", "the cat and the hat", []string{"en"}, 5, []string{"cat", "hat"}, nil},
+		{"contraction is one word, its parts are stop words", "don't stop", []string{"en"}, 2, []string{"stop"}, nil},
+		{"smart apostrophe", "don’t stop", []string{"en"}, 2, []string{"stop"}, nil},
+		{"elision", "l'amico è qui", []string{"it"}, 3, []string{"amico", "qui"}, nil},
+		{"hyphen joins", "e-mail me", []string{"en"}, 2, []string{"e", "mail"}, nil},
+		{"trailing apostrophe", "dogs' bowl", []string{"en"}, 2, []string{"bowl", "dogs"}, nil},
+		{"url counts once", "see https://example.com/a?b=c now", []string{"fr"}, 3, []string{"now", "see"}, nil},
+		{"case and width fold", "ＨＥＬＬＯ hello Hello 𝐡𝐞𝐥𝐥𝐨", []string{"en"}, 4, []string{"hello", "hello", "hello", "hello"}, nil},
+		{"combining accent", "cafe\u0301 café CAFÉ", []string{"fr"}, 3, []string{"café", "café", "café"}, nil},
+		{"numbers are words, not top words", "123 4,5 room 101", []string{"en"}, 5, []string{"room"}, nil},
+		{"emoji are not words", "😂😂 ok 👍🏽 ❤️ ❤", []string{"en"}, 1, []string{"ok"}, []string{"❤", "❤", "👍🏽", "😂", "😂"}},
+		{"emoji glued to a word", "ok😂ok", []string{"en"}, 2, []string{"ok", "ok"}, []string{"😂"}},
+		{"zwj sequence", "👨‍👩‍👧 family", []string{"en"}, 1, []string{"family"}, []string{"👨‍👩‍👧"}},
+		{"flags", "🇩🇪🇫🇷", nil, 0, []string{}, []string{"🇩🇪", "🇫🇷"}},
+		{"keycap", "1️⃣ #️⃣ 2", []string{"en"}, 1, []string{}, []string{"#⃣", "1⃣"}},
+		{"text symbols need VS16", "© 2024 ™ ©️", []string{"en"}, 1, []string{}, []string{"©"}},
+		{"japanese by script runs", "今日は雨です", []string{"ja"}, 6, []string{"今日", "雨"}, nil},
+		{"kana word", "ありがとう", []string{"ja"}, 5, []string{"ありがとう"}, nil},
+		{"katakana with long mark", "コーヒー飲みたい", []string{"ja"}, 8, []string{"みたい", "コーヒー", "飲"}, nil},
+		{"half-width katakana folds", "ｺｰﾋｰ", []string{"ja"}, 4, []string{"コーヒー"}, nil},
+		{"long han run is no top word", "我今天很高兴见到你", []string{"zh"}, 9, []string{}, nil},
+		{"short han run", "谢谢 谢谢", []string{"zh"}, 4, []string{"谢谢", "谢谢"}, nil},
+		{"thai run is one word", "สวัสดี ครับ", nil, 2, []string{"ครับ", "สวัสดี"}, nil},
+		{"cyrillic", "Привет привет и всё", []string{"ru"}, 4, []string{"всё", "привет", "привет"}, nil},
+		{"hangul", "안녕하세요 그리고 안녕", []string{"ko"}, 3, []string{"안녕", "안녕하세요"}, nil},
+		{"arabic", "مرحبا في البيت", []string{"ar"}, 3, []string{"البيت", "مرحبا"}, nil},
+		{"punctuation only", "... !!! ???", nil, 0, []string{}, nil},
+		{"long words, any case", "INTERNATIONALIZATION internationalization Straßenbahn STRASSENBAHN", []string{"en"}, 4,
+			[]string{"internationalization", "internationalization", "strassenbahn", "straßenbahn"}, nil},
+		{"latin and han in one run", "iPhone買った", []string{"ja"}, 4, []string{"iphone", "った", "買"}, nil},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			a := oneText(t, c.text, c.langs...)
+			if a.Words != c.words {
+				t.Errorf("words = %d, want %d", a.Words, c.words)
+			}
+			if got := texts(a.TopWords); !slices.Equal(got, c.top) {
+				t.Errorf("top words = %q, want %q", got, c.top)
+			}
+			wantEmoji := c.emoji
+			if wantEmoji == nil {
+				wantEmoji = []string{}
+			}
+			if got := texts(a.TopEmoji); !slices.Equal(got, wantEmoji) {
+				t.Errorf("emoji = %q, want %q", got, wantEmoji)
+			}
+			if a.Emoji != len(wantEmoji) {
+				t.Errorf("emoji count = %d, want %d", a.Emoji, len(wantEmoji))
+			}
+		})
+	}
+}
