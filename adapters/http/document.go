@@ -45,6 +45,10 @@ func apiConfig() huma.Config {
 	cfg.SchemasPath = ""
 	cfg.DocsPath = "" // served by mountDocs, from the binary
 	cfg.OpenAPIPath = "/openapi"
+	// Strict input (decode.go): bodies decoded strictly, member names
+	// matched exactly, each body's media type checked per operation.
+	cfg.Formats = strictFormats()
+	cfg.OnAddOperation = append(cfg.OnAddOperation, requireMediaType)
 	cfg.Info.Description = apiDescription
 	cfg.Info.License = &huma.License{Name: "Proprietary", URL: "https://chatlens.dev/terms"}
 	cfg.Info.Contact = &huma.Contact{Name: "chatlens", URL: "https://chatlens.dev"}

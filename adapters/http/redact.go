@@ -88,11 +88,38 @@ func safeDetails(op *huma.Operation, status int, errs []error) []*huma.ErrorDeta
 		}
 		switch {
 		case status == http.StatusBadRequest && src.Location == "body":
-			det.Message = "not valid JSON"
+			// decodeStrict's messages say what is wrong without quoting
+			// the body; anything else is replaced.
+			if !decodeMessages[det.Message] {
+				det.Message = msgNotJSON
+			}
 		case status == http.StatusUnsupportedMediaType:
 			det.Message = unsupportedMediaType
+		default:
+			det.Message = safeMessage(det.Message)
 		}
 		out = append(out, det)
 	}
 	return out
+}
+
+// huma's messages that end in an error's own text, which may name Go types
+// or quote input: the text after the prefix is dropped.
+var unsafeMessagePrefixes = []string{
+	"invalid value: ",              // a parameter's encoding.TextUnmarshaler
+	"cannot read multipart form: ", // mime/multipart's reading error
+}
+
+// safeMessage rewrites huma's messages that would carry Go type names or
+// an error's own text; others are huma's fixed wording, or this API's.
+func safeMessage(msg string) string {
+	for _, prefix := range unsafeMessagePrefixes {
+		if strings.HasPrefix(msg, prefix) {
+			return strings.TrimSuffix(prefix, ": ")
+		}
+	}
+	if msg == "invalid url.URL value" {
+		return "invalid URL"
+	}
+	return msg
 }

@@ -12,7 +12,7 @@ func TestAccountAndKeys(t *testing.T) {
 
 	var me Me
 	decode(t, f.api.Get("/v1/users/me", bearer(key)), &me)
-	if me.ID != id || me.Email != "Ada@Example.com" || me.Role != "user" || me.Balance != 0 {
+	if me.ID != id || me.Email != "Ada@example.com" || me.Role != "user" || me.Balance != 0 { // the domain in lower case
 		t.Fatalf("me %+v", me)
 	}
 

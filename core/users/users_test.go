@@ -24,7 +24,7 @@ func TestSignUpAuthenticateAndKeys(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if u.Email != "Ada@Example.com" || u.Role != core.RoleUser || !strings.HasPrefix(first.Secret, "cl_") {
+	if u.Email != "Ada@example.com" || u.Role != core.RoleUser || !strings.HasPrefix(first.Secret, "cl_") {
 		t.Fatalf("SignUp = %+v, key %q", u, first.Secret)
 	}
 	got, key, err := svc.Authenticate(ctx, first.Secret)
@@ -114,6 +114,46 @@ func TestBadInputIsRefused(t *testing.T) {
 	}
 	if page, _ := svc.ListKeys(ctx, u.ID, "", 0); len(page.Items) != 1 {
 		t.Fatalf("%d keys after refused input; want 1", len(page.Items))
+	}
+}
+
+// TestLookAlikeEmailsConflict: an address that reads as a live account's
+// (Unicode's confusables) is taken, on the storage's unique email key;
+// plain ASCII addresses are not confused with each other.
+func TestLookAlikeEmailsConflict(t *testing.T) {
+	ctx := context.Background()
+	svc := newService()
+	for _, email := range []string{"coco@example.com", "mike@example.com", "ape@example.com", "coco@pay.com"} {
+		if _, _, err := svc.SignUp(ctx, email, "X"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, email := range []string{
+		"сосо@example.com",      // Cyrillic
+		"ϲοϲο@example.com",      // Greek
+		"\u217Fike@example.com", // SMALL ROMAN NUMERAL ONE THOUSAND
+		"ＡＰＥ@example.com",       // fullwidth
+		"coco@рау.com",          // a Cyrillic domain label that reads pay
+	} {
+		if _, _, err := svc.SignUp(ctx, email, "Y"); !errors.Is(err, core.ErrConflict) {
+			t.Errorf("SignUp(%+q) = %v; want ErrConflict: it reads as a live account's address", email, err)
+		}
+	}
+	// The other way round: a look-alike signed up first holds the ASCII
+	// address's key.
+	if _, _, err := svc.SignUp(ctx, "рара@example.com", "Z"); err != nil { // Cyrillic р, а
+		t.Fatal(err)
+	}
+	if _, _, err := svc.SignUp(ctx, "papa@example.com", "Z"); !errors.Is(err, core.ErrConflict) {
+		t.Errorf("ASCII address after its look-alike = %v; want ErrConflict", err)
+	}
+	for _, email := range []string{"rnike@example.com", "c0co@example.com", "josé@example.com"} {
+		if _, _, err := svc.SignUp(ctx, email, "W"); err != nil {
+			t.Errorf("SignUp(%q) = %v; not a look-alike of a live account", email, err)
+		}
+	}
+	if _, _, err := svc.SignUp(ctx, "jose\u0301@example.com", "W"); !errors.Is(err, core.ErrConflict) {
+		t.Errorf("the same address in NFD = %v; want ErrConflict", err)
 	}
 }
 

@@ -1,0 +1,262 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/danielgtaylor/huma/v2"
+)
+
+// goisms are words of Go or of its JSON decoders that a problem must never
+// show: they describe the server, not the request.
+var goisms = regexp.MustCompile(`(?i:\bgo (struct|value)|int64|float64|\bstruct\b|json:|jsontext|unmarshal|reflect|main\.|httpapi)|[a-z](Request|Input|Output)\b`)
+
+// TestStrictJSON: what the decoder refuses is a 400 saying why, a value the
+// schema refuses is a 422, and neither stores anything or names Go types.
+func TestStrictJSON(t *testing.T) {
+	f := newFixture(t)
+	admin := f.admin()
+	id, key := f.signUp("a@example.com")
+	grant := func(members string) string { return `{"user_id":"` + id + `",` + members + `}` }
+	for _, tc := range []struct {
+		name, body string
+		status     int
+		message    string // of errors[0]; "" checks only the status
+	}{
+		{"duplicate member", grant(`"amount":5,"reference":"proxy-sees-this","reference":"ledger-stores-this"`), 400, msgDuplicateName},
+		{"duplicate member, other values", grant(`"amount":5,"amount":7,"reference":"r"`), 400, msgDuplicateName},
+		{"invalid UTF-8", grant("\"amount\":5,\"reference\":\"r\xff\""), 400, msgInvalidUTF8},
+		{"invalid UTF-8 in a member name", grant("\"amount\":5,\"reference\":\"r\",\"\xc0\":1"), 400, msgInvalidUTF8},
+		{"lone high surrogate", grant(`"amount":5,"reference":"r\ud800"`), 400, msgSurrogate},
+		{"lone low surrogate", grant(`"amount":5,"reference":"r\udc00x"`), 400, msgSurrogate},
+		{"surrogates in the wrong order", grant(`"amount":5,"reference":"r\udc00\ud800"`), 400, msgSurrogate},
+		{"trailing value", grant(`"amount":5,"reference":"r"`) + ` {}`, 400, msgTrailing},
+		{"trailing garbage", grant(`"amount":5,"reference":"r"`) + `x`, 400, msgTrailing},
+		{"truncated", `{"user_id":"` + id + `","amount":`, 400, msgTruncated},
+		{"syntax", grant(`"amount":5,"reference":"r",`), 400, msgNotJSON},
+		{"member in another case", grant(`"Amount":5,"reference":"r"`), 422, ""},
+		{"case-variant duplicate", grant(`"amount":5,"reference":"proxy-sees-this","Reference":"ledger-stores-this"`), 422, "unexpected property"},
+		{"integer written as a fraction", grant(`"amount":5.0,"reference":"r"`), 422, msgUnfit + " (body.amount)"},
+		{"string where the number belongs, beside it in another case", grant(`"amount":5,"Amount":"x","reference":"r"`), 422, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			resp := f.api.Post("/v1/admin/credits/grants", bearer(admin), "Content-Type: application/json", strings.NewReader(tc.body))
+			slug := map[int]string{400: "bad-request", 422: "validation"}[tc.status]
+			p := problem(t, resp, tc.status, slug)
+			if tc.message != "" && (len(p.Errors) == 0 || p.Errors[0].Message != tc.message) {
+				t.Errorf("errors %+v; want %q", p.Errors, tc.message)
+			}
+			if goisms.MatchString(resp.Body.String()) {
+				t.Errorf("the problem names Go or decoder internals: %s", resp.Body)
+			}
+			mustNotContain(t, resp.Body.String(), "proxy-sees-this", "ledger-stores-this")
+		})
+	}
+	var ledger LedgerPage
+	decode(t, f.api.Get("/v1/credits/ledger", bearer(key)), &ledger)
+	if len(ledger.Items) != 0 {
+		t.Fatalf("refused bodies stored %d ledger entries: %+v", len(ledger.Items), ledger.Items)
+	}
+
+	// What strictness must not refuse: white space around the value, and a
+	// character escaped as a whole surrogate pair.
+	resp := f.api.Post("/v1/admin/credits/grants", bearer(admin), "Content-Type: application/json",
+		strings.NewReader(" \n"+grant(`"amount":5,"reference":"r"`)+"\r\n\t "))
+	if resp.Code != http.StatusCreated {
+		t.Fatalf("a body with white space around it: %d %s", resp.Code, resp.Body)
+	}
+	resp = f.api.Post("/v1/users/me/keys", bearer(key), "Content-Type: application/json", strings.NewReader(`{"name":"phone \ud83d\udcf1"}`))
+	var created NewAPIKey
+	if resp.Code != http.StatusCreated {
+		t.Fatalf("a surrogate pair: %d %s", resp.Code, resp.Body)
+	}
+	if decode(t, resp, &created); created.Name != "phone 📱" {
+		t.Fatalf("name %q", created.Name)
+	}
+}
+
+// TestNoGoTypeNamesInAnyProblem sends bodies of the wrong shape to every
+// operation that takes one: no problem names a Go type or quotes the
+// decoder, whatever the operation.
+func TestNoGoTypeNamesInAnyProblem(t *testing.T) {
+	f := newFixture(t)
+	admin := f.admin()
+	bodies := []string{
+		`{"amount":"5","user_id":5,"reference":[],"name":{},"email":true,"display_name":1}`,
+		`{"amount":1e400}`, `{"amount":1.5}`, `{"amount":9223372036854775808}`, `{"amount":-0.0}`,
+		`[]`, `"text"`, `null`, `{"a":1,"a":1}`, `{"name":"\udfff"}`, "{\"name\":\"\xed\xa0\x80\"}", `{}{}`, `{`,
+	}
+	n := 0
+	for path, item := range f.srv.API().OpenAPI().Paths {
+		for _, op := range []*huma.Operation{item.Post, item.Put, item.Patch} {
+			if op == nil || op.RequestBody == nil {
+				continue
+			}
+			path := strings.NewReplacer("{id}", "0190a000-0000-7000-8000-000000000000").Replace(path)
+			for _, body := range bodies {
+				resp := f.api.Do(op.Method, path, bearer(admin), "Content-Type: application/json", strings.NewReader(body))
+				n++
+				if resp.Code < 400 {
+					continue
+				}
+				if goisms.MatchString(resp.Body.String()) {
+					t.Errorf("%s %s %s: the problem names Go or decoder internals: %s", op.Method, path, body, resp.Body)
+				}
+			}
+		}
+	}
+	if n < 2*len(bodies) {
+		t.Fatalf("only %d requests: the document lost its operations with a body", n)
+	}
+}
+
+// TestSafeMessage: huma's messages that would carry an error's own text are
+// cut to their fixed words.
+func TestSafeMessage(t *testing.T) {
+	for in, want := range map[string]string{
+		"invalid value: parsing time \"x\" as main.Go type":    "invalid value",
+		"cannot read multipart form: multipart: NextPart: EOF": "cannot read multipart form",
+		"invalid url.URL value":                                "invalid URL",
+		"expected number >= 1":                                 "expected number >= 1",
+	} {
+		if got := safeMessage(in); got != want {
+			t.Errorf("safeMessage(%q) = %q; want %q", in, got, want)
+		}
+	}
+}
+
+// TestContentType: the body's media type is parsed, in any letter case
+// and with parameters; without one, or of another type, it is a 415 that
+// names what the operation accepts and not what was sent.
+func TestContentType(t *testing.T) {
+	f := newFixture(t)
+	_, key := f.signUp("a@example.com")
+	for _, tc := range []struct {
+		contentType string
+		status      int
+	}{
+		{"application/json", 201},
+		{"Application/JSON", 201},
+		{"application/json; charset=utf-8", 201},
+		{"APPLICATION/JSON ; CHARSET=\"UTF-8\"", 201},
+		{"application/json;foo=bar", 201},
+		{"", 415},
+		{"application/json; charset=iso-8859-1", 415},
+		{"evil/x+json", 415},
+		{"application/private+json", 415},
+		{"json", 415},
+		{"text/json", 415},
+		{"text/plain", 415},
+		{"application/json, text/plain", 415},
+		{"application/json; charset", 415},
+		{"application/x-www-form-urlencoded", 415},
+	} {
+		t.Run(tc.contentType, func(t *testing.T) {
+			args := []any{bearer(key)}
+			if tc.contentType != "" {
+				args = append(args, "Content-Type: "+tc.contentType)
+			}
+			resp := f.api.Post("/v1/users/me/keys", append(args, strings.NewReader(`{"name":"k"}`))...)
+			if tc.status == 201 {
+				if resp.Code != 201 {
+					t.Fatalf("%d %s", resp.Code, resp.Body)
+				}
+				return
+			}
+			p := problem(t, resp, 415, "unsupported-media-type")
+			if p.Detail != "send the body as application/json" {
+				t.Errorf("detail %q", p.Detail)
+			}
+			mustNotContain(t, resp.Body.String(), "evil", "private", "plain", "iso-8859", "urlencoded", "text/")
+		})
+	}
+
+	// Two Content-Type headers are two answers to one question.
+	req := httptest.NewRequest(http.MethodPost, "/v1/users/me/keys", strings.NewReader(`{"name":"k"}`))
+	req.Header.Set("Authorization", "Bearer "+key)
+	req.Header.Add("Content-Type", "application/json")
+	req.Header.Add("Content-Type", "text/plain")
+	rec := httptest.NewRecorder()
+	f.srv.Handler().ServeHTTP(rec, req)
+	problem(t, rec, 415, "unsupported-media-type")
+
+	// A request without a body needs no Content-Type: huma's own answer
+	// about the missing body stands.
+	if resp := f.api.Post("/v1/users/me/keys", bearer(key)); resp.Code == 415 {
+		t.Fatalf("a request without a body: %d %s", resp.Code, resp.Body)
+	}
+	// The key checks come first: a 415 tells nothing to a caller without one.
+	problem(t, f.api.Post("/v1/users/me/keys", "Content-Type: text/plain", strings.NewReader(`x`)), 401, "unauthenticated")
+}
+
+// TestRawBodyOperationsDeclareTheirTypes: the media-type check reads each
+// operation's declared request types, so an operation with a raw body
+// (uploads, payment webhooks) accepts its own and refuses JSON.
+func TestRawBodyOperationsDeclareTheirTypes(t *testing.T) {
+	f := newFixture(t)
+	type rawInput struct {
+		RawBody []byte `contentType:"application/octet-stream"`
+	}
+	type formInput struct {
+		RawBody huma.MultipartFormFiles[struct {
+			File huma.FormFile `form:"file" required:"true"`
+		}]
+	}
+	type sizeOutput struct {
+		Body struct {
+			Size int `json:"size"`
+		}
+	}
+	register(f.srv.API(), operation{Operation: huma.Operation{OperationID: "test-raw", Method: http.MethodPost, Path: "/test/raw"}},
+		func(_ context.Context, in *rawInput) (*sizeOutput, error) {
+			out := &sizeOutput{}
+			out.Body.Size = len(in.RawBody)
+			return out, nil
+		})
+	register(f.srv.API(), operation{Operation: huma.Operation{OperationID: "test-form", Method: http.MethodPost, Path: "/test/form"}},
+		func(_ context.Context, in *formInput) (*sizeOutput, error) {
+			out := &sizeOutput{}
+			out.Body.Size = int(in.RawBody.Data().File.Size)
+			return out, nil
+		})
+
+	if resp := f.api.Post("/test/raw", "Content-Type: Application/Octet-Stream", strings.NewReader("\x00\x01\x02")); resp.Code != 200 {
+		t.Fatalf("raw body: %d %s", resp.Code, resp.Body)
+	}
+	p := problem(t, f.api.Post("/test/raw", "Content-Type: application/json", strings.NewReader(`{}`)), 415, "unsupported-media-type")
+	if p.Detail != "send the body as application/octet-stream" {
+		t.Errorf("detail %q", p.Detail)
+	}
+	problem(t, f.api.Post("/test/raw", strings.NewReader("\x00")), 415, "unsupported-media-type")
+
+	var form bytes.Buffer
+	w := multipart.NewWriter(&form)
+	part, _ := w.CreateFormFile("file", "chat.txt")
+	_, _ = part.Write([]byte("hello"))
+	_ = w.Close()
+	// The boundary parameter survives the check's rewrite of the header.
+	resp := f.api.Post("/test/form", "Content-Type: Multipart/Form-Data; boundary="+w.Boundary(), bytes.NewReader(form.Bytes()))
+	if resp.Code != 200 || !strings.Contains(resp.Body.String(), `"size":5`) {
+		t.Fatalf("multipart body: %d %s", resp.Code, resp.Body)
+	}
+	problem(t, f.api.Post("/test/form", "Content-Type: application/json", strings.NewReader(`{}`)), 415, "unsupported-media-type")
+}
+
+// TestLoneSurrogate covers the scanner's edges: escaped backslashes and
+// whole pairs are not lone surrogates.
+func TestLoneSurrogate(t *testing.T) {
+	for in, want := range map[string]bool{
+		`"\ud800"`: true, `"\uDBFF\u0041"`: true, `"\udc00"`: true, `"\ud800\ud800"`: true, `"\ud800`: true,
+		`"\ud83d\ude00"`: false, `"\\ud800"`: false, `"\\\ud800"`: true, `"\u0041\ud7ff\ue000"`: false, `"\uZZZZ"`: false,
+	} {
+		if got := loneSurrogate([]byte(in)); got != want {
+			t.Errorf("loneSurrogate(%s) = %v; want %v", in, got, want)
+		}
+	}
+}
