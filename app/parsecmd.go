@@ -10,7 +10,6 @@ import (
 	"os"
 	"time"
 
-	"github.com/chatlens/chatlens/core"
 	"github.com/chatlens/chatlens/core/chatparse"
 )
 
@@ -19,7 +18,8 @@ const parseUsage = `usage: chatlens parse FILE [flags]
 Reads a chat export (WhatsApp .txt or .zip, Telegram Desktop JSON,
 DiscordChatExporter JSON) and prints what an import would find: format, date
 order and why, counts, lines not understood, warnings. Nothing is stored and
-no server is needed. FILE "-" reads standard input (not for zip exports).
+no server is needed. FILE "-" reads standard input; a zip there is first
+copied to a temporary file (at most 4 GiB), as a zip is read from its end.
 
 With --messages every message is printed to standard output as one JSON line
 and the report goes to standard error, so that the messages can be piped.
@@ -33,6 +33,11 @@ flags:
 // ParseCommand runs "chatlens parse FILE [flags]" and returns the process
 // exit code. args excludes the subcommand's name.
 func ParseCommand(args []string, stdout, stderr io.Writer) int {
+	return parseCommandWithInput(args, os.Stdin, stdout, stderr)
+}
+
+// parseCommandWithInput is ParseCommand reading "-" from stdin.
+func parseCommandWithInput(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	cmd, err := parseCommandArgs(args, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return 0
@@ -41,15 +46,24 @@ func ParseCommand(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "chatlens parse: %v\n", err)
 		return 2
 	}
+	cmd.stdin = stdin
 	return cmd.run(stdout, stderr)
 }
 
+// maxSpooledBytes caps a zip read from standard input, which is copied to a
+// temporary file first: a zip is read from its end, a pipe only from its
+// start. 4 GiB holds a WhatsApp export with its media.
+const maxSpooledBytes int64 = 4 << 30
+
 // parseCmd is one parsed invocation of the parse subcommand.
 type parseCmd struct {
-	file     string
-	opts     chatparse.Options
-	messages bool
-	asJSON   bool
+	file       string
+	opts       chatparse.Options
+	messages   bool
+	asJSON     bool
+	stdin      io.Reader
+	spoolLimit int64 // maxSpooledBytes, smaller in tests
+	stats      statsOutput
 }
 
 func parseCommandArgs(args []string, stderr io.Writer) (*parseCmd, error) {
@@ -65,6 +79,7 @@ func parseCommandArgs(args []string, stderr io.Writer) (*parseCmd, error) {
 	chat := fs.String("chat", "", "Telegram full-account export: the chat to read, by name or id")
 	messages := fs.Bool("messages", false, "print every message as a JSON line on stdout (the report then goes to stderr)")
 	report := fs.String("report", "text", "report format: text or json")
+	stats := fs.Bool("stats", false, statsFlagUsage)
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -81,7 +96,8 @@ func parseCommandArgs(args []string, stderr io.Writer) (*parseCmd, error) {
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("one FILE only, got also %q", fs.Args())
 	}
-	cmd := &parseCmd{file: file, messages: *messages, opts: chatparse.Options{Chat: *chat}}
+	cmd := &parseCmd{file: file, messages: *messages, opts: chatparse.Options{Chat: *chat}, spoolLimit: maxSpooledBytes}
+	cmd.stats.on = *stats
 	var err error
 	if cmd.opts.Format, err = chatparse.ParseFormat(*format); err != nil {
 		return nil, err
@@ -106,12 +122,12 @@ func parseCommandArgs(args []string, stderr io.Writer) (*parseCmd, error) {
 
 // run parses the file, prints messages and report, and returns the exit code.
 func (c *parseCmd) run(stdout, stderr io.Writer) int {
-	in, err := c.open()
+	in, done, err := c.open()
 	if err != nil {
 		fmt.Fprintf(stderr, "chatlens parse: %v\n", err)
 		return 1
 	}
-	defer in.Close()
+	defer done()
 	reportOut := stdout
 	if c.messages {
 		reportOut = stderr
@@ -121,7 +137,7 @@ func (c *parseCmd) run(stdout, stderr io.Writer) int {
 	enc.SetEscapeHTML(false)
 	stream := chatparse.Parse(in, c.opts)
 	var parseErr error
-	for msg, err := range stream.Messages() {
+	for msg, err := range c.observe(stream.Messages()) {
 		if err != nil {
 			parseErr = err
 			break
@@ -137,18 +153,57 @@ func (c *parseCmd) run(stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "chatlens parse: writing messages: %v\n", err)
 		return 1
 	}
-	c.printReport(reportOut, stream.Report(), parseErr)
+	c.printReportAndStats(reportOut, stream.Report(), parseErr)
 	if parseErr != nil {
 		return 1
 	}
 	return 0
 }
 
-func (c *parseCmd) open() (io.ReadCloser, error) {
-	if c.file == "-" {
-		return io.NopCloser(os.Stdin), nil
+// open returns the export to read and what to do when done with it. A
+// file is read where it is; standard input is streamed, unless it holds a
+// zip (or --format whatsapp-zip says so), which needs random access: it is
+// copied to a temporary file, removed when done.
+func (c *parseCmd) open() (io.Reader, func(), error) {
+	if c.file != "-" {
+		f, err := os.Open(c.file)
+		if err != nil {
+			return nil, nil, err
+		}
+		return f, func() { f.Close() }, nil
 	}
-	return os.Open(c.file)
+	in := bufio.NewReaderSize(c.stdin, 64<<10)
+	head, _ := in.Peek(4) // a shorter input is no zip; a read error recurs when parsing
+	if c.opts.Format != chatparse.FormatWhatsAppZip && chatparse.Detect(head) != chatparse.FormatWhatsAppZip {
+		return in, func() {}, nil
+	}
+	return c.spool(in)
+}
+
+// spool copies in to a temporary file, at most c.spoolLimit bytes.
+func (c *parseCmd) spool(in io.Reader) (io.Reader, func(), error) {
+	tmp, err := os.CreateTemp("", "chatlens-parse-*.zip")
+	if err != nil {
+		return nil, nil, fmt.Errorf("standard input: %w", err)
+	}
+	done := func() {
+		tmp.Close()
+		os.Remove(tmp.Name())
+	}
+	n, err := io.Copy(tmp, io.LimitReader(in, c.spoolLimit+1))
+	switch {
+	case err != nil:
+		err = fmt.Errorf("standard input: copying the zip to %s: %w", tmp.Name(), err)
+	case n > c.spoolLimit:
+		err = fmt.Errorf("standard input: the zip is larger than %d bytes, the limit for standard input; pass it as a file", c.spoolLimit)
+	default:
+		_, err = tmp.Seek(0, io.SeekStart)
+	}
+	if err != nil {
+		done()
+		return nil, nil, err
+	}
+	return tmp, done, nil
 }
 
 func (c *parseCmd) printReport(w io.Writer, r chatparse.Report, parseErr error) {
@@ -161,33 +216,4 @@ func (c *parseCmd) printReport(w io.Writer, r chatparse.Report, parseErr error) 
 		return
 	}
 	writeTextReport(w, wire)
-}
-
-// parsedMessage is the JSON line printed for one message.
-type parsedMessage struct {
-	Seq        int64  `json:"seq"`
-	Local      string `json:"local"`
-	At         string `json:"at,omitempty"`
-	Author     string `json:"author,omitempty"`
-	AuthorID   string `json:"author_id,omitempty"`
-	Kind       string `json:"kind"`
-	Text       string `json:"text,omitempty"`
-	MediaType  string `json:"media_type,omitempty"`
-	Attachment string `json:"attachment,omitempty"`
-	Edited     bool   `json:"edited,omitempty"`
-	ReplyTo    string `json:"reply_to,omitempty"`
-	ID         string `json:"id,omitempty"`
-}
-
-// localLayout prints core.Message.Local without a zone, which it has not.
-const localLayout = "2006-01-02T15:04:05"
-
-func toParsedMessage(m core.Message) parsedMessage {
-	p := parsedMessage{Seq: m.Seq, Local: m.Local.Format(localLayout), Author: m.Author,
-		AuthorID: m.AuthorID, Kind: m.Kind.String(), Text: m.Text, MediaType: m.MediaType,
-		Attachment: m.Attachment, Edited: m.Edited, ReplyTo: m.ReplyTo, ID: m.PlatformID}
-	if m.HasInstant() {
-		p.At = m.At.Format(time.RFC3339Nano)
-	}
-	return p
 }

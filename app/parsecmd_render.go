@@ -1,6 +1,7 @@
 package app
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -11,7 +12,90 @@ import (
 	"github.com/chatlens/chatlens/core/chatparse"
 )
 
-// The report of chatlens parse, as JSON and as text for a person.
+// What chatlens parse prints: each message as a JSON line, and the report,
+// as JSON and as text for a person.
+
+// parsedMessage is the JSON line printed for one message.
+type parsedMessage struct {
+	Seq         int64              `json:"seq"`
+	Local       string             `json:"local"`
+	At          string             `json:"at,omitempty"`
+	Author      string             `json:"author,omitempty"`
+	AuthorID    string             `json:"author_id,omitempty"`
+	Kind        string             `json:"kind"`
+	Text        string             `json:"text,omitempty"`
+	MediaType   string             `json:"media_type,omitempty"`
+	Attachment  string             `json:"attachment,omitempty"`
+	Edited      bool               `json:"edited,omitempty"`
+	ReplyTo     string             `json:"reply_to,omitempty"`
+	ID          string             `json:"id,omitempty"`
+	Attachments []parsedAttachment `json:"attachments,omitempty"`
+	Reactions   []parsedReaction   `json:"reactions,omitempty"`
+	Geo         *parsedGeo         `json:"geo,omitempty"`
+	Event       *parsedEvent       `json:"event,omitempty"`
+}
+
+type parsedAttachment struct {
+	Name      string `json:"name,omitempty"`
+	MediaType string `json:"media_type,omitempty"`
+	Size      int64  `json:"size,omitempty"`
+}
+
+type parsedReaction struct {
+	Emoji string          `json:"emoji"`
+	Count int             `json:"count"`
+	By    []parsedReactor `json:"by,omitempty"`
+}
+
+type parsedReactor struct {
+	Name string `json:"name,omitempty"`
+	ID   string `json:"id,omitempty"`
+}
+
+type parsedGeo struct {
+	Lat float64 `json:"lat"`
+	Lon float64 `json:"lon"`
+}
+
+type parsedEvent struct {
+	Action          string   `json:"action,omitempty"`
+	Actor           string   `json:"actor,omitempty"`
+	ActorID         string   `json:"actor_id,omitempty"`
+	Members         []string `json:"members,omitempty"`
+	Title           string   `json:"title,omitempty"`
+	DurationSeconds float64  `json:"duration_seconds,omitempty"`
+	Outcome         string   `json:"outcome,omitempty"`
+}
+
+// localLayout prints core.Message.Local without a zone, which it has not.
+const localLayout = "2006-01-02T15:04:05"
+
+func toParsedMessage(m core.Message) parsedMessage {
+	p := parsedMessage{Seq: m.Seq, Local: m.Local.Format(localLayout), Author: m.Author,
+		AuthorID: m.AuthorID, Kind: m.Kind.String(), Text: m.Text, MediaType: m.MediaType,
+		Attachment: m.Attachment, Edited: m.Edited, ReplyTo: m.ReplyTo, ID: m.PlatformID}
+	if m.HasInstant() {
+		p.At = m.At.Format(time.RFC3339Nano)
+	}
+	for _, a := range m.Attachments {
+		p.Attachments = append(p.Attachments, parsedAttachment(a))
+	}
+	for _, r := range m.Reactions {
+		pr := parsedReaction{Emoji: r.Emoji, Count: r.Count}
+		for _, by := range r.By {
+			pr.By = append(pr.By, parsedReactor(by))
+		}
+		p.Reactions = append(p.Reactions, pr)
+	}
+	if m.Geo != nil {
+		p.Geo = &parsedGeo{Lat: m.Geo.Lat, Lon: m.Geo.Lon}
+	}
+	if e := m.Event; e != nil {
+		p.Event = &parsedEvent{Action: e.Action, Actor: e.Actor, ActorID: e.ActorID, Members: e.Members,
+			Title: e.Title, DurationSeconds: e.Duration.Seconds(), Outcome: e.Outcome}
+	}
+	return p
+}
 
 // formatOrNone names a time, or says there is none.
 func formatOrNone(t time.Time) string {
@@ -25,6 +109,7 @@ func formatOrNone(t time.Time) string {
 type parsedReport struct {
 	File                  string         `json:"file"`
 	Format                string         `json:"format"`
+	ParserVersion         int            `json:"parser_version"`
 	DateOrder             string         `json:"date_order,omitempty"`
 	DateOrderReason       string         `json:"date_order_reason,omitempty"`
 	Chat                  string         `json:"chat,omitempty"`
@@ -52,7 +137,7 @@ type parsedReport struct {
 }
 
 func toParsedReport(file string, r chatparse.Report, err error) parsedReport {
-	p := parsedReport{File: file, Format: r.Format.String(), Chat: r.Chat,
+	p := parsedReport{File: file, Format: r.Format.String(), ParserVersion: r.ParserVersion, Chat: r.Chat,
 		Messages: r.Messages, SystemMessages: r.SystemMessages, MediaMessages: r.MediaMessages,
 		Kinds: map[string]int{}, Participants: r.Participants, ParticipantsTruncated: r.ParticipantsTruncated,
 		First: formatOrNone(r.First), Last: formatOrNone(r.Last),
@@ -74,9 +159,21 @@ func toParsedReport(file string, r chatparse.Report, err error) parsedReport {
 		p.Warnings = []string{}
 	}
 	if err != nil {
-		p.Error = err.Error()
+		p.Error = errorText(err)
 	}
 	return p
+}
+
+// errorText says what went wrong, and, where a flag helps, which one.
+func errorText(err error) string {
+	var notFound *chatparse.ChatNotFoundError
+	if errors.As(err, &notFound) {
+		if notFound.Want == "" {
+			return err.Error() + "; choose one with --chat NAME (or its id)"
+		}
+		return err.Error() + "; choose one of them with --chat"
+	}
+	return err.Error()
 }
 
 // writeTextReport prints the report for a person: one fact per line, the
@@ -89,6 +186,9 @@ func writeTextReport(w io.Writer, r parsedReport) {
 	}
 	line("file", r.File)
 	line("format", r.Format)
+	if r.ParserVersion > 0 {
+		line("parser", fmt.Sprintf("chatparse version %d", r.ParserVersion))
+	}
 	if r.DateOrder != "" {
 		line("date order", r.DateOrder+" ("+r.DateOrderReason+")")
 	}

@@ -5,10 +5,14 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/chatlens/chatlens/core/chatparse"
 )
 
 const parseCmdChat = "\ufeff[1/15/24, 3:20:11\u202fPM] Trail Friends: \u200eMessages and calls are end-to-end encrypted.\n" +
@@ -120,8 +124,10 @@ func TestParseCommandFailuresStillReport(t *testing.T) {
 		{"unknown format", "notes.txt", "Dear diary\n", nil, []string{"error:", "not a recognised chat export"}},
 		{"no messages", "chat.txt", "just a preamble\nand more\n", []string{"--format", "whatsapp"},
 			[]string{"not understood:  2 lines (first: 1, 2)", "holds no messages"}},
-		{"telegram chat not chosen", "result.json", telegram, []string{"--chat", "Friends"},
-			[]string{`no chat named "Friends"`, `"Family", "Work"`}},
+		{"telegram chat not found", "result.json", telegram, []string{"--chat", "Friends"},
+			[]string{`no chat named "Friends"`, `"Family", "Work"`, "choose one of them with --chat"}},
+		{"telegram chat not chosen", "result.json", telegram, nil,
+			[]string{"no chat was chosen", `"Family", "Work"`, "choose one with --chat NAME"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -186,5 +192,107 @@ func TestParseCommandReportsRepairedText(t *testing.T) {
 		if !strings.Contains(errOut, want) {
 			t.Errorf("report lacks %q:\n%s", want, errOut)
 		}
+	}
+}
+
+// runParseCommandInput runs the command with stdin as standard input.
+func runParseCommandInput(stdin io.Reader, args ...string) (code int, stdout, stderr string) {
+	var out, errOut bytes.Buffer
+	code = parseCommandWithInput(args, stdin, &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func parseCmdZip(t *testing.T) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for name, data := range map[string]string{"_chat.txt": parseCmdChat, "00000012-PHOTO-2024-01-15.jpg": "jpeg"} {
+		w, _ := zw.Create(name)
+		w.Write([]byte(data))
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// TestParseCommandStandardInput: "-" reads any export from standard input;
+// a zip is copied to a temporary file first (removed afterwards), within a
+// size limit.
+func TestParseCommandStandardInput(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	cases := []struct {
+		name  string
+		input []byte
+		args  []string
+		want  string
+	}{
+		{"text export", []byte(parseCmdChat), nil, "messages:        4 (system 2, media 1)"},
+		{"zip export", parseCmdZip(t), nil, "format:          whatsapp-zip"},
+		{"zip export named by --format", parseCmdZip(t), []string{"--format", "whatsapp-zip"}, "attachments:     1"},
+	}
+	for _, c := range cases {
+		code, out, errOut := runParseCommandInput(bytes.NewReader(c.input), append(c.args, "-")...)
+		if code != 0 || !strings.Contains(out, c.want) {
+			t.Errorf("%s: exit %d, stderr %s, report lacks %q:\n%s", c.name, code, errOut, c.want, out)
+		}
+	}
+	cmd, err := parseCommandArgs([]string{"-"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.stdin, cmd.spoolLimit = bytes.NewReader(parseCmdZip(t)), 100
+	var out, errOut bytes.Buffer
+	if code := cmd.run(&out, &errOut); code != 1 || !strings.Contains(errOut.String(), "larger than 100 bytes") {
+		t.Errorf("zip over the limit: exit %d, stderr %s", code, errOut.String())
+	}
+	if left, _ := os.ReadDir(tmp); len(left) != 0 {
+		t.Errorf("temporary files left behind: %v", left)
+	}
+}
+
+// TestParseCommandShowsMessageParts: the JSON lines carry attachments,
+// reactions, a location's point and a notice's event; the report, the
+// parser's version.
+func TestParseCommandShowsMessageParts(t *testing.T) {
+	discord := `{"guild": {"name": "g"}, "channel": {"name": "c"}, "messages": [` +
+		`{"id": "1", "type": "GuildMemberJoin", "timestamp": "2024-01-01T00:00:00Z", "content": "Joined the server.", "author": {"id": "5", "name": "kai"}},` +
+		`{"id": "2", "type": "Default", "timestamp": "2024-01-01T00:01:00Z", "content": "look", "author": {"id": "5", "name": "kai"},` +
+		`"attachments": [{"fileName": "a.png", "fileSizeBytes": 10}, {"fileName": "b.mp4"}], "stickers": [{"name": "Wave"}],` +
+		`"reactions": [{"emoji": {"name": "👍"}, "count": 2, "users": [{"id": "6", "name": "lea"}]}]}]}`
+	whatsapp := "15/01/2024, 10:00 - Ann: location: https://maps.google.com/?q=52.52,13.405\n"
+	var lines []parsedMessage
+	for _, in := range []string{discord, whatsapp} {
+		code, out, errOut := runParseCommandInput(strings.NewReader(in), "--messages", "--report", "json", "-")
+		if code != 0 {
+			t.Fatalf("exit %d, stderr %s", code, errOut)
+		}
+		for line := range strings.SplitSeq(strings.TrimSpace(out), "\n") {
+			var m parsedMessage
+			if err := json.Unmarshal([]byte(line), &m); err != nil {
+				t.Fatal(err)
+			}
+			lines = append(lines, m)
+		}
+		var rep parsedReport
+		if err := json.Unmarshal([]byte(errOut), &rep); err != nil || rep.ParserVersion != chatparse.Version {
+			t.Errorf("report: %v, parser version %d", err, rep.ParserVersion)
+		}
+	}
+	join, media, place := lines[0], lines[1], lines[2]
+	if join.Event == nil || join.Event.Action != "GuildMemberJoin" || join.Event.Actor != "kai" || join.Text != "Joined the server." {
+		t.Errorf("notice %+v, event %+v", join, join.Event)
+	}
+	if len(media.Attachments) != 3 || media.Attachments[0].Size != 10 || media.Attachments[2].MediaType != "sticker" ||
+		len(media.Reactions) != 1 || media.Reactions[0].Count != 2 || media.Reactions[0].By[0].Name != "lea" {
+		t.Errorf("media %+v", media)
+	}
+	if place.Kind != "location" || place.Geo == nil || place.Geo.Lat != 52.52 || place.Geo.Lon != 13.405 {
+		t.Errorf("location %+v", place)
+	}
+	code, out, _ := runParseCommandInput(strings.NewReader(whatsapp), "-")
+	if code != 0 || !strings.Contains(out, fmt.Sprintf("parser:          chatparse version %d", chatparse.Version)) {
+		t.Errorf("text report:\n%s", out)
 	}
 }
