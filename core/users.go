@@ -73,6 +73,15 @@ func (u User) IsAdmin() bool { return u.Role == RoleAdmin }
 // Accents are not look-alikes: "josé" and "jose" differ, and an address
 // without look-alike or compatibility characters keeps the key it had when
 // keys were only lower case.
+//
+// Stored rows: storage writes the key with the row and never recomputes
+// it. ASCII rows keep their keys, so no backfill applies to them. A
+// non-ASCII row written before look-alike keys, whose address holds a
+// look-alike or compatibility character (or was not NFC), keeps its old
+// lower-case key until rewritten: it is not found by GetByEmail and its
+// look-alikes are not refused. Before this reaches a database whose users
+// table has such rows (SELECT count(*) FROM users WHERE email ~ '[^ -~]'
+// finds the candidates), their email_key must be recomputed with EmailKey.
 func EmailKey(email string) string {
 	if ascii(email) {
 		return strings.ToLower(email)
