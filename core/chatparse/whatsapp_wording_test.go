@@ -75,41 +75,46 @@ func TestWhatsAppEditedAndPrefixRows(t *testing.T) {
 	}
 }
 
+type waShapeCase struct {
+	body       string
+	kind       core.MessageKind
+	text       string
+	attachment string
+	geo        *core.GeoPoint
+}
+
+// waShapeCases are also FuzzWhatsApp's seeds.
+var waShapeCases = []waShapeCase{
+	// Files WhatsApp named, after a label or before words the tables lack (Polish).
+	{"<załączony: 00000012-PHOTO-2024-01-15-09-05-00.jpg>", core.MessageMedia, "", "00000012-PHOTO-2024-01-15-09-05-00.jpg", nil},
+	{"<załączony: 00000004-Ann Lee.vcf>", core.MessageMedia, "", "00000004-Ann Lee.vcf", nil},
+	{"IMG-20240115-WA0001.jpg (plik załączony)", core.MessageMedia, "", "IMG-20240115-WA0001.jpg", nil},
+	{"<see: notes.txt>", core.MessageText, "<see: notes.txt>", "", nil},
+	{"holiday.jpg (the one from Rome)", core.MessageText, "holiday.jpg (the one from Rome)", "", nil},
+	// A label and a map link: a location, whose text keeps the label.
+	{"Lokalizacja: https://maps.google.com/?q=52.2297,21.0122", core.MessageLocation,
+		"Lokalizacja: https://maps.google.com/?q=52.2297,21.0122", "", &core.GeoPoint{Lat: 52.2297, Lon: 21.0122}},
+	{"Café Central: https://www.google.com/maps/place/@48.2104,16.3655,17z", core.MessageLocation,
+		"Café Central: https://www.google.com/maps/place/@48.2104,16.3655,17z", "", &core.GeoPoint{Lat: 48.2104, Lon: 16.3655}},
+	{"location: https://maps.google.com/?q=91,0", core.MessageLocation, "https://maps.google.com/?q=91,0", "", nil},
+	{"https://maps.google.com/?q=1,2", core.MessageText, "https://maps.google.com/?q=1,2", "", nil},
+	{"look: https://example.com/?q=1,2", core.MessageText, "look: https://example.com/?q=1,2", "", nil},
+	{"location: https://maps.google.com/?q=NaN,Inf", core.MessageLocation, "https://maps.google.com/?q=NaN,Inf", "", nil},
+	// A poll's shape (Polish), and lists that are not polls.
+	{"ANKIETA:\nPizza?\nOPCJA: tak (2 głosy)\nOPCJA: nie (0 głosów)", core.MessagePoll,
+		"Pizza?\nOPCJA: tak (2 głosy)\nOPCJA: nie (0 głosów)", "", nil},
+	{"投票：\n晚饭？\n选项：面 (1 票)", core.MessagePoll, "晚饭？\n选项：面 (1 票)", "", nil},
+	{"NOTE: buy milk\nITEM: eggs", core.MessageText, "NOTE: buy milk\nITEM: eggs", "", nil},
+	{"Todo: call mum\nDONE: shop (2 items)", core.MessageText, "Todo: call mum\nDONE: shop (2 items)", "", nil},
+	// Calls with a tail, in the table's languages.
+	{"Missed voice call, Tap to call back", core.MessageCall, "", "", nil},
+	{"不在着信、タップしてかけ直す", core.MessageCall, "", "", nil},
+}
+
 // TestWhatsAppBodyShapes: what the tables lack is read from its shape, in
 // any language; what only looks alike stays text.
 func TestWhatsAppBodyShapes(t *testing.T) {
-	cases := []struct {
-		body       string
-		kind       core.MessageKind
-		text       string
-		attachment string
-		geo        *core.GeoPoint
-	}{
-		// Files WhatsApp named, after a label or before words the tables lack (Polish).
-		{"<załączony: 00000012-PHOTO-2024-01-15-09-05-00.jpg>", core.MessageMedia, "", "00000012-PHOTO-2024-01-15-09-05-00.jpg", nil},
-		{"<załączony: 00000004-Ann Lee.vcf>", core.MessageMedia, "", "00000004-Ann Lee.vcf", nil},
-		{"IMG-20240115-WA0001.jpg (plik załączony)", core.MessageMedia, "", "IMG-20240115-WA0001.jpg", nil},
-		{"<see: notes.txt>", core.MessageText, "<see: notes.txt>", "", nil},
-		{"holiday.jpg (the one from Rome)", core.MessageText, "holiday.jpg (the one from Rome)", "", nil},
-		// A label and a map link: a location, whose text keeps the label.
-		{"Lokalizacja: https://maps.google.com/?q=52.2297,21.0122", core.MessageLocation,
-			"Lokalizacja: https://maps.google.com/?q=52.2297,21.0122", "", &core.GeoPoint{Lat: 52.2297, Lon: 21.0122}},
-		{"Café Central: https://www.google.com/maps/place/@48.2104,16.3655,17z", core.MessageLocation,
-			"Café Central: https://www.google.com/maps/place/@48.2104,16.3655,17z", "", &core.GeoPoint{Lat: 48.2104, Lon: 16.3655}},
-		{"location: https://maps.google.com/?q=91,0", core.MessageLocation, "https://maps.google.com/?q=91,0", "", nil},
-		{"https://maps.google.com/?q=1,2", core.MessageText, "https://maps.google.com/?q=1,2", "", nil},
-		{"look: https://example.com/?q=1,2", core.MessageText, "look: https://example.com/?q=1,2", "", nil},
-		{"location: https://maps.google.com/?q=NaN,Inf", core.MessageLocation, "https://maps.google.com/?q=NaN,Inf", "", nil},
-		// A poll's shape (Polish), and lists that are not polls.
-		{"ANKIETA:\nPizza?\nOPCJA: tak (2 głosy)\nOPCJA: nie (0 głosów)", core.MessagePoll,
-			"Pizza?\nOPCJA: tak (2 głosy)\nOPCJA: nie (0 głosów)", "", nil},
-		{"投票：\n晚饭？\n选项：面 (1 票)", core.MessagePoll, "晚饭？\n选项：面 (1 票)", "", nil},
-		{"NOTE: buy milk\nITEM: eggs", core.MessageText, "NOTE: buy milk\nITEM: eggs", "", nil},
-		{"Todo: call mum\nDONE: shop (2 items)", core.MessageText, "Todo: call mum\nDONE: shop (2 items)", "", nil},
-		// Calls with a tail, in the table's languages.
-		{"Missed voice call, Tap to call back", core.MessageCall, "", "", nil},
-		{"不在着信、タップしてかけ直す", core.MessageCall, "", "", nil},
-	}
+	cases := waShapeCases
 	for _, c := range cases {
 		m := parseOne(t, "15/01/2024, 10:00 - Ann: "+c.body+"\n")
 		geoOK := (m.Geo == nil) == (c.geo == nil) && (c.geo == nil || *m.Geo == *c.geo)
