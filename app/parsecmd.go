@@ -63,6 +63,7 @@ type parseCmd struct {
 	asJSON     bool
 	stdin      io.Reader
 	spoolLimit int64 // maxSpooledBytes, smaller in tests
+	stats      statsOutput
 }
 
 func parseCommandArgs(args []string, stderr io.Writer) (*parseCmd, error) {
@@ -78,6 +79,7 @@ func parseCommandArgs(args []string, stderr io.Writer) (*parseCmd, error) {
 	chat := fs.String("chat", "", "Telegram full-account export: the chat to read, by name or id")
 	messages := fs.Bool("messages", false, "print every message as a JSON line on stdout (the report then goes to stderr)")
 	report := fs.String("report", "text", "report format: text or json")
+	stats := fs.Bool("stats", false, statsFlagUsage)
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -95,6 +97,7 @@ func parseCommandArgs(args []string, stderr io.Writer) (*parseCmd, error) {
 		return nil, fmt.Errorf("one FILE only, got also %q", fs.Args())
 	}
 	cmd := &parseCmd{file: file, messages: *messages, opts: chatparse.Options{Chat: *chat}, spoolLimit: maxSpooledBytes}
+	cmd.stats.on = *stats
 	var err error
 	if cmd.opts.Format, err = chatparse.ParseFormat(*format); err != nil {
 		return nil, err
@@ -134,7 +137,7 @@ func (c *parseCmd) run(stdout, stderr io.Writer) int {
 	enc.SetEscapeHTML(false)
 	stream := chatparse.Parse(in, c.opts)
 	var parseErr error
-	for msg, err := range stream.Messages() {
+	for msg, err := range c.observe(stream.Messages()) {
 		if err != nil {
 			parseErr = err
 			break
@@ -150,7 +153,7 @@ func (c *parseCmd) run(stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "chatlens parse: writing messages: %v\n", err)
 		return 1
 	}
-	c.printReport(reportOut, stream.Report(), parseErr)
+	c.printReportAndStats(reportOut, stream.Report(), parseErr)
 	if parseErr != nil {
 		return 1
 	}

@@ -1,0 +1,161 @@
+package app
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// statsChat is an iOS export: a group-signed notice, two authors, a media
+// placeholder, replies minutes apart and a conversation a day later.
+const statsChat = "[1/15/24, 3:20:11\u202fPM] Trail Friends: \u200eMessages and calls are end-to-end encrypted.\n" +
+	"[1/15/24, 3:22:05\u202fPM] Carla: Hiking tomorrow? 🥾🥾\n" +
+	"[1/15/24, 3:25:05\u202fPM] Dev: hiking sounds great\n" +
+	"[1/15/24, 3:26:40\u202fPM] Dev: \u200eimage omitted\n" +
+	"[1/16/24, 9:00:00\u202fAM] Carla: Hiking boots ready\n"
+
+func statsFile(t *testing.T) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "chat.txt")
+	if err := os.WriteFile(path, []byte(statsChat), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func runStatsCommand(args ...string) (code int, stdout, stderr string) {
+	var out, errOut bytes.Buffer
+	code = ParseCommand(args, &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func TestParseStatsText(t *testing.T) {
+	path := statsFile(t)
+	_, plain, _ := runStatsCommand(path)
+	code, out, errOut := runStatsCommand("--stats", path)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	report, stats, ok := strings.Cut(out, "\nstatistics (")
+	if !ok || report != plain {
+		t.Fatalf("--stats must print the report unchanged, then the statistics:\n%s", out)
+	}
+	for _, want := range []string{
+		"clock: each message's own clock; a conversation starts after 30m0s of silence; stop words: en, de,",
+		"messages:        4 by 2 authors (system 1), words 8, media 1, emoji 2",
+		"first, last:     2024-01-15T15:22:05 (Carla), 2024-01-16T09:00:00 (Carla)",
+		"conversations:   2",
+		"days:            2 with messages; busiest 2024-01-15 (3)",
+		"by weekday:      Mon 3, Tue 1,",
+		"Carla: 2 messages, 5 words, 0 media, 2 emoji; conversations started 2; median response 17h39m (of 1)",
+		"Dev: 2 messages, 3 words, 1 media, 0 emoji; conversations started 0; median response 3m (of 1)",
+		"top words:     hiking 2, boots 1, ready 1, tomorrow 1",
+		"top emoji:     🥾 2",
+	} {
+		if !strings.Contains(stats, want) {
+			t.Errorf("statistics lack %q:\n%s", want, stats)
+		}
+	}
+}
+
+func TestParseStatsJSON(t *testing.T) {
+	path := statsFile(t)
+	_, plain, _ := runStatsCommand("--report", "json", path)
+	code, out, errOut := runStatsCommand("--report", "json", "--tz", "America/New_York", path, "--stats")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var got map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("not one JSON object: %v\n%s", err, out)
+	}
+	var stats struct {
+		Messages int    `json:"messages"`
+		Zone     string `json:"time_zone"`
+		Authors  []struct {
+			Name            string  `json:"name"`
+			MedianResponseS float64 `json:"median_response_s"`
+			TopWords        []struct {
+				Text  string `json:"text"`
+				Count int    `json:"count"`
+			} `json:"top_words"`
+		} `json:"authors"`
+		ByWeekdayHour [7][24]int `json:"by_weekday_hour"`
+		ByDay         []struct {
+			Date     string `json:"date"`
+			Messages int    `json:"messages"`
+		} `json:"by_day"`
+	}
+	if err := json.Unmarshal(got["stats"], &stats); err != nil {
+		t.Fatal(err)
+	}
+	if stats.Messages != 4 || stats.Zone != "America/New_York" || len(stats.Authors) != 2 ||
+		stats.Authors[1].Name != "Dev" || stats.Authors[1].MedianResponseS < 178 || stats.Authors[1].MedianResponseS > 182 {
+		t.Errorf("stats %+v", stats)
+	}
+	if stats.ByWeekdayHour[1][15] != 3 || len(stats.ByDay) != 2 || stats.ByDay[0].Date != "2024-01-15" {
+		t.Errorf("activity %v %v", stats.ByWeekdayHour[1], stats.ByDay)
+	}
+	// Without its stats member, the object is the report --stats leaves out.
+	var want map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(plain), &want); err != nil {
+		t.Fatal(err)
+	}
+	delete(got, "stats")
+	if len(got) != len(want) {
+		t.Errorf("report members: %d with --stats, %d without", len(got), len(want))
+	}
+	for k, v := range want {
+		if !bytes.Equal(compactJSON(t, got[k]), compactJSON(t, v)) && k != "file" {
+			t.Errorf("report member %q: %s with --stats, %s without", k, got[k], v)
+		}
+	}
+}
+
+func compactJSON(t *testing.T, raw json.RawMessage) []byte {
+	var b bytes.Buffer
+	if len(raw) > 0 {
+		if err := json.Compact(&b, raw); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return b.Bytes()
+}
+
+func TestParseStatsWithMessages(t *testing.T) {
+	path := statsFile(t)
+	_, plainOut, plainErr := runStatsCommand("--messages", path)
+	code, out, errOut := runStatsCommand("--messages", "--stats", path)
+	if code != 0 || out != plainOut {
+		t.Fatalf("exit %d; messages on stdout must not change with --stats:\n%s", code, out)
+	}
+	if !strings.HasPrefix(errOut, plainErr) || !strings.Contains(errOut, "\nstatistics (") {
+		t.Errorf("report and statistics go to stderr:\n%s", errOut)
+	}
+}
+
+func TestParseStatsFlagIsDocumentedAndOptional(t *testing.T) {
+	_, _, help := runStatsCommand("-h")
+	if !strings.Contains(help, "-stats") {
+		t.Errorf("help lacks -stats:\n%s", help)
+	}
+	_, out, _ := runStatsCommand(statsFile(t))
+	if strings.Contains(out, "statistics") {
+		t.Errorf("statistics printed without --stats:\n%s", out)
+	}
+	code, _, errOut := runStatsCommand("--stats", filepath.Join(t.TempDir(), "missing.txt"))
+	if code != 1 || strings.Contains(errOut, "statistics") {
+		t.Errorf("missing file: exit %d, %s", code, errOut)
+	}
+}
+
+func TestRoughDuration(t *testing.T) {
+	for secs, want := range map[float64]string{0: "0s", 59.6: "1m", 180.9: "3m", 191: "3m10s", 3599: "1h0m", 63559: "17h39m"} {
+		if got := roughDuration(secs); got != want {
+			t.Errorf("roughDuration(%v) = %q, want %q", secs, got, want)
+		}
+	}
+}
