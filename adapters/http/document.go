@@ -23,9 +23,15 @@ what you sent. 429 and 503 carry ` + "`Retry-After`" + ` (seconds).
 ` + "`next_cursor`" + `; pass it back as ` + "`cursor`" + `. A cursor is opaque; a tampered
 one is a 422. ` + "`limit`" + ` defaults to 50, at most 200.
 
-**Extension members.** Response bodies may gain members in later versions;
-ignore those you do not know. Request bodies must hold only the documented
-members (an unknown one is a 422).
+**Request bodies** are JSON, sent as ` + "`application/json`" + ` (any letter case,
+parameters allowed, ` + "`charset`" + ` only ` + "`utf-8`" + `; anything else is a 415), and I-JSON
+(RFC 7493): one value, valid UTF-8, no lone surrogates, no member named twice
+(anything else is a 400). Members are matched by their exact names and only
+the documented ones are taken (an unknown one, or one in another letter case,
+is a 422).
+
+**Extension members.** Response bodies, problems included, may gain members
+in later versions; ignore those you do not know.
 
 **Answers that are not operations'.** A path no operation has is a 404
 problem; a method a path does not take is a 405 problem with ` + "`Allow`" + `

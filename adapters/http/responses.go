@@ -89,7 +89,7 @@ type problemResponse struct {
 // here fails at start (finishDocument).
 var problemResponses = map[int]problemResponse{
 	http.StatusBadRequest: {name: "BadRequest",
-		description: "The body is not JSON, or ended before its Content-Length.",
+		description: "The body is not JSON the decoder accepts (a syntax error, invalid UTF-8, an escaped lone surrogate, a member named twice in one object, anything after the value), or it ended before its Content-Length; errors says which.",
 		example: exampleProblem(kindBadRequest, humaDetail(http.StatusBadRequest, "validation failed"),
 			&huma.ErrorDetail{Location: "body", Message: "not valid JSON"})},
 	http.StatusUnauthorized: {name: "Unauthenticated",
@@ -115,11 +115,11 @@ var problemResponses = map[int]problemResponse{
 		description: "The body is larger than " + strconv.Itoa(maxJSONBody>>10) + " KiB.",
 		example:     exampleProblem(kindTooLarge, humaDetail(http.StatusRequestEntityTooLarge, ""))},
 	http.StatusUnsupportedMediaType: {name: "UnsupportedMediaType",
-		description: "The body is not sent as application/json.",
+		description: "The body has no Content-Type, two, or one the operation does not declare (JSON: application/json in any letter case, parameters allowed, charset only utf-8).",
 		example: exampleProblem(kindMediaType, unsupportedMediaType,
 			&huma.ErrorDetail{Location: "header.Content-Type", Message: unsupportedMediaType})},
 	http.StatusUnprocessableEntity: {name: "Invalid",
-		description: "An input breaks the schema or a rule of the service; errors says which and where.",
+		description: "An input breaks the schema (an unknown member, a member name in another letter case, a value out of range or of the wrong shape) or a rule the schema's descriptions state; errors says which and where.",
 		example: exampleProblem(kindValidation, humaDetail(http.StatusUnprocessableEntity, "validation failed"),
 			&huma.ErrorDetail{Location: "body.amount", Message: "expected number >= 1", Value: 0})},
 	http.StatusTooManyRequests: {name: "RateLimited",

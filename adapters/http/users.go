@@ -32,7 +32,7 @@ type Me struct {
 
 // SignUpRequest creates an account.
 type SignUpRequest struct {
-	Email       string `json:"email" format:"idn-email" maxLength:"254" doc:"A bare address, local@domain, with a dot in the domain: no display name, comment, quoted local part or [IP] domain, and no space, control, text-direction or invisible character. At most 254 bytes of UTF-8 as well as 254 characters. Unique among live accounts, compared case-insensitively." example:"ada@example.com"`
+	Email       string `json:"email" format:"idn-email" maxLength:"254" doc:"A bare address, local@domain, with a dot in the domain: no display name, comment, quoted local part or [IP] domain, and no space, control, text-direction, invisible or unassigned character; no part may mix scripts (Latin with Cyrillic, say). At most 254 bytes of UTF-8 as well as 254 characters. Stored with its domain in lower case. Unique among live accounts, compared case-insensitively; a non-ASCII look-alike of a live account's address (Unicode's confusables) is a 409." example:"ada@example.com"`
 	DisplayName string `json:"display_name" minLength:"1" maxLength:"100" doc:"1 to 100 characters, not only spaces, with no control or text-direction characters (U+0000–U+001F, U+007F–U+009F, U+061C, U+200E, U+200F, U+202A–U+202E, U+2066–U+2069). Spaces at either end are removed." example:"Ada"`
 }
 
