@@ -1,13 +1,20 @@
 #!/usr/bin/env bash
 # Runs every chat-parser fuzz target for FUZZTIME each (default 30s), one
 # after another: go test -fuzz takes one target per run. Run from anywhere;
-# FUZZTARGETS narrows the list (e.g. FUZZTARGETS="FuzzWhatsApp").
+# FUZZTARGETS narrows the list (e.g. FUZZTARGETS="FuzzWhatsApp"), and
+# FUZZPARALLEL sets the fuzzing workers (go test's -parallel; default: one
+# per CPU), e.g. 1 on a machine shared with others. Each target's wall time
+# is printed when it ends, for the record of how long it ran clean.
 # New failing inputs land in core/chatparse/testdata/fuzz/<target>/, where
 # plain go test replays them from then on: commit them with the fix.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 fuzztime="${FUZZTIME:-30s}"
+parallel=()
+if [ -n "${FUZZPARALLEL:-}" ]; then
+  parallel=(-parallel "$FUZZPARALLEL")
+fi
 pkg=./core/chatparse/
 targets="${FUZZTARGETS:-$(go test -list '^Fuzz' "$pkg" | grep '^Fuzz' || true)}"
 if [ -z "$targets" ]; then
@@ -17,10 +24,12 @@ fi
 
 failed=()
 for target in $targets; do
-  echo "--- $target for $fuzztime"
-  if ! go test "$pkg" -run '^$' -fuzz "^${target}\$" -fuzztime "$fuzztime"; then
+  echo "--- $target for $fuzztime ($(date -u +%H:%M:%S) UTC)"
+  start=$SECONDS
+  if ! go test "$pkg" -run '^$' -fuzz "^${target}\$" -fuzztime "$fuzztime" "${parallel[@]}"; then
     failed+=("$target")
   fi
+  echo "--- $target ran $((SECONDS - start))s"
 done
 
 if [ "${#failed[@]}" -gt 0 ]; then

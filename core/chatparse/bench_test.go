@@ -9,7 +9,17 @@ import (
 // BenchmarkParseWhatsApp parses 100,000 generated messages held in memory;
 // bench/parse measures whole processes on files against the npm parser.
 func BenchmarkParseWhatsApp(b *testing.B) {
-	data, err := io.ReadAll(&generatedChat{n: 100_000})
+	benchmarkParse(b, &generatedChat{n: 100_000})
+}
+
+// BenchmarkParseWhatsAppIOS parses an iOS group export with marks, which
+// also runs the look ahead at its first lines and the signer's rules.
+func BenchmarkParseWhatsAppIOS(b *testing.B) {
+	benchmarkParse(b, &generatedChat{n: 100_000, ios: true})
+}
+
+func benchmarkParse(b *testing.B, chat *generatedChat) {
+	data, err := io.ReadAll(chat)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -13,10 +13,16 @@ func TestParseMemoryStaysFlat(t *testing.T) {
 	if testing.Short() {
 		t.Skip("parses 220,000 messages")
 	}
+	for _, ios := range []bool{false, true} {
+		checkMemoryStaysFlat(t, ios)
+	}
+}
+
+func checkMemoryStaysFlat(t *testing.T, ios bool) {
 	peak := func(n int) uint64 {
 		var most uint64
 		var ms runtime.MemStats
-		s := Parse(&generatedChat{n: n}, Options{})
+		s := Parse(&generatedChat{n: n, ios: ios}, Options{})
 		i := 0
 		for _, err := range s.Messages() {
 			if err != nil {
@@ -34,7 +40,7 @@ func TestParseMemoryStaysFlat(t *testing.T) {
 		return most
 	}
 	small, large := peak(20_000), peak(200_000)
-	t.Logf("live heap: %d KiB for 20k messages, %d KiB for 200k", small>>10, large>>10)
+	t.Logf("iOS %v: live heap %d KiB for 20k messages, %d KiB for 200k", ios, small>>10, large>>10)
 	if large > small+1<<20 {
 		t.Errorf("live heap grew from %d KiB to %d KiB", small>>10, large>>10)
 	}
