@@ -173,15 +173,23 @@ func ParseDisplayName(s string) (string, error) {
 	return parseLabel("display_name", s, MaxDisplayNameLength)
 }
 
-// ParseKeyName validates the label a user gives an API key. Empty is allowed.
+// ParseKeyName validates the label a user gives an API key. Blank (empty
+// or only spaces) is allowed and means no name.
 func ParseKeyName(s string) (string, error) {
-	if strings.TrimSpace(s) == "" {
+	if strings.TrimSpace(s) == "" && !unsafeText(s) {
 		return "", nil
 	}
 	return parseLabel("name", s, MaxKeyNameLength)
 }
 
+// parseLabel refuses a control or text-direction character wherever it
+// is, even at an end that trimming would remove ("Ada\t"): the API's
+// schema states the rule as a pattern over the text as sent, and the two
+// say the same (adapters/http/text.go checks it character by character).
 func parseLabel(field, s string, max int) (string, error) {
+	if unsafeText(s) {
+		return "", Invalid(field, "contains control or text-direction characters")
+	}
 	s = strings.TrimSpace(s)
 	switch {
 	case s == "":
@@ -190,8 +198,6 @@ func parseLabel(field, s string, max int) (string, error) {
 		return "", Invalid(field, "is not valid UTF-8")
 	case utf8.RuneCountInString(s) > max:
 		return "", Invalid(field, "is too long")
-	case unsafeText(s):
-		return "", Invalid(field, "contains control or text-direction characters")
 	}
 	return s, nil
 }

@@ -127,6 +127,9 @@ func newContract(t *testing.T) *contract {
 	// A clock that never moves: the rate limits' budgets never refill, so
 	// the run is the same every time and reaches its 429s.
 	frozen := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	// A module that adds operations adds its service here too, as in
+	// newFixture (adapters/http/helpers_test.go): every operation of the
+	// document is called.
 	api := httpapi.New(httpapi.Services{Users: u, Credits: cr, Storage: memoryStorage{}}, httpapi.Options{
 		SignUpRate:      httpapi.Rate{PerMinute: 10, Burst: 40},
 		AuthFailureRate: httpapi.Rate{PerMinute: 20, Burst: 120},
