@@ -154,14 +154,7 @@ type Error struct {
 func (e *Error) Error() string {
 	var b strings.Builder
 	b.WriteString("stripe: ")
-	switch {
-	case e.reason != "":
-		b.WriteString(e.reason)
-	case e.class != nil:
-		b.WriteString(e.class.Error())
-	default:
-		b.WriteString("request failed")
-	}
+	b.WriteString(e.reason)
 	if e.Status != 0 {
 		for _, f := range [][2]string{{"status", strconv.Itoa(e.Status)}, {"type", e.Type}, {"code", e.Code}, {"param", e.Param}, {"request", e.RequestID}} {
 			if f[1] != "" {
@@ -192,10 +185,14 @@ func classify(ctx context.Context, err error) error {
 		e := &Error{Status: se.HTTPStatusCode, Type: string(se.Type), Code: string(se.Code),
 			Param: se.Param, RequestID: se.RequestID, cause: err}
 		switch s := se.HTTPStatusCode; {
-		case s >= 500, s == 429, s == 409:
-			e.class = core.ErrUnavailable
+		case s >= 500:
+			e.class, e.reason = core.ErrUnavailable, "Stripe failed"
+		case s == 429:
+			e.class, e.reason = core.ErrUnavailable, "Stripe asks to slow down (rate limit or lock timeout)"
+		case s == 409:
+			e.class, e.reason = core.ErrUnavailable, "a concurrent request holds the idempotency key"
 		default:
-			e.class = ErrRejected
+			e.class, e.reason = ErrRejected, "Stripe rejected the request"
 		}
 		return e
 	}

@@ -287,6 +287,7 @@ func TestCreateCheckoutErrors(t *testing.T) {
 			if err == nil {
 				t.Fatal("CreateCheckout succeeded")
 			}
+			t.Log(err)
 			if got := errors.Is(err, core.ErrUnavailable); got != tc.unavailable {
 				t.Errorf("errors.Is(%v, core.ErrUnavailable) = %v; want %v", err, got, tc.unavailable)
 			}
