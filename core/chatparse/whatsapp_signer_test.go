@@ -88,6 +88,10 @@ var waSignerCases = []waSignerCase{
 		"[15/01/2024, 10:00:00] Ann: habari\n[15/01/2024, 10:01:00] Ben: nzuri\n[15/01/2024, 10:02:00] Ann: sawa\n" +
 			"[15/01/2024, 10:03:00] Safari: " + lrm + "Ann alimwongeza Carl\n[15/01/2024, 10:04:00] Carl: asante\n",
 		"text text text text text", "Ann Ben Carl Safari", "", "Safari"},
+	{"a first message the phone could not decrypt is no notice, and its writer no chat",
+		"[15/01/2024, 10:00:00] Ann: " + lrm + "Waiting for this message. This may take a while.\n" +
+			"[15/01/2024, 10:00:01] Trip: " + lrm + "Ann added Ben\n[15/01/2024, 10:01:00] Ben: hi\n",
+		"deleted system text", "Ann Ben", "Trip", ""},
 	{"one-to-one with marks: the contact signs the notices and writes",
 		"[15/01/2024, 10:00:00] Bob: " + lrm + "Messages and calls are end-to-end encrypted.\n[15/01/2024, 10:01:00] Bob: hi\n" +
 			"[15/01/2024, 10:02:00] Ann: hey\n[15/01/2024, 10:03:00] Bob: " + lrm + "Your security code with Bob changed.\n",

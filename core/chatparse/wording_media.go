@@ -259,6 +259,10 @@ var waPlaceholders = []waPlaceholder{
 	{"ar", fromGuess, core.MessageDeleted, "", "لقد حذفت هذه الرسالة"},
 	{"hi", fromGuess, core.MessageDeleted, "", "यह संदेश हटा दिया गया"},
 	{"hi", fromGuess, core.MessageDeleted, "", "आपने यह संदेश हटा दिया"},
+	// A message the phone could not decrypt: only the marker remains, as
+	// for a deleted one (and after U+200E, like a notice, on iOS).
+	{"en", fromGuess, core.MessageDeleted, "", "Waiting for this message. This may take a while"},
+	{"en", fromGuess, core.MessageDeleted, "", "Waiting for this message"},
 
 	// Calls.
 	{"en", fromExport, core.MessageCall, "", "Missed voice call"},
