@@ -23,10 +23,13 @@ import (
 // foldTables is the data the fold needs, built from fold_tables.go the first
 // time a word outside ASCII is folded: a chat in English never pays for it.
 type foldTables struct {
-	decomp    map[rune][]rune // full compatibility decomposition (unordered marks)
-	ccc       map[rune]uint8  // canonical combining class, when not zero
-	compose   map[uint64]rune // primary composite of a pair (a<<32 | b)
-	attention [0x10000 / 64]uint64
+	decomp  map[rune][]rune // full compatibility decomposition (unordered marks)
+	ccc     map[rune]uint8  // canonical combining class, when not zero
+	compose map[uint64]rune // primary composite of a pair (a<<32 | b)
+	// attention marks the runes the quick check stops at (needsWork), in a
+	// bitmap for the Basic Multilingual Plane and a map above it.
+	attention     [0x10000 / 64]uint64
+	attentionHigh map[rune]bool
 }
 
 var (
@@ -52,7 +55,8 @@ func foldData() *foldTables {
 }
 
 func buildFoldTables() *foldTables {
-	t := &foldTables{decomp: map[rune][]rune{}, ccc: map[rune]uint8{}, compose: map[uint64]rune{}}
+	t := &foldTables{decomp: map[rune][]rune{}, ccc: map[rune]uint8{}, compose: map[uint64]rune{},
+		attentionHigh: map[rune]bool{}}
 	for rest := foldDecompositions; rest != ""; {
 		r, n := utf8.DecodeRuneInString(rest)
 		end := n
@@ -80,8 +84,16 @@ func buildFoldTables() *foldTables {
 	for c := range pairOf {
 		t.derive(c, pairOf)
 	}
+	// The quick check (Unicode's NFKC_Quick_Check, UAX #15 §9): a word is
+	// its own NFKC when none of its runes changes alone (a compatibility
+	// character, a composition exclusion), may compose with the rune
+	// before it (marked above), or is a combining mark. A precomposed
+	// letter such as "ü" or "ご" needs no work.
+	var f folder
 	for r := range t.decomp {
-		t.mark(r)
+		if f.slow(t, string(r)); len(f.runes) != 1 || f.runes[0] != r {
+			t.mark(r)
+		}
 	}
 	for r := range t.ccc {
 		t.mark(r)
@@ -113,6 +125,8 @@ func (t *foldTables) derive(c rune, pairOf map[rune][2]rune) []rune {
 func (t *foldTables) mark(r rune) {
 	if r < 0x10000 {
 		t.attention[r/64] |= 1 << (r % 64)
+	} else {
+		t.attentionHigh[r] = true
 	}
 }
 
@@ -122,11 +136,7 @@ func (t *foldTables) needsWork(r rune) bool {
 	if r < 0x10000 {
 		return t.attention[r/64]&(1<<(r%64)) != 0
 	}
-	if _, ok := t.decomp[r]; ok {
-		return true
-	}
-	_, ok := t.ccc[r]
-	return ok
+	return t.attentionHigh[r]
 }
 
 func pairKey(a, b rune) uint64 { return uint64(a)<<32 | uint64(uint32(b)) }
@@ -141,8 +151,11 @@ var lowerTable = func() (t [0x800]rune) {
 }()
 
 func lower(r rune) rune {
-	if r < 0x800 {
+	switch {
+	case r < 0x800:
 		return lowerTable[r]
+	case r >= 0x3000 && r < 0xA640, r >= 0xAC00 && r < 0xD800:
+		return r // CJK, kana, Hangul: no case
 	}
 	return unicode.ToLower(r)
 }
@@ -171,6 +184,16 @@ func (f *folder) fold(w string) []byte {
 		}
 		return f.out
 	}
+	f.slow(t, w)
+	for _, r := range f.runes {
+		f.out = utf8.AppendRune(f.out, lower(r))
+	}
+	return f.out
+}
+
+// slow sets f.runes to the NFKC of w: full compatibility decomposition,
+// canonical reordering, canonical composition.
+func (f *folder) slow(t *foldTables, w string) {
 	rs := f.runes[:0]
 	for _, r := range w {
 		if d, ok := t.decomp[r]; ok {
@@ -180,12 +203,7 @@ func (f *folder) fold(w string) []byte {
 		}
 	}
 	t.reorder(rs)
-	rs = t.composeAll(rs)
-	for _, r := range rs {
-		f.out = utf8.AppendRune(f.out, lower(r))
-	}
-	f.runes = rs
-	return f.out
+	f.runes = t.composeAll(rs)
 }
 
 // reorder puts each run of combining marks in canonical order: a stable

@@ -74,10 +74,13 @@ type Stats struct {
 	opts    Options
 	buckets int // response-time histogram size
 
-	authors map[authorKey]*author
-	order   []*author
-	cur     *author // the last message's author and key: spare a map lookup
-	curKey  authorKey
+	// Authors are told apart by platform id where the export has one,
+	// else by name (an id and a name that read the same are two authors).
+	byID, byName map[string]*author
+	order        []*author
+	cur          *author // the last message's author and key: spare a map lookup
+	curByID      bool
+	curKey       string
 
 	messages, system, unattributed, untimed, outOfOrder, conversations int
 	byWeekdayHour                                                      [7][24]int
@@ -109,13 +112,6 @@ type ref struct {
 	instant int64
 }
 
-// authorKey tells authors apart: by platform id where the export has one,
-// else by name (an id and a name that read the same are two authors).
-type authorKey struct {
-	byID bool
-	key  string
-}
-
 // author is the running count of one participant.
 type author struct {
 	name, id                        string
@@ -123,13 +119,12 @@ type author struct {
 	emoji, started                  int
 	responses                       responseTimes
 	topWords, topEmoji              topCounter
-	stops                           []uint32 // per stop word (stopDict id), allocated at the first
 }
 
 // New returns an empty Stats.
 func New(opts Options) *Stats {
 	opts = opts.withDefaults()
-	s := &Stats{opts: opts, authors: map[authorKey]*author{}, days: map[int64]int{},
+	s := &Stats{opts: opts, byID: map[string]*author{}, byName: map[string]*author{}, days: map[int64]int{},
 		buckets: responseBuckets(opts.MaxResponse), day: math.MinInt64, stops: stopWords()}
 	if len(opts.Languages) > 0 {
 		s.forcedLangs, s.forcedLangOK = languageMask(opts.Languages), true
@@ -170,24 +165,29 @@ func (s *Stats) Add(m core.Message) {
 // authorOf finds or makes the author of m, keyed by platform id where there
 // is one, else by name.
 func (s *Stats) authorOf(m *core.Message) *author {
-	key := authorKey{byID: m.AuthorID != "", key: m.AuthorID}
-	if !key.byID {
-		key.key = m.Author
+	byID := m.AuthorID != ""
+	key := m.AuthorID
+	if !byID {
+		key = m.Author
 	}
-	if key.key == "" {
+	if key == "" {
 		return nil
 	}
 	a := s.cur
-	if a == nil || key != s.curKey {
+	if a == nil || byID != s.curByID || key != s.curKey {
+		authors := s.byName
+		if byID {
+			authors = s.byID
+		}
 		var ok bool
-		if a, ok = s.authors[key]; !ok {
+		if a, ok = authors[key]; !ok {
 			a = &author{id: strings.Clone(m.AuthorID), name: strings.Clone(m.Author),
 				topWords: topCounter{size: s.opts.WordSlots}, topEmoji: topCounter{size: s.opts.EmojiSlots}}
-			key.key = strings.Clone(key.key)
-			s.authors[key] = a
+			key = strings.Clone(key)
+			authors[key] = a
 			s.order = append(s.order, a)
 		}
-		s.cur, s.curKey = a, key
+		s.cur, s.curByID, s.curKey = a, byID, key
 	}
 	if m.Author != "" && m.Author != a.name {
 		a.name = strings.Clone(m.Author) // the latest display name
@@ -324,7 +324,7 @@ func (s *Stats) Result() Result {
 	for _, a := range s.order {
 		ar := Author{Name: a.name, ID: a.id, Messages: a.messages, Words: a.words, Media: a.media,
 			Deleted: a.deleted, Emoji: a.emoji, ConversationsStarted: a.started, Responses: a.responses.n,
-			TopWords: topOf(s.wordCounts(a, langs), s.opts.TopWords), TopEmoji: topOf(a.topEmoji.counts(), s.opts.TopEmoji)}
+			TopWords: topOf(s.wordCounts(a, langs), s.opts.TopWords), TopEmoji: topOf(a.topEmoji.counts(nil), s.opts.TopEmoji)}
 		ar.MedianResponse, _ = a.responses.median()
 		r.Words += a.words
 		r.Media += a.media
@@ -352,15 +352,9 @@ func (s *Stats) Result() Result {
 }
 
 // wordCounts returns the author's candidates for the top words: the words
-// the top counter holds and the stop words of languages not in langs.
+// the top counter holds but the stop words of languages in langs.
 func (s *Stats) wordCounts(a *author, langs uint32) []Count {
-	counts := a.topWords.counts()
-	for id, n := range a.stops {
-		if n > 0 && s.stops.langs[id]&langs == 0 {
-			counts = append(counts, Count{Text: s.stops.words[id], Count: int(n)})
-		}
-	}
-	return counts
+	return a.topWords.counts(func(stop int32) bool { return s.stops.langs[stop]&langs == 0 })
 }
 
 func (r ref) result() MessageRef {

@@ -142,7 +142,7 @@ func (d *stopDict) lookup(k *wordKey) (int32, bool) {
 	if t.n == 0 {
 		return 0, false
 	}
-	for i, mask := t.probe(k.hash); t.entries[i].hash != 0; i = (i + 1) & mask {
+	for i, mask := t.probe(k.hash); t.entries[i].tag != 0; i = (i + 1) & mask {
 		e := &t.entries[i]
 		if k.head(e) && (k.size() <= 8 || k.tail(d.words[e.val])) {
 			return e.val, true
@@ -184,8 +184,11 @@ func detectLanguages(d *stopDict, authors []*author) uint32 {
 	unique := make([]int64, len(stopWordLists))
 	shared := make([]int64, len(stopWordLists))
 	for _, a := range authors {
-		for id, n := range a.stops {
-			langs := d.langs[id]
+		for _, slot := range a.topWords.slots {
+			if slot.stop < 0 {
+				continue
+			}
+			langs, n := d.langs[slot.stop], slot.count
 			for i := range shared {
 				if langs&(1<<i) != 0 {
 					shared[i] += int64(n)

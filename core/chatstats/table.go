@@ -8,10 +8,11 @@ import (
 // wordTable maps words to small integers with open addressing and linear
 // probing: the word path's one lookup per word, done on the message text
 // itself (ASCII words are lower-cased while hashing and comparing, never
-// copied). It is a Go map's job, done about three times faster here, where
-// it is most of the cost of the statistics: an entry keeps the hash, the
-// length and the first eight bytes of its word, so that a word of up to
-// eight bytes, most chat words, is found without reading the word itself.
+// copied). It is a Go map's job, done several times faster here, where it
+// is most of the cost of the statistics. An entry is 16 bytes: the word's
+// first eight bytes, and a tag of 24 bits of its hash and its length, so
+// that a word of up to eight bytes (most chat words; no word holds a NUL)
+// is found without reading the word itself.
 //
 // Hashes are seeded per process, so that no export can be made to collide
 // on purpose; nothing a Result reports depends on the seed.
@@ -21,9 +22,8 @@ type wordTable struct {
 }
 
 type wordEntry struct {
-	hash   uint64 // 0: empty
 	prefix uint64 // the word's first eight bytes, little-endian, zero-padded
-	size   int32  // the word's length in bytes
+	tag    uint32 // hash bits 8-31, and the length (255 for 255 or more); 0: empty
 	val    int32
 }
 
@@ -36,6 +36,13 @@ type wordKey struct {
 }
 
 func (k *wordKey) size() int { return len(k.ascii) + len(k.folded) }
+
+// tag is k's entry tag; never 0, as a word has at least one byte.
+func (k *wordKey) tag() uint32 { return tagOf(k.hash, k.size()) }
+
+func tagOf(hash uint64, size int) uint32 {
+	return uint32(hash)&^0xFF | uint32(min(size, 255))
+}
 
 // hashSeed keys the word hash; nothing a Result reports depends on it.
 var hashSeed = rand.Uint64()
@@ -63,17 +70,28 @@ func asciiKey(s string) wordKey {
 // (little-endian, OR-ed, zero-padded).
 func hashWord(w string, lower uint64) (hash, prefix uint64) {
 	h := hashSeed ^ uint64(len(w))*hashMul1
-	for i := 0; i < len(w); i += 8 {
-		var v uint64
-		if rest := w[i:]; len(rest) >= 8 {
-			v = (uint64(rest[0]) | uint64(rest[1])<<8 | uint64(rest[2])<<16 | uint64(rest[3])<<24 |
-				uint64(rest[4])<<32 | uint64(rest[5])<<40 | uint64(rest[6])<<48 | uint64(rest[7])<<56) | lower
-		} else {
-			for j := len(rest) - 1; j >= 0; j-- {
-				v = v<<8 | uint64(rest[j])
-			}
-			v |= lower >> (64 - 8*len(rest))
+	i := 0
+	for ; len(w)-i >= 8; i += 8 {
+		v := (uint64(w[i]) | uint64(w[i+1])<<8 | uint64(w[i+2])<<16 | uint64(w[i+3])<<24 |
+			uint64(w[i+4])<<32 | uint64(w[i+5])<<40 | uint64(w[i+6])<<48 | uint64(w[i+7])<<56) | lower
+		if i == 0 {
+			prefix = v
 		}
+		hi, lo := bits.Mul64(h^v, hashMul2)
+		h = hi ^ lo
+	}
+	if n := len(w) - i; n > 0 {
+		// The last one to seven bytes, read in at most two overlapping
+		// loads that put every byte at its place.
+		var v uint64
+		if n >= 4 {
+			e := len(w) - 4
+			v = uint64(uint32(w[i])|uint32(w[i+1])<<8|uint32(w[i+2])<<16|uint32(w[i+3])<<24) |
+				uint64(uint32(w[e])|uint32(w[e+1])<<8|uint32(w[e+2])<<16|uint32(w[e+3])<<24)<<(8*(n-4))
+		} else {
+			v = uint64(w[i]) | uint64(w[i+n/2])<<(8*(n/2)) | uint64(w[len(w)-1])<<(8*(n-1))
+		}
+		v |= lower >> (64 - 8*n)
 		if i == 0 {
 			prefix = v
 		}
@@ -86,10 +104,10 @@ func hashWord(w string, lower uint64) (hash, prefix uint64) {
 	return h | 1, prefix
 }
 
-// head reports whether entry e may hold k's word: hash, length and first
-// eight bytes agree, which settles it for a word of up to eight bytes.
+// head reports whether entry e may hold k's word: tag and first eight
+// bytes agree, which settles it for a word of up to eight bytes.
 func (k *wordKey) head(e *wordEntry) bool {
-	return e.hash == k.hash && e.prefix == k.prefix && int(e.size) == k.size()
+	return e.tag == k.tag() && e.prefix == k.prefix
 }
 
 // tail reports whether key, whose head matched, is k's word.
@@ -107,41 +125,47 @@ func (k *wordKey) tail(key string) bool {
 
 // probe returns where the search for hash h starts, and the mask to step
 // with; callers step until an empty entry or a match.
-func (t *wordTable) probe(h uint64) (i, mask uint64) {
-	mask = uint64(len(t.entries) - 1)
-	return h & mask, mask
+func (t *wordTable) probe(h uint64) (i, mask uint32) {
+	mask = uint32(len(t.entries) - 1)
+	return uint32(h) >> 8 & mask, mask
 }
+
+// home is where an entry's search starts.
+func (t *wordTable) home(e *wordEntry, mask uint32) uint32 { return e.tag >> 8 & mask }
 
 // insert stores v for k's word, which the table does not hold.
 func (t *wordTable) insert(k *wordKey, v int32) {
-	t.put(wordEntry{hash: k.hash, prefix: k.prefix, size: int32(k.size()), val: v})
+	t.put(wordEntry{prefix: k.prefix, tag: k.tag(), val: v})
 }
 
 func (t *wordTable) put(e wordEntry) {
 	if 2*(t.n+1) > len(t.entries) {
 		t.grow()
 	}
-	i, mask := t.probe(e.hash)
-	for t.entries[i].hash != 0 {
+	mask := uint32(len(t.entries) - 1)
+	i := t.home(&e, mask)
+	for t.entries[i].tag != 0 {
 		i = (i + 1) & mask
 	}
 	t.entries[i] = e
 	t.n++
 }
 
-// remove deletes the entry of hash h and value v, shifting back the
-// entries after it (no tombstones, so probes stay short).
-func (t *wordTable) remove(h uint64, v int32) {
+// remove deletes the entry of value v for the word of hash h and size
+// bytes, shifting back the entries after it (no tombstones, so probes stay
+// short).
+func (t *wordTable) remove(h uint64, size int, v int32) {
 	i, mask := t.probe(h)
-	for t.entries[i].hash != h || t.entries[i].val != v {
-		if t.entries[i].hash == 0 {
+	tag := tagOf(h, size)
+	for t.entries[i].tag != tag || t.entries[i].val != v {
+		if t.entries[i].tag == 0 {
 			return
 		}
 		i = (i + 1) & mask
 	}
 	t.n--
-	for j := (i + 1) & mask; t.entries[j].hash != 0; j = (j + 1) & mask {
-		home := t.entries[j].hash & mask
+	for j := (i + 1) & mask; t.entries[j].tag != 0; j = (j + 1) & mask {
+		home := t.home(&t.entries[j], mask)
 		// Move j back into the hole at i unless its home lies in (i, j].
 		if (j > i && (home <= i || home > j)) || (j < i && home <= i && home > j) {
 			t.entries[i] = t.entries[j]
@@ -155,7 +179,7 @@ func (t *wordTable) grow() {
 	old := t.entries
 	t.entries, t.n = make([]wordEntry, max(64, 2*len(old))), 0
 	for _, e := range old {
-		if e.hash != 0 {
+		if e.tag != 0 {
 			t.put(e)
 		}
 	}

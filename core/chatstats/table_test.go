@@ -19,7 +19,7 @@ func TestWordTableAgainstMap(t *testing.T) {
 	want := map[string]int32{}
 	find := func(w string) (int32, bool) {
 		k := keyOf([]byte(w))
-		for i, mask := tab.probe(k.hash); tab.entries[i].hash != 0; i = (i + 1) & mask {
+		for i, mask := tab.probe(k.hash); tab.entries[i].tag != 0; i = (i + 1) & mask {
 			e := &tab.entries[i]
 			if k.head(e) && (k.size() <= 8 || k.tail(words[e.val])) {
 				return e.val, true
@@ -31,7 +31,7 @@ func TestWordTableAgainstMap(t *testing.T) {
 		id := int32(rng.IntN(len(words)))
 		w := words[id]
 		if _, ok := want[w]; ok && rng.IntN(2) == 0 {
-			tab.remove(keyOf([]byte(w)).hash, id)
+			tab.remove(keyOf([]byte(w)).hash, len(w), id)
 			delete(want, w)
 		} else if !ok {
 			k := keyOf([]byte(w))
@@ -61,7 +61,7 @@ func TestASCIIKeyIsTheKeyOfTheLowerCase(t *testing.T) {
 			}
 		}
 		a, b := asciiKey(w), keyOf(lower)
-		if a.hash != b.hash || a.prefix != b.prefix || a.size() != b.size() {
+		if a.hash != b.hash || a.prefix != b.prefix || a.tag() != b.tag() {
 			t.Errorf("%q: ascii key %x/%x, folded key %x/%x", w, a.hash, a.prefix, b.hash, b.prefix)
 		}
 	}

@@ -20,52 +20,37 @@ import (
 // key while at most size distinct keys have been seen; a key without a slot
 // occurred at most as many times as the smallest count the slots hold.
 //
-// The table also holds the caller's own entries, with negative values: the
-// stop words, counted apart (Stats.countWord).
+// Stop words (Stats.countWord) take slots of their own, besides size: they
+// are counted exactly and never evicted.
 type topCounter struct {
-	size  int
-	table wordTable
-	slots []topSlot
-	// heap holds every slot's count; it is ordered as a min-heap only once
-	// the slots are full, when the least counted key matters.
-	heap  []heapEntry
+	size    int
+	content int // slots of words other than stop words
+	table   wordTable
+	slots   []topSlot
+	// heap orders the content slots as a min-heap by count, once size of
+	// them are taken and the least counted key matters; before, it is nil.
+	heap  []int32
 	alpha []uint32 // hash counters of keys without a slot, once the slots are full
 }
 
 type topSlot struct {
-	key  string
-	hash uint64 // the key's wordTable hash
-	over int64  // the key's true count is in [count-over, count]
-	pos  int32  // the slot's entry in heap
-}
-
-type heapEntry struct {
+	key   string
+	hash  uint64 // the key's wordTable hash
 	count int64
-	slot  int32
+	over  int64 // the key's true count is in [count-over, count]
+	pos   int32 // the slot's place in heap
+	stop  int32 // the stop word's id in stopDict, or -1
 }
 
-// lookup returns the table's value for k; stops names the words of
-// negative values.
-func (t *topCounter) lookup(k *wordKey, stops *stopDict) (int32, bool) {
+// lookup returns the slot of the word k.
+func (t *topCounter) lookup(k *wordKey) (int32, bool) {
 	tab := &t.table
 	if tab.n == 0 {
 		return 0, false
 	}
-	for i, mask := tab.probe(k.hash); tab.entries[i].hash != 0; i = (i + 1) & mask {
+	for i, mask := tab.probe(k.hash); tab.entries[i].tag != 0; i = (i + 1) & mask {
 		e := &tab.entries[i]
-		if !k.head(e) {
-			continue
-		}
-		if k.size() <= 8 {
-			return e.val, true
-		}
-		key := ""
-		if e.val >= 0 {
-			key = t.slots[e.val].key
-		} else {
-			key = stops.words[^e.val]
-		}
-		if k.tail(key) {
+		if k.head(e) && (k.size() <= 8 || k.tail(t.slots[e.val].key)) {
 			return e.val, true
 		}
 	}
@@ -75,7 +60,7 @@ func (t *topCounter) lookup(k *wordKey, stops *stopDict) (int32, bool) {
 // add counts one occurrence of key, a table of its own (emoji).
 func (t *topCounter) add(key []byte) {
 	k := keyOf(key)
-	if id, ok := t.lookup(&k, nil); ok {
+	if id, ok := t.lookup(&k); ok {
 		t.hit(id)
 		return
 	}
@@ -84,25 +69,32 @@ func (t *topCounter) add(key []byte) {
 
 // hit counts one more occurrence of the key in slot id.
 func (t *topCounter) hit(id int32) {
-	p := t.slots[id].pos
-	t.heap[p].count++
-	if len(t.slots) == t.size {
-		t.down(int(p))
+	s := &t.slots[id]
+	s.count++
+	if t.heap != nil && s.stop < 0 {
+		t.down(int(s.pos))
 	}
 }
 
-// full reports whether every slot is taken.
-func (t *topCounter) full() bool { return len(t.slots) >= t.size }
+// addStop gives the stop word k, id in stopDict, its slot and counts it.
+func (t *topCounter) addStop(k *wordKey, id int32, word string) {
+	t.table.insert(k, int32(len(t.slots)))
+	t.slots = append(t.slots, topSlot{key: word, hash: k.hash, count: 1, stop: id})
+}
 
 // miss counts one occurrence of the word k, whose folded bytes are key,
 // which holds no slot; key is copied only when it takes one.
 func (t *topCounter) miss(k *wordKey, key []byte) {
-	if !t.full() {
-		id := int32(len(t.slots))
-		t.slots = append(t.slots, topSlot{key: string(key), hash: k.hash, pos: int32(len(t.heap))})
-		t.heap = append(t.heap, heapEntry{count: 1, slot: id})
-		t.table.insert(k, id)
-		if t.full() {
+	if t.content < t.size {
+		t.table.insert(k, int32(len(t.slots)))
+		t.slots = append(t.slots, topSlot{key: string(key), hash: k.hash, count: 1, stop: -1})
+		if t.content++; t.content == t.size {
+			for id, s := range t.slots {
+				if s.stop < 0 {
+					t.slots[id].pos = int32(len(t.heap))
+					t.heap = append(t.heap, int32(id))
+				}
+			}
 			for i := len(t.heap)/2 - 1; i >= 0; i-- {
 				t.down(i)
 			}
@@ -118,31 +110,31 @@ func (t *topCounter) miss(k *wordKey, key []byte) {
 	// The filter's counters are indexed by a hash without the process's
 	// seed, so that the same chat always gives the same top lists.
 	a := fnv32(key) % uint32(len(t.alpha))
-	least := &t.heap[0]
-	if int64(t.alpha[a])+1 < least.count {
+	root := t.heap[0]
+	s := &t.slots[root]
+	if int64(t.alpha[a])+1 < s.count {
 		t.alpha[a]++
 		return
 	}
 	// The least counted key leaves; its hash counter keeps its count as a
 	// bound for when it comes back.
-	s := &t.slots[least.slot]
-	if e := fnv32([]byte(s.key)) % uint32(len(t.alpha)); int64(t.alpha[e]) < least.count {
-		t.alpha[e] = uint32(min(least.count, 1<<32-1))
+	if e := fnv32([]byte(s.key)) % uint32(len(t.alpha)); int64(t.alpha[e]) < s.count {
+		t.alpha[e] = uint32(min(s.count, 1<<32-1))
 	}
-	t.table.remove(s.hash, least.slot)
+	t.table.remove(s.hash, len(s.key), root)
 	s.key, s.hash = string(key), k.hash
 	s.over = int64(t.alpha[a])
-	least.count = s.over + 1
-	t.table.insert(k, least.slot)
+	s.count = s.over + 1
+	t.table.insert(k, root)
 	t.down(0)
 }
 
 // minCount is the smallest count the slots hold (0 while one is free).
 func (t *topCounter) minCount() int64 {
-	if !t.full() || len(t.heap) == 0 {
+	if t.heap == nil {
 		return 0
 	}
-	return t.heap[0].count
+	return t.slots[t.heap[0]].count
 }
 
 // fnv32 is FNV-1a.
@@ -155,12 +147,14 @@ func fnv32(b []byte) uint32 {
 	return h
 }
 
-func (t *topCounter) less(i, j int) bool { return t.heap[i].count < t.heap[j].count }
+func (t *topCounter) less(i, j int) bool {
+	return t.slots[t.heap[i]].count < t.slots[t.heap[j]].count
+}
 
 func (t *topCounter) swap(i, j int) {
 	t.heap[i], t.heap[j] = t.heap[j], t.heap[i]
-	t.slots[t.heap[i].slot].pos = int32(i)
-	t.slots[t.heap[j].slot].pos = int32(j)
+	t.slots[t.heap[i]].pos = int32(i)
+	t.slots[t.heap[j]].pos = int32(j)
 }
 
 func (t *topCounter) down(i int) {
@@ -182,11 +176,14 @@ func (t *topCounter) down(i int) {
 	}
 }
 
-// counts returns what the slots hold, as top-list entries.
-func (t *topCounter) counts() []Count {
+// counts returns what the slots hold, as top-list entries: the content
+// words, and the stop words keep says to keep.
+func (t *topCounter) counts(keep func(stop int32) bool) []Count {
 	out := make([]Count, 0, len(t.slots))
 	for _, s := range t.slots {
-		out = append(out, Count{Text: s.key, Count: int(t.heap[s.pos].count), MaxOvercount: int(s.over)})
+		if s.stop < 0 || (keep != nil && keep(s.stop)) {
+			out = append(out, Count{Text: s.key, Count: int(s.count), MaxOvercount: int(s.over)})
+		}
 	}
 	return out
 }

@@ -148,6 +148,16 @@ func (s *Stats) scanText(a *author, text string) {
 				for j < len(text) && asciiWordByte[text[j]] {
 					j++
 				}
+				// A whole ASCII word before white space or the end, the
+				// commonest case, is counted here.
+				if t.start == i && (j == len(text) || text[j] == ' ' || text[j] == '\n') {
+					if w := text[i:j]; w[0] > '9' || !digitsOnly(w) {
+						k := asciiKey(w)
+						s.countWord(a, &k)
+					}
+					t.start, t.counted = -1, false
+					j++
+				}
 				i = j
 				continue
 			case classJoiner:
@@ -281,13 +291,8 @@ func (s *Stats) endPart(a *author, text string, end int, t *textScan) {
 
 // digitsOnly reports whether w is a number: decimal digits of any script.
 func digitsOnly(w string) bool {
-	if w[0] >= utf8.RuneSelf || asciiClass[w[0]] != classWord || w[0] > '9' {
-		if w[0] < utf8.RuneSelf {
-			return false
-		}
-		if r, _ := utf8.DecodeRuneInString(w); !unicode.IsDigit(r) {
-			return false
-		}
+	if c := w[0]; c < utf8.RuneSelf && (c < '0' || c > '9') {
+		return false
 	}
 	for _, r := range w {
 		if !unicode.IsDigit(r) {
@@ -297,17 +302,12 @@ func digitsOnly(w string) bool {
 	return true
 }
 
-// countWord counts one word: a stop word exactly, in the author's array
-// (found through the same lookup as a monitored word), any other in the top
-// counter.
+// countWord counts one word in the author's top counter: a stop word in a
+// slot of its own, exactly, any other as the counter decides.
 func (s *Stats) countWord(a *author, k *wordKey) {
 	t := &a.topWords
-	if id, ok := t.lookup(k, s.stops); ok {
-		if id < 0 {
-			a.stops[^id]++
-		} else {
-			t.hit(id)
-		}
+	if id, ok := t.lookup(k); ok {
+		t.hit(id)
 		return
 	}
 	var first byte
@@ -318,11 +318,7 @@ func (s *Stats) countWord(a *author, k *wordKey) {
 	}
 	if s.stops.mayHold(first, k.size()) {
 		if id, ok := s.stops.lookup(k); ok {
-			if a.stops == nil {
-				a.stops = make([]uint32, len(s.stops.words))
-			}
-			a.stops[id]++
-			t.table.insert(k, ^id)
+			t.addStop(k, id, s.stops.words[id])
 			return
 		}
 	}
