@@ -302,6 +302,11 @@ func (p *waParser) warnSigners() {
 			"it is probably the chat's name, not a participant (notices in wording this parser does not know)",
 			cleanName(name))
 	}
+	if len(names) == 0 && !p.sawMark && p.seq > 0 && p.report.SystemMessages == 0 {
+		// Nothing names a suspect, yet nothing shows the notices were read.
+		p.report.warn("this iOS export has no U+200E marks and no notice this parser recognises: " +
+			"if notices are signed with the chat's name in a language it does not know, that name is counted as a participant")
+	}
 }
 
 // chatLike reports whether an author that wrote messages looks like the
