@@ -8,9 +8,9 @@
 //	result := s.Result()
 //
 // Memory does not grow with the number of messages: it holds one counter set
-// per author (each with at most Options.WordSlots words, Options.EmojiSlots
-// emoji and a response-time histogram of a few kilobytes) and one counter per
-// day with messages.
+// per author (at most Options.WordSlots words besides the stop words it used,
+// Options.EmojiSlots emoji, and a response-time histogram of a few
+// kilobytes) and one counter per day with messages.
 //
 // What counts:
 //   - System messages belong to no participant: they are counted, and
@@ -36,8 +36,11 @@
 //   - Top words leave out numbers and the stop words of the chat's
 //     languages: those Options.Languages names, or else the lists
 //     (stopwords.go) whose own words (in no other list) the chat uses at
-//     least a quarter as often as those of its most used list. Top lists are exact while an author uses at
-//     most Options.WordSlots distinct words; past that, Space-Saving keeps
-//     every word used more than 1/WordSlots of the time and says by how much
-//     each count may be over (Count.MaxOvercount).
+//     least a quarter as often as those of its most used list.
+//   - Top lists are exact while an author uses at most Options.WordSlots
+//     distinct words other than stop words (stop words are always counted
+//     exactly); past that, Filtered Space-Saving (topk.go) keeps the most
+//     used ones: a listed count is never below the true count and at most
+//     Count.MaxOvercount above it, and a word left out was used at most as
+//     often as the least counted word the author's counter holds.
 package chatstats
