@@ -54,6 +54,7 @@ func TestContract(t *testing.T) {
 	c := newContract(t)
 	c.walkThrough()
 	c.unmatched()
+	c.unavailable()
 	c.fuzz(fuzzSeed, fuzzRequests)
 	c.report()
 }
@@ -104,6 +105,8 @@ type contract struct {
 	keySecrets map[string]string
 	keyOwner   map[string]string // key id → user id
 
+	storageDown bool // a 5xx is expected (unavailable)
+
 	mu       sync.Mutex
 	statuses map[string]map[int]int // operation → status → count
 	findings map[string]*finding
@@ -149,6 +152,21 @@ func newContract(t *testing.T) *contract {
 	c.admin = key.Secret
 	return c
 }
+
+// unavailable: with storage down, readiness answers 503 with
+// Retry-After, as its shared response says.
+func (c *contract) unavailable() {
+	srv := httptest.NewServer(httpapi.New(httpapi.Services{Storage: downStorage{}}, httpapi.Options{}).Handler())
+	defer srv.Close()
+	base := c.base
+	c.base, c.storageDown = srv.URL, true
+	defer func() { c.base, c.storageDown = base, false }()
+	c.want("storage down", c.op("health-ready", "GET", "/health/ready", "", nil, nil, nil), http.StatusServiceUnavailable)
+}
+
+type downStorage struct{ memoryStorage }
+
+func (downStorage) Ping(context.Context) error { return errors.New("connection refused") }
 
 type memoryStorage struct{}
 
@@ -288,7 +306,7 @@ func (c *contract) check(d *apiDoc, r request, req *http.Request, a answer) {
 		reqErr = errNotIJSON
 	}
 	switch {
-	case a.status >= 500:
+	case a.status >= 500 && !c.storageDown:
 		c.note(where+": the server failed", example+" ← "+truncate(r.body))
 	case reqErr != nil && a.status < 300:
 		c.note(where+": carried out a request the document refuses: "+firstLine(reqErr.Error()), example+" ← "+truncate(r.body))
