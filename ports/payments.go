@@ -51,3 +51,52 @@ type CheckoutSession struct {
 // not verify (forged, expired, signed with another secret) or its body is
 // not an event. The HTTP adapter answers 400 and nothing changes.
 var ErrBadWebhook = errors.New("webhook signature or body invalid")
+
+// Packs stores the credit packs on sale.
+type Packs interface {
+	// List returns the packs, cheapest first (then by slug); inactive
+	// ones only when inactiveToo is true.
+	List(ctx context.Context, inactiveToo bool) ([]core.CreditPack, error)
+	// Get returns a pack, active or not, or core.ErrNotFound.
+	Get(ctx context.Context, slug core.PackSlug) (core.CreditPack, error)
+	// Put creates the pack or replaces the one with its slug, and reports
+	// whether it was created.
+	Put(ctx context.Context, p core.CreditPack) (created bool, err error)
+}
+
+// Payments stores payments and the webhook events handled for them.
+type Payments interface {
+	// Create stores a new payment. Another payment of the same user with
+	// the same (non-empty) idempotency key is core.ErrConflict.
+	Create(ctx context.Context, p core.Payment) error
+	// Get returns a payment or core.ErrNotFound.
+	Get(ctx context.Context, id core.PaymentID) (core.Payment, error)
+	// Lock loads a payment for change, taking its row lock first under the
+	// unit's lock policy; core.ErrNotFound when there is none.
+	Lock(ctx context.Context, id core.PaymentID) (core.Payment, error)
+	// ByIdempotencyKey returns the user's payment made with key, or
+	// core.ErrNotFound.
+	ByIdempotencyKey(ctx context.Context, user core.UserID, key string) (core.Payment, error)
+	// BySession returns the payment of a provider's checkout session, or
+	// core.ErrNotFound.
+	BySession(ctx context.Context, provider, session string) (core.Payment, error)
+	// ByProviderPayment returns the payment whose ProviderPaymentID (the
+	// provider's id of the money, Stripe's PaymentIntent) is id, or
+	// core.ErrNotFound.
+	ByProviderPayment(ctx context.Context, provider, id string) (core.Payment, error)
+	// Update writes a locked payment's new state (everything but its id,
+	// user, provider, pack, price and idempotency key, which never change).
+	Update(ctx context.Context, p core.Payment) error
+	// List returns a user's payments newest first, strictly before the key
+	// when one is given, at most limit.
+	List(ctx context.Context, user core.UserID, before *core.PageKey, limit int) ([]core.Payment, error)
+	// ListAll returns every user's payments that pass filter, newest
+	// first, strictly before the key when one is given, at most limit.
+	ListAll(ctx context.Context, filter core.PaymentFilter, before *core.PageKey, limit int) ([]core.Payment, error)
+	// RecordEvent stores a handled webhook event unless one with its
+	// (provider, event id) is stored (then it writes nothing and returns
+	// false): an event is handled once, however often it is delivered.
+	RecordEvent(ctx context.Context, e core.PaymentEventRecord) (bool, error)
+	// Event returns a recorded event, or core.ErrNotFound.
+	Event(ctx context.Context, provider, eventID string) (core.PaymentEventRecord, error)
+}

@@ -23,6 +23,8 @@ type UnitOfWork interface {
 
 // Tx gives a unit of work the repositories bound to its transaction.
 type Tx interface {
+	Packs() Packs
+	Payments() Payments
 	Users() Users
 	APIKeys() APIKeys
 	Credits() Credits

@@ -28,6 +28,11 @@ type Store struct {
 // made by Peer share one data, as processes share one database. A new table
 // is one field here and one line in New.
 type data struct {
+	// packs, payments and paymentEvents: payments.go.
+	packs         *table[core.PackSlug, core.CreditPack]
+	payments      *table[core.PaymentID, core.Payment]
+	paymentEvents *table[string, core.PaymentEventRecord]
+
 	mu       sync.Mutex // guards the tables' committed rows and locks, held only briefly
 	locks    map[string]*rowLock
 	users    *table[core.UserID, core.User]
@@ -46,6 +51,7 @@ type rowLock struct {
 // New returns an empty store.
 func New(opts ports.StoreOptions) *Store {
 	d := &data{locks: map[string]*rowLock{}}
+	newPaymentTables(d)
 	d.users = newTable(d, "users", func(v core.User) core.UserID { return v.ID }, usersSpec)
 	d.keys = newTable(d, "api_keys", func(v core.APIKey) core.KeyID { return v.ID }, keysSpec)
 	d.accounts = newTable(d, "credit_accounts", func(v core.CreditAccount) core.UserID { return v.UserID }, tableSpec[core.CreditAccount]{})

@@ -1,0 +1,299 @@
+package memory
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/chatlens/chatlens/core"
+	"github.com/chatlens/chatlens/ports"
+)
+
+// The payments module's tables: packs by slug, payments by id (listed by
+// their user), and handled webhook events by (provider, event id).
+
+var paymentsSpec = tableSpec[core.Payment]{
+	parent: func(v core.Payment) string { return string(v.UserID) },
+	unique: map[string]uniqueKey[core.Payment]{
+		// payments_idempotency: per user, among payments that have a key.
+		"idempotency": func(v core.Payment) (string, bool) {
+			return string(v.UserID) + "\x00" + v.IdempotencyKey, v.IdempotencyKey != ""
+		},
+		// payments_session: a provider's session belongs to one payment.
+		"session": func(v core.Payment) (string, bool) {
+			return v.Provider + "\x00" + v.SessionID, v.SessionID != ""
+		},
+		// payments_provider_payment: so is the money behind it.
+		"provider_payment": func(v core.Payment) (string, bool) {
+			return v.Provider + "\x00" + v.ProviderPaymentID, v.ProviderPaymentID != ""
+		},
+	},
+}
+
+// eventKey is a handled event's primary key.
+func eventKey(provider, id string) string { return provider + "\x00" + id }
+
+func newPaymentTables(d *data) {
+	d.packs = newTable(d, "credit_packs", func(v core.CreditPack) core.PackSlug { return v.Slug }, tableSpec[core.CreditPack]{})
+	d.payments = newTable(d, "payments", func(v core.Payment) core.PaymentID { return v.ID }, paymentsSpec)
+	d.paymentEvents = newTable(d, "payment_events", func(v core.PaymentEventRecord) string { return eventKey(v.Provider, v.EventID) }, tableSpec[core.PaymentEventRecord]{})
+	// The packs the migration seeds on PostgreSQL (20261215000001_payments).
+	seeded := time.Date(2026, 12, 15, 0, 0, 0, 0, time.UTC)
+	for _, p := range []core.CreditPack{
+		{Slug: "starter", Name: "Starter", Credits: 100, PriceMinor: 500, Active: true, UpdatedAt: seeded},
+		{Slug: "standard", Name: "Standard", Credits: 500, PriceMinor: 2000, Active: true, UpdatedAt: seeded},
+		{Slug: "pro", Name: "Pro", Credits: 1500, PriceMinor: 5000, Active: true, UpdatedAt: seeded},
+	} {
+		d.packs.rows[p.Slug] = p
+	}
+}
+
+// all returns the unit's view of every row of t, deleted ones included, in
+// no particular order (an admin's listing across users).
+func (t *table[K, V]) all(u *unit) []V {
+	staged := t.staged(u)
+	t.d.mu.Lock()
+	out := make([]V, 0, len(t.rows)+len(staged))
+	for k, v := range t.rows {
+		if _, mine := staged[k]; !mine {
+			out = append(out, v)
+		}
+	}
+	t.d.mu.Unlock()
+	for _, v := range staged {
+		out = append(out, v)
+	}
+	return out
+}
+
+func (u *unit) Packs() ports.Packs       { return (*packs)(u) }
+func (u *unit) Payments() ports.Payments { return (*payments)(u) }
+
+type packs unit
+
+func (r *packs) u() *unit { return (*unit)(r) }
+
+var errPackNotFound = fmt.Errorf("credit pack: %w", core.ErrNotFound)
+
+func (r *packs) List(_ context.Context, inactiveToo bool) ([]core.CreditPack, error) {
+	if err := r.u().statement(); err != nil {
+		return nil, err
+	}
+	out := slices.DeleteFunc(r.u().s.packs.all(r.u()), func(p core.CreditPack) bool { return !inactiveToo && !p.Active })
+	slices.SortFunc(out, func(a, b core.CreditPack) int {
+		return cmp.Or(cmp.Compare(a.PriceMinor, b.PriceMinor), cmp.Compare(a.Slug, b.Slug))
+	})
+	return out, nil
+}
+
+func (r *packs) Get(_ context.Context, slug core.PackSlug) (core.CreditPack, error) {
+	if err := r.u().statement(); err != nil {
+		return core.CreditPack{}, err
+	}
+	if p, ok := r.u().s.packs.get(r.u(), slug); ok {
+		return p, nil
+	}
+	return core.CreditPack{}, errPackNotFound
+}
+
+// Put reserves the slug first, as INSERT … ON CONFLICT DO UPDATE waits for
+// a unit writing the same row.
+func (r *packs) Put(ctx context.Context, p core.CreditPack) (bool, error) {
+	u, t := r.u(), r.u().s.packs
+	if err := u.writable(); err != nil {
+		return false, err
+	}
+	if err := u.reserve(ctx, t.lockKey(p.Slug)); err != nil {
+		return false, err
+	}
+	p.UpdatedAt = micro(p.UpdatedAt)
+	if _, exists := t.row(u, p.Slug); exists {
+		return false, t.update(ctx, u, p)
+	}
+	return t.insert(ctx, u, p, false)
+}
+
+type payments unit
+
+func (r *payments) u() *unit { return (*unit)(r) }
+
+var errPaymentNotFound = fmt.Errorf("payment: %w", core.ErrNotFound)
+
+func paymentTimes(p core.Payment) core.Payment {
+	p.CreatedAt, p.UpdatedAt, p.SessionExpiresAt = micro(p.CreatedAt), micro(p.UpdatedAt), micro(p.SessionExpiresAt)
+	return p
+}
+
+func (r *payments) Create(ctx context.Context, p core.Payment) error {
+	if err := canonical(string(p.ID), string(p.UserID)); err != nil {
+		return err
+	}
+	u := r.u()
+	if err := u.writable(); err != nil {
+		return err
+	}
+	if _, ok := u.s.packs.get(u, p.Pack); !ok { // the foreign key of the PostgreSQL schema
+		return u.fail(fmt.Errorf("payment of an unknown pack: %w", core.ErrNotFound))
+	}
+	_, err := u.s.payments.insert(ctx, u, paymentTimes(p), false)
+	if errors.Is(err, core.ErrConflict) {
+		return fmt.Errorf("%w: a payment with that idempotency key exists", core.ErrConflict)
+	}
+	return err
+}
+
+func (r *payments) Get(_ context.Context, id core.PaymentID) (core.Payment, error) {
+	if err := r.u().statement(); err != nil {
+		return core.Payment{}, err
+	}
+	if p, ok := r.u().s.payments.get(r.u(), id); ok {
+		return p, nil
+	}
+	return core.Payment{}, errPaymentNotFound
+}
+
+func (r *payments) Lock(ctx context.Context, id core.PaymentID) (core.Payment, error) {
+	if err := r.u().lock(ctx, r.u().s.payments.lockKey(id)); err != nil {
+		return core.Payment{}, err
+	}
+	return r.Get(ctx, id)
+}
+
+func (r *payments) ByIdempotencyKey(_ context.Context, user core.UserID, key string) (core.Payment, error) {
+	if err := r.u().statement(); err != nil {
+		return core.Payment{}, err
+	}
+	if key != "" {
+		if p, ok := r.u().s.payments.byUnique(r.u(), "idempotency", string(user)+"\x00"+key); ok {
+			return p, nil
+		}
+	}
+	return core.Payment{}, errPaymentNotFound
+}
+
+func (r *payments) BySession(_ context.Context, provider, session string) (core.Payment, error) {
+	if err := r.u().statement(); err != nil {
+		return core.Payment{}, err
+	}
+	if session != "" {
+		if p, ok := r.u().s.payments.byUnique(r.u(), "session", provider+"\x00"+session); ok {
+			return p, nil
+		}
+	}
+	return core.Payment{}, errPaymentNotFound
+}
+
+func (r *payments) ByProviderPayment(_ context.Context, provider, id string) (core.Payment, error) {
+	if err := r.u().statement(); err != nil {
+		return core.Payment{}, err
+	}
+	if id != "" {
+		if p, ok := r.u().s.payments.byUnique(r.u(), "provider_payment", provider+"\x00"+id); ok {
+			return p, nil
+		}
+	}
+	return core.Payment{}, errPaymentNotFound
+}
+
+// Update writes the mutable columns only, as the PostgreSQL UPDATE does.
+func (r *payments) Update(ctx context.Context, p core.Payment) error {
+	u, t := r.u(), r.u().s.payments
+	if err := u.writable(); err != nil {
+		return err
+	}
+	if err := u.reserve(ctx, t.lockKey(p.ID)); err != nil {
+		return err
+	}
+	old, ok := t.get(u, p.ID)
+	if !ok {
+		return errPaymentNotFound
+	}
+	if err := checkPaymentRow(p); err != nil {
+		return u.fail(err)
+	}
+	p = paymentTimes(p)
+	next := old
+	next.Status, next.SessionID, next.CheckoutURL, next.SessionExpiresAt = p.Status, p.SessionID, p.CheckoutURL, p.SessionExpiresAt
+	next.RefundedMinor, next.CreditsGranted, next.CreditsRevoked, next.Shortfall = p.RefundedMinor, p.CreditsGranted, p.CreditsRevoked, p.Shortfall
+	next.Flag, next.UpdatedAt, next.ProviderPaymentID = p.Flag, p.UpdatedAt, p.ProviderPaymentID
+	err := t.update(ctx, u, next)
+	if errors.Is(err, core.ErrConflict) {
+		return fmt.Errorf("%w: that checkout session or provider payment belongs to another payment", core.ErrConflict)
+	}
+	return err
+}
+
+// checkPaymentRow holds the CHECK constraints of the PostgreSQL schema.
+func checkPaymentRow(p core.Payment) error {
+	if !p.Status.Valid() || p.RefundedMinor < 0 || p.CreditsGranted < 0 || p.CreditsRevoked < 0 || p.Shortfall < 0 ||
+		p.CreditsRevoked+p.Shortfall > p.CreditsGranted {
+		return fmt.Errorf("%w: payment row breaks a constraint", core.ErrInvalid)
+	}
+	return nil
+}
+
+func (r *payments) List(_ context.Context, user core.UserID, before *core.PageKey, limit int) ([]core.Payment, error) {
+	if err := r.u().statement(); err != nil {
+		return nil, err
+	}
+	if before != nil {
+		if err := before.Check(); err != nil {
+			return nil, err
+		}
+	}
+	rows := r.u().s.payments.children(r.u(), string(user), newestPaymentFirst)
+	return pageAfter(rows, before, core.Payment.PageKey, newestFirst, limit), nil
+}
+
+func (r *payments) ListAll(_ context.Context, filter core.PaymentFilter, before *core.PageKey, limit int) ([]core.Payment, error) {
+	if err := r.u().statement(); err != nil {
+		return nil, err
+	}
+	if before != nil {
+		if err := before.Check(); err != nil {
+			return nil, err
+		}
+	}
+	rows := slices.DeleteFunc(r.u().s.payments.all(r.u()), func(p core.Payment) bool {
+		return filter.Shortfall && p.Shortfall == 0 || filter.Flagged && p.Flag == ""
+	})
+	slices.SortFunc(rows, newestPaymentFirst)
+	return pageAfter(rows, before, core.Payment.PageKey, newestFirst, limit), nil
+}
+
+func newestPaymentFirst(a, b core.Payment) int { return b.PageKey().Compare(a.PageKey()) }
+
+// RecordEvent inserts unless the event is stored: reserving its key waits
+// for a unit recording the same event, then finds its row, as ON CONFLICT
+// DO NOTHING does.
+func (r *payments) RecordEvent(ctx context.Context, e core.PaymentEventRecord) (bool, error) {
+	u := r.u()
+	if err := u.writable(); err != nil {
+		return false, err
+	}
+	if e.Provider == "" || e.EventID == "" || len(e.EventID) > core.MaxEventIDLength {
+		return false, fmt.Errorf("%w: payment event without a provider or id", core.ErrInvalid)
+	}
+	e.ReceivedAt = micro(e.ReceivedAt)
+	t, k := u.s.paymentEvents, eventKey(e.Provider, e.EventID)
+	if err := u.reserve(ctx, t.lockKey(k)); err != nil {
+		return false, err
+	}
+	if _, taken := t.row(u, k); taken {
+		return false, nil
+	}
+	return t.insert(ctx, u, e, true)
+}
+
+func (r *payments) Event(_ context.Context, provider, eventID string) (core.PaymentEventRecord, error) {
+	if err := r.u().statement(); err != nil {
+		return core.PaymentEventRecord{}, err
+	}
+	if e, ok := r.u().s.paymentEvents.get(r.u(), eventKey(provider, eventID)); ok {
+		return e, nil
+	}
+	return core.PaymentEventRecord{}, fmt.Errorf("payment event: %w", core.ErrNotFound)
+}
