@@ -63,10 +63,35 @@ var decodeOptions = json.JoinOptions(
 // the decoder's own text or a piece of the body.
 func decodeStrict(data []byte, v any) error {
 	err := json.Unmarshal(data, v, decodeOptions)
-	if err == nil {
-		return nil
+	if err != nil {
+		return &decodeError{describeDecodeError(data, err)}
 	}
-	return &decodeError{describeDecodeError(data, err)}
+	if _, validating := v.(*any); !validating {
+		// The second pass, into the input struct: a 422 from here on.
+		return rejectNull(data)
+	}
+	return nil
+}
+
+// rejectNull refuses a null member anywhere in a body that decoded: no
+// field of this API's requests is nullable, and huma's validation lets a
+// null through for an optional member (the decoder would then store the
+// field's zero value, as if the client had sent "").
+func rejectNull(data []byte) error {
+	dec := jsontext.NewDecoder(bytes.NewReader(data), decodeOptions)
+	for {
+		tok, err := dec.ReadToken()
+		if err != nil {
+			return nil // the body decoded above: this is its end
+		}
+		if tok.Kind() == 'n' {
+			msg := msgNull
+			if at := safePointer(dec.StackPointer()); at != "" {
+				msg += " (" + at + ")"
+			}
+			return &decodeError{msg}
+		}
+	}
 }
 
 // decodeError is an error of decodeStrict, with a message safe to show.
@@ -83,6 +108,7 @@ const (
 	msgTrailing      = "more follows the JSON value"
 	msgTruncated     = "the body ends inside its JSON value"
 	msgUnfit         = "a value does not fit its field"
+	msgNull          = "null is not a value any field here takes"
 )
 
 // decodeMessages are the messages of a 400 that a problem may repeat
