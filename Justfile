@@ -18,7 +18,7 @@ run *args:
     go build -o bin/chatlens .
     exec bin/chatlens serve {{args}}
 
-# staticcheck on the Go code, then lint the committed OpenAPI documents (redocly recommended, spectral:oas).
+# staticcheck, then the OpenAPI documents (redocly recommended-strict, spectral:oas) and a typed TS client.
 lint:
     ./scripts/lint.sh
 
