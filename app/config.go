@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	stripeprovider "github.com/chatlens/chatlens/adapters/payments/stripe"
 	"github.com/chatlens/chatlens/adapters/postgres"
 	"github.com/chatlens/chatlens/ports"
 )
@@ -42,6 +43,7 @@ type Config struct {
 	HTTP     HTTPConfig
 	Limits   LimitsConfig
 	Database DatabaseConfig
+	Payments PaymentsConfig
 }
 
 // Development reports whether the service runs in development mode.
@@ -87,6 +89,7 @@ func bindServe(b *binder, c *Config) {
 	b.Int(&c.Limits.SignUpsPerMinute, "signup-rate", "SIGNUP_RATE", 10, "sign-ups per minute per client address (0: unlimited)")
 	b.Int(&c.Limits.AuthFailuresPerMinute, "auth-failure-rate", "AUTH_FAILURE_RATE", 20, "failed authentications per minute per client address before 429 (0: unlimited)")
 	bindDatabase(b, &c.Database)
+	bindPayments(b, &c.Payments)
 }
 
 // validate reports every wrong setting at once.
@@ -116,6 +119,7 @@ func (c Config) validate() error {
 		errs = append(errs, errors.New("rate limits must not be negative"))
 	}
 	errs = append(errs, c.Database.validate())
+	errs = append(errs, c.Payments.validate(c.Development()))
 	return errors.Join(errs...)
 }
 
@@ -218,5 +222,87 @@ func (c DatabaseConfig) validate() error {
 		"db-statement-timeout": c.StatementTimeout, "db-idle-in-transaction-timeout": c.IdleInTransactionTimeout,
 		"db-lock-timeout": c.LockTimeout, "db-retry-base-delay": c.RetryBaseDelay, "db-retry-max-delay": c.RetryMaxDelay,
 	}))
+	return errors.Join(errs...)
+}
+
+// PaymentsConfig is how chatlens sells credit packs. The provider set is
+// Stripe when a secret key is set, and the local development provider when
+// enabled; with neither, creating a payment answers 503 (nothing is ever
+// granted without a provider's signed word).
+type PaymentsConfig struct {
+	// PublicBaseURL is where buyers reach this service: the checkout's
+	// success and cancel pages and the local provider's checkout pages
+	// are built on it. Empty means http://<addr>, in development only.
+	PublicBaseURL string
+	// Currency is the deployment's one currency (ISO 4217); every pack's
+	// price is in its minor unit.
+	Currency string
+	// StripeSecretKey and StripeWebhookSecret enable the Stripe provider.
+	StripeSecretKey     Secret
+	StripeWebhookSecret Secret
+	// LocalProvider is auto (on in development only), on or off.
+	LocalProvider string
+	// LocalSecret signs the local provider's webhooks; empty is a random
+	// secret per process.
+	LocalSecret Secret
+}
+
+// bindPayments registers the payment settings.
+func bindPayments(b *binder, c *PaymentsConfig) {
+	b.String(&c.PublicBaseURL, "public-base-url", "PUBLIC_BASE_URL", "", "address buyers reach this service at, for checkout return pages (e.g. https://api.example.com); empty: http://<addr>, in development only")
+	b.String(&c.Currency, "currency", "CURRENCY", "usd", "the one currency packs are priced in (ISO 4217)")
+	b.Secret(&c.StripeSecretKey, "stripe-secret-key", "STRIPE_SECRET_KEY", "Stripe secret key (sk_test_… or sk_live_…); enables the Stripe provider. Never logged; prefer the variable to the flag")
+	b.Secret(&c.StripeWebhookSecret, "stripe-webhook-secret", "STRIPE_WEBHOOK_SECRET", "signing secret of the Stripe webhook endpoint (whsec_…); required with a Stripe key. Never logged")
+	b.String(&c.LocalProvider, "local-payments", "LOCAL_PAYMENTS", "auto", "the development payment provider (no money moves): auto (on in development only), on or off")
+	b.Secret(&c.LocalSecret, "local-payments-secret", "LOCAL_PAYMENTS_SECRET", "secret that signs the development provider's webhooks (at least 32 bytes); empty: random per process. Never logged")
+}
+
+// stripe is the Stripe adapter's configuration.
+func (c PaymentsConfig) stripe() stripeprovider.Config {
+	return stripeprovider.Config{SecretKey: c.StripeSecretKey.Reveal(), WebhookSecret: c.StripeWebhookSecret.Reveal()}
+}
+
+// localEnabled reports whether the development provider runs.
+func (c PaymentsConfig) localEnabled(development bool) bool {
+	return c.LocalProvider == "on" || c.LocalProvider == "auto" && development
+}
+
+// baseURL is the public base URL, or its development default.
+func (c PaymentsConfig) baseURL(addr string) string {
+	if c.PublicBaseURL != "" {
+		return strings.TrimSuffix(c.PublicBaseURL, "/")
+	}
+	return "http://" + addr
+}
+
+// validate reports every wrong payment setting at once.
+func (c PaymentsConfig) validate(development bool) error {
+	var errs []error
+	if c.PublicBaseURL != "" {
+		u, err := url.Parse(c.PublicBaseURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			errs = append(errs, errors.New("public-base-url must be an absolute http or https URL without a query"))
+		}
+	}
+	if len(c.Currency) != 3 || strings.Trim(strings.ToLower(c.Currency), "abcdefghijklmnopqrstuvwxyz") != "" {
+		errs = append(errs, fmt.Errorf("currency must be a three-letter ISO 4217 code, not %q", c.Currency))
+	}
+	if c.LocalProvider != "auto" && c.LocalProvider != "on" && c.LocalProvider != "off" {
+		errs = append(errs, fmt.Errorf("local-payments must be auto, on or off, not %q", c.LocalProvider))
+	}
+	if c.LocalSecret != "" && len(c.LocalSecret) < 32 {
+		errs = append(errs, errors.New("local-payments-secret must be at least 32 bytes (e.g. openssl rand -hex 32)"))
+	}
+	if c.StripeSecretKey != "" {
+		if err := c.stripe().Validate(); err != nil { // its messages never hold the secrets
+			errs = append(errs, err)
+		}
+		if c.PublicBaseURL == "" && !development {
+			errs = append(errs, errors.New("public-base-url is required with stripe-secret-key outside development: buyers come back to it"))
+		}
+	}
+	if c.localEnabled(development) && c.PublicBaseURL == "" && !development {
+		errs = append(errs, errors.New("public-base-url is required with local-payments=on outside development: the checkout pages are on it"))
+	}
 	return errors.Join(errs...)
 }

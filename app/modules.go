@@ -14,6 +14,7 @@ import (
 	"github.com/chatlens/chatlens/adapters/postgres"
 	"github.com/chatlens/chatlens/adapters/system"
 	"github.com/chatlens/chatlens/core/credits"
+	"github.com/chatlens/chatlens/core/payments"
 	"github.com/chatlens/chatlens/core/users"
 	"github.com/chatlens/chatlens/ports"
 )
@@ -47,6 +48,7 @@ func Options(cfg Config, console Console, log *slog.Logger) fx.Option {
 		CoreModule(),
 		BootstrapModule(),
 		HTTPModule(),
+		PaymentsModule(),
 	)
 }
 
@@ -113,6 +115,7 @@ func CoreModule() fx.Option {
 			func(uow ports.UnitOfWork, clock ports.Clock, ids ports.IDs) *credits.Service {
 				return credits.NewService(uow, clock, ids, credits.DefaultOptions())
 			},
+			newPayments,
 			apiServices,
 		),
 	)
@@ -120,8 +123,8 @@ func CoreModule() fx.Option {
 
 // apiServices are the use cases the API serves. A new module provides its
 // service above and adds it here.
-func apiServices(u *users.Service, c *credits.Service, storage httpapi.Storage) httpapi.Services {
-	return httpapi.Services{Users: u, Credits: c, Storage: storage}
+func apiServices(u *users.Service, c *credits.Service, p *payments.Service, storage httpapi.Storage) httpapi.Services {
+	return httpapi.Services{Users: u, Credits: c, Payments: p, Storage: storage}
 }
 
 // BootstrapModule creates Config.AdminEmail's admin at start when missing

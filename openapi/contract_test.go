@@ -26,8 +26,10 @@ import (
 
 	httpapi "github.com/chatlens/chatlens/adapters/http"
 	"github.com/chatlens/chatlens/adapters/memory"
+	"github.com/chatlens/chatlens/adapters/payments/local"
 	"github.com/chatlens/chatlens/adapters/system"
 	"github.com/chatlens/chatlens/core/credits"
+	"github.com/chatlens/chatlens/core/payments"
 	"github.com/chatlens/chatlens/core/users"
 	"github.com/chatlens/chatlens/openapi"
 	"github.com/chatlens/chatlens/ports"
@@ -133,7 +135,16 @@ func newContract(t *testing.T) *contract {
 	// A module that adds operations adds its service here too, as in
 	// newFixture (adapters/http/helpers_test.go): every operation of the
 	// document is called.
-	api := httpapi.New(httpapi.Services{Users: u, Credits: cr, Storage: memoryStorage{}}, httpapi.Options{
+	lp, err := local.New(local.Config{Secret: []byte("contract-test-secret-contract-test-secret"), BaseURL: "http://chatlens.test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pay, err := payments.NewService(store, system.Clock{}, &system.UUIDv7{}, payments.Config{
+		Currency: "usd", PublicBaseURL: "http://chatlens.test", Providers: []ports.PaymentProvider{lp}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	api := httpapi.New(httpapi.Services{Users: u, Credits: cr, Payments: pay, Storage: memoryStorage{}}, httpapi.Options{
 		SignUpRate:      httpapi.Rate{PerMinute: 10, Burst: 40},
 		AuthFailureRate: httpapi.Rate{PerMinute: 20, Burst: 120},
 		Now:             func() time.Time { return frozen },
@@ -421,6 +432,10 @@ func statedInProse(a answer) string {
 			return "an email rule beyond the pattern (mixed scripts, confusables)"
 		case e.Location == "query.cursor":
 			return "a cursor the service did not make"
+		case e.Location == "body.pack":
+			return "a pack that is not on sale (create-payment)"
+		case e.Location == "header.Idempotency-Key":
+			return "an idempotency key used before for another pack (create-payment)"
 		}
 	}
 	return ""

@@ -18,6 +18,10 @@ import (
 // is closed, not open.
 var publicOperations = map[string]bool{
 	"sign-up": true,
+	// The price list, and the payment providers' webhooks, which their
+	// signature authenticates (payments.go).
+	"list-packs":      true,
+	"payment-webhook": true,
 }
 
 // adminPrefix starts every path that only admins may use.

@@ -52,6 +52,14 @@ func mapError(err error) mapped {
 		}}}
 	case errors.Is(err, core.ErrInvalid):
 		return mapped{kind: kindValidation, detail: "the request is not valid"}
+	case errors.Is(err, core.ErrBadWebhook):
+		return mapped{kind: kindBadRequest, detail: "the webhook's signature or body does not verify; nothing was done with it"}
+	case errors.Is(err, core.ErrNoPaymentProvider):
+		return mapped{kind: kindUnavailable, detail: "no payment provider is configured, so nothing can be bought here",
+			headers: http.Header{"Retry-After": {retryAfterUnavailable}}}
+	case errors.Is(err, core.ErrPaymentProvider):
+		return mapped{kind: kindUnavailable, detail: "the payment provider did not answer; retry after the delay in Retry-After",
+			headers: http.Header{"Retry-After": {retryAfterUnavailable}}}
 	case errors.Is(err, core.ErrUnauthenticated):
 		return mapped{kind: kindUnauth, detail: "send a valid API key as 'Authorization: Bearer cl_…'",
 			headers: http.Header{"Www-Authenticate": {`Bearer realm="chatlens"`}}}
@@ -76,8 +84,14 @@ func mapError(err error) mapped {
 // queryFields are the core validation fields that arrive in the query.
 var queryFields = map[string]bool{"cursor": true, "limit": true}
 
+// headerFields are the core validation fields that arrive in a header.
+var headerFields = map[string]bool{"Idempotency-Key": true}
+
 // fieldLocation turns a core field name into huma's location syntax.
 func fieldLocation(field string) string {
+	if headerFields[field] {
+		return "header." + field
+	}
 	if queryFields[field] {
 		return "query." + field
 	}

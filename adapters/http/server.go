@@ -66,6 +66,8 @@ type Services struct {
 	Users   Users
 	Credits Credits
 	Storage Storage
+	// Payments sells credit packs (payments.go).
+	Payments Payments
 }
 
 // Options configure the API. None of them changes the OpenAPI document.
@@ -141,7 +143,9 @@ func New(svc Services, opts Options) *Server {
 	registerUsers(s.api, svc.Users, svc.Credits, s.signUps, s.recentKeys)
 	registerKeys(s.api, svc.Users, s.recentKeys)
 	registerCredits(s.api, svc.Credits)
+	registerPayments(s.api, svc.Payments)
 	s.mountDocs()
+	s.mountCheckoutPages()
 	finishDocument(s.api.OpenAPI())
 	return s
 }
