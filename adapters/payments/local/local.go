@@ -111,7 +111,8 @@ type Config struct {
 }
 
 // Provider is the development payment provider. Its sessions live in this
-// process's memory: a restart forgets them (their payments expire unpaid).
+// process's memory: a restart forgets them, and their payments stay
+// pending (nothing was paid; create a new payment).
 type Provider struct {
 	cfg     Config
 	mu      sync.Mutex
