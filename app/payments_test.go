@@ -16,8 +16,8 @@ import (
 )
 
 const (
-	testStripeKey     = "sk_test_51ThisIsNotARealKeyButLooksLikeOne000000"
-	testStripeWebhook = "whsec_ThisIsNotARealSigningSecret0000"
+	testStripeKey     = "sk_test_not-a-real-key-only-for-tests"
+	testStripeWebhook = "whsec_not-a-real-secret-only-for-tests"
 )
 
 func providerNames(t *testing.T, cfg Config) ([]string, error) {
