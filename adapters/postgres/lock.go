@@ -43,7 +43,13 @@ func rowKey(table, id string) string { return table + ":" + id }
 // one attempt waits at most twice LockTimeout for one row, and a unit of
 // work at most Attempts times that plus its backoff (with the defaults,
 // 8 x 400 ms + about 0.3 s). Under NOWAIT neither waits.
+//
+// A unit may lock a row it already holds (PostgreSQL lets a transaction
+// lock its own row again): it then passes its own gate at once.
 func (u *unit) lockRow(ctx context.Context, key string, lock func(clause lockClause) error) error {
+	if u.gated[key] {
+		return lock(u.clause())
+	}
 	release, err := u.store.gates.acquire(ctx, key, u.lock, u.store.opts.LockTimeout)
 	if err != nil {
 		return u.check(err)
@@ -53,6 +59,10 @@ func (u *unit) lockRow(ctx context.Context, key string, lock func(clause lockCla
 		return err
 	}
 	u.held = append(u.held, release)
+	if u.gated == nil {
+		u.gated = map[string]bool{}
+	}
+	u.gated[key] = true
 	return nil
 }
 
@@ -62,5 +72,5 @@ func (u *unit) releaseGates() {
 	for _, release := range u.held {
 		release()
 	}
-	u.held = nil
+	u.held, u.gated = nil, nil
 }

@@ -71,7 +71,8 @@ type unit struct {
 	tx         bun.Tx
 	lock       ports.LockPolicy
 	contention *ports.RetryableError
-	held       []func() // gate releases, run after COMMIT or ROLLBACK
+	held       []func()        // gate releases, run after COMMIT or ROLLBACK
+	gated      map[string]bool // keys whose gate the unit holds
 }
 
 func (u *unit) Users() ports.Users     { return (*users)(u) }

@@ -88,6 +88,23 @@ func runUnitOfWork(t *testing.T, newDatabase NewDatabase) {
 			testWaitSeesNewestRow(t, tp.open(t, newDatabase, ports.StoreOptions{Retry: fastRetry(1), Lock: ports.LockWait, LockTimeout: 5 * time.Second}))
 		})
 	}
+	t.Run("ARowLockedTwiceInOneUnit", func(t *testing.T) {
+		t.Parallel()
+		// A unit may lock a row it holds again (two changes of one account
+		// in one unit): it must not wait for itself.
+		s := store(t, newDatabase, options(ports.LockWait, 1))
+		u := newUser(t, s, "twice@example.com", 10)
+		do(t, s, func(ctx context.Context, tx ports.Tx) error {
+			if _, err := change(ctx, tx, u.ID, -1, core.KindSpend, "first"); err != nil {
+				return err
+			}
+			_, err := change(ctx, tx, u.ID, -2, core.KindSpend, "second")
+			return err
+		}, ports.WithIsolation(ports.ReadCommitted))
+		if bal, sum, _ := balance(t, s, u.ID); bal != 7 || sum != 7 {
+			t.Fatalf("balance %d, ledger sum %d; want 7", bal, sum)
+		}
+	})
 	t.Run("DomainErrorIsNotRetried", func(t *testing.T) {
 		t.Parallel()
 		s := store(t, newDatabase, options(ports.LockNoWait, 5))
