@@ -1,9 +1,6 @@
 package chatstats
 
-import (
-	"sort"
-	"unicode/utf8"
-)
+import "unicode/utf8"
 
 // emojiBases are the ranges of Unicode's Extended_Pictographic property
 // (emoji-data.txt, Unicode 15), the characters an emoji sequence starts
@@ -52,8 +49,15 @@ func isEmojiBase(r rune) bool {
 	if r < 0xA9 {
 		return false
 	}
-	i := sort.Search(len(emojiBases), func(i int) bool { return emojiBases[i][1] >= r })
-	return i < len(emojiBases) && emojiBases[i][0] <= r
+	lo, hi := 0, len(emojiBases) // the first range ending at or after r
+	for lo < hi {
+		if m := int(uint(lo+hi) >> 1); emojiBases[m][1] < r {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return lo < len(emojiBases) && emojiBases[lo][0] <= r
 }
 
 // emojiAt reads the emoji sequence that starts at text[i] with rune r of

@@ -169,26 +169,58 @@ type folder struct {
 // fold returns the NFKC, lower-cased form of w. The result is valid until
 // the next call.
 func (f *folder) fold(w string) []byte {
-	f.out = f.out[:0]
 	t := foldData()
-	quick := true
-	for _, r := range w {
+	out := f.out[:0]
+	for i := 0; i < len(w); {
+		c := w[i]
+		if c < utf8.RuneSelf {
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			out = append(out, c)
+			i++
+			continue
+		}
+		r, n := decodeRune(w, i)
 		if t.needsWork(r) {
-			quick = false
-			break
+			return f.foldSlow(t, w)
 		}
-	}
-	if quick {
-		for _, r := range w {
-			f.out = utf8.AppendRune(f.out, lower(r))
+		switch lr := lower(r); {
+		case lr != r:
+			out = utf8.AppendRune(out, lr)
+		case n == 2:
+			out = append(out, c, w[i+1])
+		default:
+			out = append(out, w[i:i+n]...)
 		}
-		return f.out
+		i += n
 	}
+	f.out = out
+	return out
+}
+
+// foldSlow folds w through full NFKC.
+func (f *folder) foldSlow(t *foldTables, w string) []byte {
 	f.slow(t, w)
+	out := f.out[:0]
 	for _, r := range f.runes {
-		f.out = utf8.AppendRune(f.out, lower(r))
+		out = utf8.AppendRune(out, lower(r))
 	}
-	return f.out
+	f.out = out
+	return out
+}
+
+// decodeRune decodes the rune at w[i], with the one- and two-byte forms
+// (ASCII, Latin, Greek, Cyrillic, Arabic, Hebrew …) inline.
+func decodeRune(w string, i int) (rune, int) {
+	c := w[i]
+	if c < utf8.RuneSelf {
+		return rune(c), 1
+	}
+	if c >= 0xC2 && c < 0xE0 && i+1 < len(w) && w[i+1]&0xC0 == 0x80 {
+		return rune(c&0x1F)<<6 | rune(w[i+1]&0x3F), 2
+	}
+	return utf8.DecodeRuneInString(w[i:])
 }
 
 // slow sets f.runes to the NFKC of w: full compatibility decomposition,

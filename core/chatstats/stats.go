@@ -78,9 +78,8 @@ type Stats struct {
 	// else by name (an id and a name that read the same are two authors).
 	byID, byName map[string]*author
 	order        []*author
-	cur          *author // the last message's author and key: spare a map lookup
-	curByID      bool
-	curKey       string
+	recent       [8]recentAuthor // authors seen lately: spare a map lookup
+	nextRecent   int
 
 	messages, system, unattributed, untimed, outOfOrder, conversations int
 	byWeekdayHour                                                      [7][24]int
@@ -106,15 +105,33 @@ type Stats struct {
 // ref is a message remembered for First and Last.
 type ref struct {
 	seq     int64
-	author  *author
+	author  int // in order
 	local   time.Time
 	at      time.Time
 	instant int64
 }
 
+type recentAuthor struct {
+	byID bool
+	key  string
+	a    *author
+}
+
+// recentAuthor returns the author of key if it wrote one of the last
+// messages: chats go back and forth between few people.
+func (s *Stats) recentAuthor(byID bool, key string) *author {
+	for i := range s.recent {
+		if r := &s.recent[i]; r.a != nil && r.byID == byID && r.key == key {
+			return r.a
+		}
+	}
+	return nil
+}
+
 // author is the running count of one participant.
 type author struct {
 	name, id                        string
+	index                           int // in Stats.order
 	messages, words, media, deleted int
 	emoji, started                  int
 	responses                       responseTimes
@@ -173,21 +190,22 @@ func (s *Stats) authorOf(m *core.Message) *author {
 	if key == "" {
 		return nil
 	}
-	a := s.cur
-	if a == nil || byID != s.curByID || key != s.curKey {
+	a := s.recentAuthor(byID, key)
+	if a == nil {
 		authors := s.byName
 		if byID {
 			authors = s.byID
 		}
 		var ok bool
 		if a, ok = authors[key]; !ok {
-			a = &author{id: strings.Clone(m.AuthorID), name: strings.Clone(m.Author),
+			a = &author{id: strings.Clone(m.AuthorID), name: strings.Clone(m.Author), index: len(s.order),
 				topWords: topCounter{size: s.opts.WordSlots}, topEmoji: topCounter{size: s.opts.EmojiSlots}}
 			key = strings.Clone(key)
 			authors[key] = a
 			s.order = append(s.order, a)
 		}
-		s.cur, s.curByID, s.curKey = a, byID, key
+		s.recent[s.nextRecent%len(s.recent)] = recentAuthor{byID: byID, key: key, a: a}
+		s.nextRecent++
 	}
 	if m.Author != "" && m.Author != a.name {
 		a.name = strings.Clone(m.Author) // the latest display name
@@ -212,7 +230,7 @@ func (s *Stats) addTime(a *author, m *core.Message) {
 	}
 	s.dayCount++
 
-	r := ref{seq: m.Seq, author: a, local: m.Local, at: m.At, instant: instant}
+	r := ref{seq: m.Seq, author: a.index, local: m.Local, at: m.At, instant: instant}
 	if !s.timed || instant < s.first.instant {
 		s.first = r
 	}
@@ -346,7 +364,7 @@ func (s *Stats) Result() Result {
 	}
 	slices.SortFunc(r.ByDay, func(x, y DayCount) int { return x.Date.Compare(y.Date) })
 	if s.timed {
-		r.First, r.Last = s.first.result(), s.last.result()
+		r.First, r.Last = s.result(s.first), s.result(s.last)
 	}
 	return r
 }
@@ -357,6 +375,6 @@ func (s *Stats) wordCounts(a *author, langs uint32) []Count {
 	return a.topWords.counts(func(stop int32) bool { return s.stops.langs[stop]&langs == 0 })
 }
 
-func (r ref) result() MessageRef {
-	return MessageRef{Seq: r.seq, Author: r.author.name, Local: r.local, At: r.at}
+func (s *Stats) result(r ref) MessageRef {
+	return MessageRef{Seq: r.seq, Author: s.order[r.author].name, Local: r.local, At: r.at}
 }

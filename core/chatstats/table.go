@@ -28,18 +28,43 @@ type wordEntry struct {
 }
 
 // wordKey is a word to look up: raw ASCII letters and digits (compared in
-// lower case), or a folded word.
+// lower case), text that is its own fold, or a folded word.
 type wordKey struct {
 	hash, prefix uint64
-	ascii        string // raw text of an ASCII word, or ""
-	folded       []byte // a folded word, when ascii is ""
+	tag          uint32 // see wordEntry
+	ascii        bool   // text is ASCII letters and digits, to compare in lower case
+	text         string // the word as the message has it, when folded is nil
+	folded       []byte // the folded word, when the text is not its own fold
 }
 
-func (k *wordKey) size() int { return len(k.ascii) + len(k.folded) }
+func (k *wordKey) size() int { return len(k.text) + len(k.folded) }
 
-// tag is k's entry tag; never 0, as a word has at least one byte.
-func (k *wordKey) tag() uint32 { return tagOf(k.hash, k.size()) }
+// first is the word's first byte, folded.
+func (k *wordKey) first() byte {
+	switch {
+	case k.ascii:
+		return k.text[0] | 0x20
+	case k.folded != nil:
+		return k.folded[0]
+	}
+	return k.text[0]
+}
 
+// bytes returns the folded word of a key made from text, in buf.
+func (k *wordKey) bytes(buf []byte) []byte {
+	switch {
+	case k.ascii:
+		buf = append(buf[:0], k.text...)
+		for i := range buf {
+			buf[i] |= 0x20
+		}
+		return buf
+	}
+	return append(buf[:0], k.text...)
+}
+
+// tagOf is the entry tag of a word; never 0, as a word has at least one
+// byte.
 func tagOf(hash uint64, size int) uint32 {
 	return uint32(hash)&^0xFF | uint32(min(size, 255))
 }
@@ -55,20 +80,26 @@ const (
 
 // keyOf returns the key of the folded word b.
 func keyOf(b []byte) wordKey {
-	h, p := hashWord(string(b), 0)
-	return wordKey{hash: h, prefix: p, folded: b}
+	h, p := hashWord(b, 0)
+	return wordKey{hash: h, prefix: p, tag: tagOf(h, len(b)), folded: b}
 }
 
 // asciiKey returns the key of the lower case of s, ASCII letters and digits.
 func asciiKey(s string) wordKey {
 	h, p := hashWord(s, lowerAll)
-	return wordKey{hash: h, prefix: p, ascii: s}
+	return wordKey{hash: h, prefix: p, tag: tagOf(h, len(s)), text: s, ascii: true}
+}
+
+// textKey returns the key of s, a word that is its own fold.
+func textKey(s string) wordKey {
+	h, p := hashWord(s, 0)
+	return wordKey{hash: h, prefix: p, tag: tagOf(h, len(s)), text: s}
 }
 
 // hashWord hashes w eight bytes at a time, each OR-ed with lower, and
 // returns the hash (never 0, the empty mark) and w's first eight bytes
 // (little-endian, OR-ed, zero-padded).
-func hashWord(w string, lower uint64) (hash, prefix uint64) {
+func hashWord[W string | []byte](w W, lower uint64) (hash, prefix uint64) {
 	h := hashSeed ^ uint64(len(w))*hashMul1
 	i := 0
 	for ; len(w)-i >= 8; i += 8 {
@@ -98,25 +129,33 @@ func hashWord(w string, lower uint64) (hash, prefix uint64) {
 		hi, lo := bits.Mul64(h^v, hashMul2)
 		h = hi ^ lo
 	}
+	return finishHash(h), prefix
+}
+
+// finishHash spreads h over the bits the table uses; never 0.
+func finishHash(h uint64) uint64 {
 	h ^= h >> 29
 	h *= hashMul1
 	h ^= h >> 32
-	return h | 1, prefix
+	return h | 1
 }
 
 // head reports whether entry e may hold k's word: tag and first eight
 // bytes agree, which settles it for a word of up to eight bytes.
 func (k *wordKey) head(e *wordEntry) bool {
-	return e.tag == k.tag() && e.prefix == k.prefix
+	return e.tag == k.tag && e.prefix == k.prefix
 }
 
 // tail reports whether key, whose head matched, is k's word.
 func (k *wordKey) tail(key string) bool {
-	if k.ascii == "" {
+	switch {
+	case k.folded != nil:
 		return key[8:] == string(k.folded[8:])
+	case !k.ascii:
+		return key[8:] == k.text[8:]
 	}
 	for i := 8; i < len(key); i++ {
-		if key[i] != k.ascii[i]|0x20 {
+		if key[i] != k.text[i]|0x20 {
 			return false
 		}
 	}
@@ -135,7 +174,7 @@ func (t *wordTable) home(e *wordEntry, mask uint32) uint32 { return e.tag >> 8 &
 
 // insert stores v for k's word, which the table does not hold.
 func (t *wordTable) insert(k *wordKey, v int32) {
-	t.put(wordEntry{prefix: k.prefix, tag: k.tag(), val: v})
+	t.put(wordEntry{prefix: k.prefix, tag: k.tag, val: v})
 }
 
 func (t *wordTable) put(e wordEntry) {

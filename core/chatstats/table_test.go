@@ -61,8 +61,46 @@ func TestASCIIKeyIsTheKeyOfTheLowerCase(t *testing.T) {
 			}
 		}
 		a, b := asciiKey(w), keyOf(lower)
-		if a.hash != b.hash || a.prefix != b.prefix || a.tag() != b.tag() {
+		if a.hash != b.hash || a.prefix != b.prefix || a.tag != b.tag {
 			t.Errorf("%q: ascii key %x/%x, folded key %x/%x", w, a.hash, a.prefix, b.hash, b.prefix)
+		}
+	}
+}
+
+func TestAlnumBytesAndShortKeys(t *testing.T) {
+	for b := range 256 {
+		for pos := range 8 {
+			v := uint64(b) << (8 * pos)
+			want := b < 0x80 && asciiWordByte[b]
+			if got := alnumBytes(v)&(0x80<<(8*pos)) != 0; got != want {
+				t.Fatalf("byte %#x at %d: alnum %v, want %v", b, pos, got, want)
+			}
+		}
+	}
+	rng := rand.New(rand.NewPCG(8, 9))
+	const alnum = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+	for range 10_000 {
+		n := 1 + rng.IntN(8)
+		b := make([]byte, n, 8)
+		for i := range b {
+			b[i] = alnum[rng.IntN(len(alnum))]
+		}
+		w := string(b)
+		padded := string(append(b, "        "[:8-n]...))
+		// countShortASCII finds what asciiKey keys, and the other way round.
+		st := New(Options{})
+		a := &author{topWords: topCounter{size: 16}}
+		st.countShortASCII(a, w, load64(padded, 0)&byteMasks[n]|lowerMasks[n])
+		k := asciiKey(w)
+		if id, ok := a.topWords.lookup(&k); !ok || a.topWords.slots[id].count != 1 {
+			t.Fatalf("%q: counted by countShortASCII, not found by its key", w)
+		}
+		st.countWord(a, &k)
+		if got := a.topWords.counts(func(int32) bool { return true }); len(got) != 1 || got[0].Count != 2 {
+			t.Fatalf("%q: %v", w, got)
+		}
+		if end, _ := asciiWordEnd(padded+" more", 0); end != n {
+			t.Fatalf("%q: word ends at %d, want %d", padded, end, n)
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"testing"
 	"time"
+	"unicode"
 
 	"github.com/chatlens/chatlens/core"
 )
@@ -91,5 +92,22 @@ func TestWordsAndEmoji(t *testing.T) {
 				t.Errorf("emoji count = %d, want %d", a.Emoji, len(wantEmoji))
 			}
 		})
+	}
+}
+
+func TestBMPClasses(t *testing.T) {
+	table := buildBMPClasses()
+	var f folder
+	for r := range rune(0x10000) {
+		if got, want := table[r]&^classFolds, classify(r); got != want {
+			t.Errorf("class of %U: table %d, classify %d", r, got, want)
+		}
+		folds := string(f.fold(string(r))) != string(r)
+		if flagged := table[r]&classFolds != 0; r >= 0x80 && folds && !flagged {
+			t.Errorf("%U: folds to %q, not flagged", r, f.fold(string(r)))
+		}
+		if r >= 0x80 && unicode.ToLower(r) != r && table[r]&classFolds == 0 {
+			t.Errorf("%U: has a lower case, not flagged", r)
+		}
 	}
 }
