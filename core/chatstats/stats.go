@@ -78,8 +78,7 @@ type Stats struct {
 	// else by name (an id and a name that read the same are two authors).
 	byID, byName map[string]*author
 	order        []*author
-	recent       [8]recentAuthor // authors seen lately: spare a map lookup
-	nextRecent   int
+	recent       [16]recentAuthor // authors seen lately: spare a map lookup
 
 	messages, system, unattributed, untimed, outOfOrder, conversations int
 	byWeekdayHour                                                      [7][24]int
@@ -117,15 +116,16 @@ type recentAuthor struct {
 	a    *author
 }
 
-// recentAuthor returns the author of key if it wrote one of the last
-// messages: chats go back and forth between few people.
-func (s *Stats) recentAuthor(byID bool, key string) *author {
-	for i := range s.recent {
-		if r := &s.recent[i]; r.a != nil && r.byID == byID && r.key == key {
-			return r.a
-		}
+// recentAuthor returns the author of key from a small direct-mapped cache
+// (a slot picked by length and two bytes of the key): chats go back and
+// forth between few people, and one comparison is cheaper than a search.
+func (s *Stats) recentAuthor(byID bool, key string) (*author, *recentAuthor) {
+	slot := (len(key)*31 + int(key[0]) + int(key[len(key)-1])*7) & (len(s.recent) - 1)
+	r := &s.recent[slot]
+	if r.a != nil && r.byID == byID && r.key == key {
+		return r.a, r
 	}
-	return nil
+	return nil, r
 }
 
 // author is the running count of one participant.
@@ -190,7 +190,7 @@ func (s *Stats) authorOf(m *core.Message) *author {
 	if key == "" {
 		return nil
 	}
-	a := s.recentAuthor(byID, key)
+	a, slot := s.recentAuthor(byID, key)
 	if a == nil {
 		authors := s.byName
 		if byID {
@@ -204,8 +204,7 @@ func (s *Stats) authorOf(m *core.Message) *author {
 			authors[key] = a
 			s.order = append(s.order, a)
 		}
-		s.recent[s.nextRecent%len(s.recent)] = recentAuthor{byID: byID, key: key, a: a}
-		s.nextRecent++
+		*slot = recentAuthor{byID: byID, key: key, a: a}
 	}
 	if m.Author != "" && m.Author != a.name {
 		a.name = strings.Clone(m.Author) // the latest display name

@@ -74,6 +74,9 @@ var (
 // the first time a character outside ASCII is seen.
 func runeClass(r rune) uint8 {
 	if r >= 0x10000 {
+		if r >= 0x1F300 && r <= 0x1F64F || r >= 0x1F680 && r <= 0x1F6FF || r >= 0x1F900 && r <= 0x1FAFF {
+			return classEmoji // the emoji blocks, quickly
+		}
 		return classify(r) | foldFlag(r)
 	}
 	bmpClassOnce.Do(func() { bmpClass = buildBMPClasses() })
@@ -237,17 +240,20 @@ func (s *Stats) scanText(a *author, text string) {
 					continue
 				}
 				if t.class != classWord {
-					s.endPart(a, text, i, &t)
+					if t.start >= 0 {
+						s.endPart(a, text, i, &t)
+					}
 					t.begin(i, classWord)
-				} else {
-					t.folds = true // ASCII after other letters: may hold capitals
 				}
 				j, _ := asciiWordEnd(text, i)
+				t.folds = t.folds || hasUpper(text[i:j]) // ASCII after other letters
 				i = j
 				continue
 			case classJoiner:
 				if t.start >= 0 && i+1 < len(text) && s.wordNext(text[i+1:]) {
-					s.endPart(a, text, i, &t) // the word goes on
+					if t.start >= 0 {
+						s.endPart(a, text, i, &t)
+					} // the word goes on
 					i++
 					continue
 				}
@@ -265,7 +271,9 @@ func (s *Stats) scanText(a *author, text string) {
 					}
 				}
 			}
-			s.endPart(a, text, i, &t)
+			if t.start >= 0 {
+				s.endPart(a, text, i, &t)
+			}
 			t.counted = false
 			i++
 			continue
@@ -275,11 +283,13 @@ func (s *Stats) scanText(a *author, text string) {
 		switch cl := raw &^ classFolds; cl {
 		case classWord, classNoSpace:
 			if t.start < 0 || t.class != cl {
-				s.endPart(a, text, i, &t)
+				if t.start >= 0 {
+					s.endPart(a, text, i, &t)
+				}
 				t.begin(i, cl)
 			}
-			// An ASCII start, which may hold capitals, is folded too.
-			t.folds = t.folds || t.ascii || raw&classFolds != 0
+			// An ASCII start is folded too if it holds a capital.
+			t.folds = t.folds || raw&classFolds != 0 || t.ascii && t.start >= 0 && hasUpper(text[t.start:i])
 			t.ascii = false
 			t.runes++
 		case classHan, classHiragana, classKatakana, classKanaLong:
@@ -289,7 +299,9 @@ func (s *Stats) scanText(a *author, text string) {
 				cl = classKatakana
 			}
 			if t.start < 0 || t.class != cl {
-				s.endPart(a, text, i, &t)
+				if t.start >= 0 {
+					s.endPart(a, text, i, &t)
+				}
 				t.begin(i, cl)
 			}
 			t.folds = t.folds || raw&classFolds != 0
@@ -303,13 +315,19 @@ func (s *Stats) scanText(a *author, text string) {
 			}
 		case classJoiner:
 			if t.start >= 0 && s.wordNext(text[i+n:]) {
-				s.endPart(a, text, i, &t)
+				if t.start >= 0 {
+					s.endPart(a, text, i, &t)
+				}
 			} else {
-				s.endPart(a, text, i, &t)
+				if t.start >= 0 {
+					s.endPart(a, text, i, &t)
+				}
 				t.counted = false
 			}
 		case classEmoji:
-			s.endPart(a, text, i, &t)
+			if t.start >= 0 {
+				s.endPart(a, text, i, &t)
+			}
 			t.counted = false
 			var ok bool
 			end := i
@@ -320,13 +338,27 @@ func (s *Stats) scanText(a *author, text string) {
 				continue
 			}
 		default:
-			s.endPart(a, text, i, &t)
+			if t.start >= 0 {
+				s.endPart(a, text, i, &t)
+			}
 			t.counted = false
 		}
 		i += n
 	}
-	s.endPart(a, text, len(text), &t)
+	if t.start >= 0 {
+		s.endPart(a, text, len(text), &t)
+	}
 	a.words += t.words
+}
+
+// hasUpper reports whether s holds an ASCII capital.
+func hasUpper(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i]-'A' < 26 {
+			return true
+		}
+	}
+	return false
 }
 
 // asciiWordEnd returns the end of the run of ASCII letters and digits at

@@ -71,6 +71,8 @@ func TestWordsAndEmoji(t *testing.T) {
 		{"punctuation only", "... !!! ???", nil, 0, []string{}, nil},
 		{"long words, any case", "INTERNATIONALIZATION internationalization Straßenbahn STRASSENBAHN", []string{"en"}, 4,
 			[]string{"internationalization", "internationalization", "strassenbahn", "straßenbahn"}, nil},
+		{"accents, any case", "Für für FÜR fÜr caféS Über", []string{"en"}, 6,
+			[]string{"cafés", "für", "für", "für", "für", "über"}, nil},
 		{"latin and han in one run", "iPhone買った", []string{"ja"}, 4, []string{"iphone", "った", "買"}, nil},
 	} {
 		t.Run(c.name, func(t *testing.T) {
