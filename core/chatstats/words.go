@@ -191,7 +191,6 @@ type textScan struct {
 	class   uint8 // the current part's class
 	ascii   bool  // the part is ASCII only
 	folds   bool  // the part, not ASCII only, has a rune its fold changes
-	digit   bool  // the part is digits only
 	runes   int   // characters in the part
 	counted bool  // the current word (parts joined by apostrophes or hyphens) is counted
 }
