@@ -226,7 +226,7 @@ func (t *table[K, V]) update(ctx context.Context, u *unit, v V) error {
 		if err != nil {
 			return err
 		}
-		return u.fail(fmt.Errorf("%w: %s %s is taken", core.ErrConflict, t.name, name))
+		return t.conflict(u, false, name)
 	}
 	t.staged(u)[t.key(v)] = v
 	return nil

@@ -44,12 +44,9 @@ func (r *apiKeys) Authenticate(ctx context.Context, hash core.KeyHash) (core.API
 }
 
 func (r *apiKeys) List(ctx context.Context, user core.UserID, after *core.PageKey, limit int) ([]core.APIKey, error) {
-	var from []any
-	if after != nil {
-		if err := after.Check(); err != nil {
-			return nil, err
-		}
-		from = []any{micro(after.Time), after.ID}
+	from, err := pageFrom(after)
+	if err != nil {
+		return nil, err
 	}
 	if !validUUID(string(user)) {
 		return nil, nil

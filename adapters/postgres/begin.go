@@ -21,7 +21,8 @@ import (
 // pgx pings a reused connection only when that was idle for more than a
 // second, so a busy pool hands its dead connections straight to BEGIN; on
 // a unix socket BEGIN's write fails, over TCP the write goes out and the
-// read fails (with the FATAL 57P01 the server sent as it shut down). BEGIN changes nothing and fn has not run yet, so beginning again is
+// read fails (with the FATAL 57P01 the server sent as it shut down).
+// BEGIN changes nothing and fn has not run yet, so beginning again is
 // always safe. This is not a replay of the unit and sits outside
 // ports.RetryPolicy.Run: it is bounded by the pool (beginAttempts), stops
 // as soon as ctx is done, and is counted apart (StoreOptions.OnReconnect).

@@ -95,12 +95,9 @@ func (r *credits) EntryByReference(ctx context.Context, user core.UserID, refere
 }
 
 func (r *credits) Ledger(ctx context.Context, user core.UserID, before *core.PageKey, limit int) ([]core.LedgerEntry, error) {
-	var from []any
-	if before != nil {
-		if err := before.Check(); err != nil {
-			return nil, err
-		}
-		from = []any{micro(before.Time), before.ID}
+	from, err := pageFrom(before)
+	if err != nil {
+		return nil, err
 	}
 	if !validUUID(string(user)) {
 		return nil, nil

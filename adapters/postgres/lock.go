@@ -47,7 +47,7 @@ func rowKey(table, id string) string { return table + ":" + id }
 // A unit may lock a row it already holds (PostgreSQL lets a transaction
 // lock its own row again): it then passes its own gate at once.
 func (u *unit) lockRow(ctx context.Context, key string, lock func(clause lockClause) error) error {
-	if u.gated[key] {
+	if _, mine := u.held[key]; mine {
 		return lock(u.clause())
 	}
 	release, err := u.store.gates.acquire(ctx, key, u.lock, u.store.opts.LockTimeout)
@@ -58,11 +58,10 @@ func (u *unit) lockRow(ctx context.Context, key string, lock func(clause lockCla
 		release()
 		return err
 	}
-	u.held = append(u.held, release)
-	if u.gated == nil {
-		u.gated = map[string]bool{}
+	if u.held == nil {
+		u.held = map[string]func(){}
 	}
-	u.gated[key] = true
+	u.held[key] = release
 	return nil
 }
 
@@ -72,5 +71,5 @@ func (u *unit) releaseGates() {
 	for _, release := range u.held {
 		release()
 	}
-	u.held, u.gated = nil, nil
+	u.held = nil
 }

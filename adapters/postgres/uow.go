@@ -71,8 +71,7 @@ type unit struct {
 	tx         bun.Tx
 	lock       ports.LockPolicy
 	contention *ports.RetryableError
-	held       []func()        // gate releases, run after COMMIT or ROLLBACK
-	gated      map[string]bool // keys whose gate the unit holds
+	held       map[string]func() // the gates the unit holds, by row key: released after COMMIT or ROLLBACK
 }
 
 func (u *unit) Users() ports.Users     { return (*users)(u) }

@@ -79,11 +79,8 @@ func (r *users) Restore(ctx context.Context, id core.UserID) error {
 	tx := r.u().tx
 	var row userRow
 	err := r.u().lockRow(ctx, rowKey("users", string(id)), func(clause lockClause) error {
-		err := tx.NewSelect().Model(&row).WhereDeleted().Where("id = ?", string(id)).For(string(clause)).Scan(ctx)
-		if errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("deleted user: %w", core.ErrNotFound)
-		}
-		return r.u().check(err)
+		q := tx.NewSelect().Model(&row).WhereDeleted().Where("id = ?", string(id)).For(string(clause))
+		return r.u().one(ctx, q, fmt.Errorf("deleted user: %w", core.ErrNotFound))
 	})
 	if err != nil {
 		return err
