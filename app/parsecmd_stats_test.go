@@ -3,7 +3,6 @@ package app
 import (
 	"bytes"
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -18,24 +17,13 @@ const statsChat = "[1/15/24, 3:20:11\u202fPM] Trail Friends: \u200eMessages and 
 	"[1/16/24, 9:00:00\u202fAM] Carla: Hiking boots ready\n"
 
 func statsFile(t *testing.T) string {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "chat.txt")
-	if err := os.WriteFile(path, []byte(statsChat), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
-
-func runStatsCommand(args ...string) (code int, stdout, stderr string) {
-	var out, errOut bytes.Buffer
-	code = ParseCommand(args, &out, &errOut)
-	return code, out.String(), errOut.String()
+	return writeParseCmdFile(t, "chat.txt", []byte(statsChat))
 }
 
 func TestParseStatsText(t *testing.T) {
 	path := statsFile(t)
-	_, plain, _ := runStatsCommand(path)
-	code, out, errOut := runStatsCommand("--stats", path)
+	_, plain, _ := runParseCommand(path)
+	code, out, errOut := runParseCommand("--stats", path)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
@@ -63,8 +51,8 @@ func TestParseStatsText(t *testing.T) {
 
 func TestParseStatsJSON(t *testing.T) {
 	path := statsFile(t)
-	_, plain, _ := runStatsCommand("--report", "json", path)
-	code, out, errOut := runStatsCommand("--report", "json", "--tz", "America/New_York", path, "--stats")
+	_, plain, _ := runParseCommand("--report", "json", path)
+	code, out, errOut := runParseCommand("--report", "json", "--tz", "America/New_York", path, "--stats")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
@@ -127,8 +115,8 @@ func compactJSON(t *testing.T, raw json.RawMessage) []byte {
 
 func TestParseStatsWithMessages(t *testing.T) {
 	path := statsFile(t)
-	_, plainOut, plainErr := runStatsCommand("--messages", path)
-	code, out, errOut := runStatsCommand("--messages", "--stats", path)
+	_, plainOut, plainErr := runParseCommand("--messages", path)
+	code, out, errOut := runParseCommand("--messages", "--stats", path)
 	if code != 0 || out != plainOut {
 		t.Fatalf("exit %d; messages on stdout must not change with --stats:\n%s", code, out)
 	}
@@ -138,15 +126,15 @@ func TestParseStatsWithMessages(t *testing.T) {
 }
 
 func TestParseStatsFlagIsDocumentedAndOptional(t *testing.T) {
-	_, _, help := runStatsCommand("-h")
+	_, _, help := runParseCommand("-h")
 	if !strings.Contains(help, "-stats") {
 		t.Errorf("help lacks -stats:\n%s", help)
 	}
-	_, out, _ := runStatsCommand(statsFile(t))
+	_, out, _ := runParseCommand(statsFile(t))
 	if strings.Contains(out, "statistics") {
 		t.Errorf("statistics printed without --stats:\n%s", out)
 	}
-	code, _, errOut := runStatsCommand("--stats", filepath.Join(t.TempDir(), "missing.txt"))
+	code, _, errOut := runParseCommand("--stats", filepath.Join(t.TempDir(), "missing.txt"))
 	if code != 1 || strings.Contains(errOut, "statistics") {
 		t.Errorf("missing file: exit %d, %s", code, errOut)
 	}

@@ -31,9 +31,7 @@ func writeParseCmdFile(t *testing.T, name string, data []byte) string {
 }
 
 func runParseCommand(args ...string) (code int, stdout, stderr string) {
-	var out, errOut bytes.Buffer
-	code = ParseCommand(args, &out, &errOut)
-	return code, out.String(), errOut.String()
+	return runParseCommandInput(os.Stdin, args...)
 }
 
 func TestParseCommandTextReport(t *testing.T) {
@@ -94,16 +92,7 @@ func TestParseCommandMessagesAndJSONReport(t *testing.T) {
 }
 
 func TestParseCommandZipExport(t *testing.T) {
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	for name, data := range map[string]string{"_chat.txt": parseCmdChat, "00000012-PHOTO-2024-01-15.jpg": "jpeg"} {
-		w, _ := zw.Create(name)
-		w.Write([]byte(data))
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	path := writeParseCmdFile(t, "export.zip", buf.Bytes())
+	path := writeParseCmdFile(t, "export.zip", parseCmdZip(t))
 	code, out, errOut := runParseCommand("--report=json", path)
 	var rep parsedReport
 	if err := json.Unmarshal([]byte(out), &rep); err != nil || code != 0 {
