@@ -1,8 +1,10 @@
 package httpapi
 
 import (
+	"cmp"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode"
 )
@@ -90,6 +92,26 @@ var (
 		{Lo: '[', Hi: ']', Stride: 1}}
 )
 
+// union merges sets into the fewest ranges, sorted, adjacent ones joined:
+// what rangesOf would make of their union, without visiting every
+// character (the patterns are built at start-up).
+func union(sets ...runeSet) runeSet {
+	var all runeSet
+	for _, s := range sets {
+		all = append(all, s...)
+	}
+	slices.SortFunc(all, func(a, b unicode.Range16) int { return cmp.Compare(a.Lo, b.Lo) })
+	var out runeSet
+	for _, rg := range all {
+		if n := len(out); n > 0 && rune(rg.Lo) <= rune(out[n-1].Hi)+1 {
+			out[n-1].Hi = max(out[n-1].Hi, rg.Hi)
+			continue
+		}
+		out = append(out, unicode.Range16{Lo: rg.Lo, Hi: rg.Hi, Stride: 1})
+	}
+	return out
+}
+
 func goEscape(r rune) string {
 	if r <= 0xFF {
 		return fmt.Sprintf(`\x%02X`, r)
@@ -108,11 +130,7 @@ func ecmaEscape(r rune) string {
 // class is escaped, so none is read as syntax by either dialect.
 func classFor(escape func(rune) string) func(negate bool, sets ...runeSet) string {
 	return func(negate bool, sets ...runeSet) string {
-		var all runeSet
-		for _, s := range sets {
-			all = append(all, s...)
-		}
-		merged := rangesOf(all.has)
+		merged := union(sets...)
 		var b strings.Builder
 		b.WriteByte('[')
 		if negate {
