@@ -1,7 +1,6 @@
 package chatparse
 
 import (
-	"slices"
 	"strings"
 	"testing"
 )
@@ -108,14 +107,10 @@ func checkSignerCase(t *testing.T, c waSignerCase) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var kinds []string
-	for _, m := range msgs {
-		kinds = append(kinds, m.Kind.String())
-	}
-	parts := slices.Sorted(slices.Values(rep.Participants))
+	kinds, parts := kindsOf(msgs), participantsOf(rep)
 	warnings := strings.Join(rep.Warnings, "\n")
 	warned := c.warnAbout != "" && strings.Contains(warnings, c.warnAbout)
-	if strings.Join(kinds, " ") != c.kinds || strings.Join(parts, " ") != c.participants || rep.Chat != c.chat ||
+	if kinds != c.kinds || parts != c.participants || rep.Chat != c.chat ||
 		warned != (c.warnAbout != "") || (c.warnAbout == "" && strings.Contains(warnings, "chat's name")) {
 		t.Errorf("kinds %s, participants %q, chat %q, warnings %q;\nwant %s, %s, %q, warning about %q",
 			kinds, parts, rep.Chat, rep.Warnings, c.kinds, c.participants, c.chat, c.warnAbout)

@@ -99,13 +99,10 @@ func TestParseWhatsAppNoticeOrWords(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var kinds []string
-			for _, m := range msgs {
-				kinds = append(kinds, m.Kind.String())
-			}
+			kinds := kindsOf(msgs)
 			last := msgs[len(msgs)-1]
-			if strings.Join(kinds, " ") != c.wantKinds || last.Author != c.wantAuthor {
-				t.Errorf("kinds %v, last author %q; want %s, %q", kinds, last.Author, c.wantKinds, c.wantAuthor)
+			if kinds != c.wantKinds || last.Author != c.wantAuthor {
+				t.Errorf("kinds %s, last author %q; want %s, %q", kinds, last.Author, c.wantKinds, c.wantAuthor)
 			}
 		})
 	}
@@ -213,13 +210,9 @@ func TestParseWhatsAppStrippedMarkSigner(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var kinds []string
-			for _, m := range msgs {
-				kinds = append(kinds, m.Kind.String())
-			}
-			parts := slices.Sorted(slices.Values(rep.Participants))
-			if strings.Join(kinds, " ") != c.wantKinds || strings.Join(parts, " ") != c.participants {
-				t.Errorf("kinds %v, participants %q; want %s, %s", kinds, parts, c.wantKinds, c.participants)
+			kinds, parts := kindsOf(msgs), participantsOf(rep)
+			if kinds != c.wantKinds || parts != c.participants {
+				t.Errorf("kinds %s, participants %q; want %s, %s", kinds, parts, c.wantKinds, c.participants)
 				for _, m := range msgs {
 					t.Logf("%s %q %q", m.Kind, m.Author, m.Text)
 				}
@@ -249,4 +242,19 @@ func TestParseWhatsAppIOSDocumentPlaceholder(t *testing.T) {
 			t.Errorf("message %d: %s %q %q %q by %q", i+1, m.Kind, m.Attachment, m.MediaType, m.Text, m.Author)
 		}
 	}
+}
+
+// kindsOf names the messages' kinds, in order, separated by spaces.
+func kindsOf(msgs []core.Message) string {
+	kinds := make([]string, len(msgs))
+	for i, m := range msgs {
+		kinds[i] = m.Kind.String()
+	}
+	return strings.Join(kinds, " ")
+}
+
+// participantsOf lists the report's participants, sorted, separated by
+// spaces.
+func participantsOf(rep Report) string {
+	return strings.Join(slices.Sorted(slices.Values(rep.Participants)), " ")
 }
