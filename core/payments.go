@@ -112,6 +112,10 @@ const (
 	MaxPackPriceMinor       = 99_999_999
 	MaxIdempotencyKeyLength = 200
 	MaxEventIDLength        = 255
+	// MaxProviderIDLength bounds a provider's ids kept with a payment (its
+	// checkout session, its id of the money).
+	MaxProviderIDLength  = 255
+	MaxCheckoutURLLength = 2048
 )
 
 // ParsePackSlug validates a pack's slug: 1 to 40 of a-z, 0-9 and '-',
@@ -171,10 +175,8 @@ func ParseIdempotencyKey(s string) (string, error) {
 	if len(s) > MaxIdempotencyKeyLength {
 		return "", Invalid("Idempotency-Key", "is longer than 200 characters")
 	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < 0x21 || s[i] > 0x7e {
-			return "", Invalid("Idempotency-Key", "must be printable ASCII without spaces")
-		}
+	if !ValidToken(s, MaxIdempotencyKeyLength) {
+		return "", Invalid("Idempotency-Key", "must be printable ASCII without spaces")
 	}
 	return s, nil
 }
@@ -344,7 +346,7 @@ type PaymentChange struct {
 func (p Payment) Handle(e PaymentEvent, ownerLive bool) PaymentChange {
 	c := PaymentChange{Next: p}
 	next := &c.Next
-	if next.ProviderPaymentID == "" && validProviderID(e.ProviderPaymentID) {
+	if next.ProviderPaymentID == "" && ValidToken(e.ProviderPaymentID, MaxProviderIDLength) {
 		next.ProviderPaymentID = e.ProviderPaymentID
 	}
 	flagged := false
@@ -415,10 +417,11 @@ func (c *PaymentChange) Settle(taken int64) {
 	c.Next.Shortfall += c.TakeBack - taken
 }
 
-// validProviderID reports whether s can be stored as a provider's id: 1 to
-// 255 printable ASCII characters.
-func validProviderID(s string) bool {
-	if s == "" || len(s) > 255 {
+// ValidToken reports whether s is 1 to maxLen printable ASCII characters
+// without spaces: what a provider's ids, a checkout URL and a client's
+// idempotency key may be.
+func ValidToken(s string, maxLen int) bool {
+	if s == "" || len(s) > maxLen {
 		return false
 	}
 	for i := 0; i < len(s); i++ {

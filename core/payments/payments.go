@@ -218,7 +218,7 @@ func (s *Service) openCheckout(ctx context.Context, p core.Payment, packName, em
 	if err != nil {
 		return core.Payment{}, fmt.Errorf("%w: opening a checkout session: %w", core.ErrPaymentProvider, err)
 	}
-	if !printable(sess.ID) || len(sess.ID) > 255 || !printable(sess.URL) || len(sess.URL) > 2048 {
+	if !core.ValidToken(sess.ID, core.MaxProviderIDLength) || !core.ValidToken(sess.URL, core.MaxCheckoutURLLength) {
 		return core.Payment{}, fmt.Errorf("%w: the checkout session has no usable id or URL", core.ErrPaymentProvider)
 	}
 	err = s.uow.Do(ctx, func(ctx context.Context, tx ports.Tx) error {
@@ -278,17 +278,9 @@ func (s *Service) ListAll(ctx context.Context, filter core.PaymentFilter, cursor
 
 func (s *Service) page(ctx context.Context, cursor string, limit int,
 	list func(ctx context.Context, tx ports.Tx, before *core.PageKey, n int) ([]core.Payment, error)) (core.Page[core.Payment], error) {
-	limit, err := core.PageLimit(limit)
+	before, limit, err := core.PageQuery(cursor, limit)
 	if err != nil {
 		return core.Page[core.Payment]{}, err
-	}
-	key, ok, err := core.DecodeCursor(cursor)
-	if err != nil {
-		return core.Page[core.Payment]{}, err
-	}
-	var before *core.PageKey
-	if ok {
-		before = &key
 	}
 	var rows []core.Payment
 	err = s.uow.Do(ctx, func(ctx context.Context, tx ports.Tx) error {
@@ -300,14 +292,4 @@ func (s *Service) page(ctx context.Context, cursor string, limit int,
 		return core.Page[core.Payment]{}, err
 	}
 	return core.NewPage(rows, limit, func(last core.Payment) string { return core.EncodeCursor(last.PageKey()) }), nil
-}
-
-// printable reports whether s is non-empty printable ASCII without spaces.
-func printable(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < 0x21 || s[i] > 0x7e {
-			return false
-		}
-	}
-	return s != ""
 }

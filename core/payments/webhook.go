@@ -31,7 +31,7 @@ func (s *Service) Webhook(ctx context.Context, provider string, payload []byte, 
 	if err != nil {
 		return "", fmt.Errorf("%w: %w", core.ErrBadWebhook, err)
 	}
-	if !printable(ev.ID) || len(ev.ID) > core.MaxEventIDLength {
+	if !core.ValidToken(ev.ID, core.MaxEventIDLength) {
 		return "", fmt.Errorf("%w: the event has no usable id", core.ErrBadWebhook)
 	}
 	ev.Provider = prov.Name()
@@ -62,7 +62,7 @@ var knownKinds = map[core.PaymentEventKind]bool{
 func (s *Service) handle(ctx context.Context, tx ports.Tx, ev core.PaymentEvent) (core.EventOutcome, error) {
 	now := s.clock.Now()
 	rec := core.PaymentEventRecord{Provider: ev.Provider, EventID: ev.ID, Kind: ev.Kind, ReceivedAt: now}
-	if printable(ev.SessionID) && len(ev.SessionID) <= 255 {
+	if core.ValidToken(ev.SessionID, core.MaxProviderIDLength) {
 		rec.SessionID = ev.SessionID
 	}
 	if id, ok := core.ParseID(string(ev.PaymentID)); ok {
@@ -103,7 +103,7 @@ func (s *Service) lockFor(ctx context.Context, tx ports.Tx, ev core.PaymentEvent
 		switch {
 		case session != "":
 			p, err = tx.Payments().BySession(ctx, ev.Provider, session)
-		case printable(ev.ProviderPaymentID) && len(ev.ProviderPaymentID) <= 255:
+		case core.ValidToken(ev.ProviderPaymentID, core.MaxProviderIDLength):
 			p, err = tx.Payments().ByProviderPayment(ctx, ev.Provider, ev.ProviderPaymentID)
 		default:
 			err = fmt.Errorf("payment: %w", core.ErrNotFound)
