@@ -2,7 +2,6 @@ package ports
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/chatlens/chatlens/core"
@@ -49,8 +48,9 @@ type CheckoutSession struct {
 
 // ErrBadWebhook is a webhook that cannot be trusted: its signature does
 // not verify (forged, expired, signed with another secret) or its body is
-// not an event. The HTTP adapter answers 400 and nothing changes.
-var ErrBadWebhook = errors.New("webhook signature or body invalid")
+// not an event. It is core.ErrBadWebhook, the one error the HTTP adapter
+// answers 400 for, and nothing changes.
+var ErrBadWebhook = core.ErrBadWebhook
 
 // Packs stores the credit packs on sale.
 type Packs interface {
