@@ -163,35 +163,25 @@ func (r *payments) Lock(ctx context.Context, id core.PaymentID) (core.Payment, e
 }
 
 func (r *payments) ByIdempotencyKey(_ context.Context, user core.UserID, key string) (core.Payment, error) {
-	if err := r.u().statement(); err != nil {
-		return core.Payment{}, err
-	}
-	if key != "" {
-		if p, ok := r.u().s.payments.byUnique(r.u(), "idempotency", string(user)+"\x00"+key); ok {
-			return p, nil
-		}
-	}
-	return core.Payment{}, errPaymentNotFound
+	return r.byUnique("idempotency", string(user), key)
 }
 
 func (r *payments) BySession(_ context.Context, provider, session string) (core.Payment, error) {
-	if err := r.u().statement(); err != nil {
-		return core.Payment{}, err
-	}
-	if session != "" {
-		if p, ok := r.u().s.payments.byUnique(r.u(), "session", provider+"\x00"+session); ok {
-			return p, nil
-		}
-	}
-	return core.Payment{}, errPaymentNotFound
+	return r.byUnique("session", provider, session)
 }
 
 func (r *payments) ByProviderPayment(_ context.Context, provider, id string) (core.Payment, error) {
+	return r.byUnique("provider_payment", provider, id)
+}
+
+// byUnique reads the payment holding (scope, value) in the unique key
+// named index (paymentsSpec); an empty value is in no index.
+func (r *payments) byUnique(index, scope, value string) (core.Payment, error) {
 	if err := r.u().statement(); err != nil {
 		return core.Payment{}, err
 	}
-	if id != "" {
-		if p, ok := r.u().s.payments.byUnique(r.u(), "provider_payment", provider+"\x00"+id); ok {
+	if value != "" {
+		if p, ok := r.u().s.payments.byUnique(r.u(), index, scope+"\x00"+value); ok {
 			return p, nil
 		}
 	}
@@ -236,16 +226,7 @@ func checkPaymentRow(p core.Payment) error {
 }
 
 func (r *payments) List(_ context.Context, user core.UserID, before *core.PageKey, limit int) ([]core.Payment, error) {
-	if err := r.u().statement(); err != nil {
-		return nil, err
-	}
-	if before != nil {
-		if err := before.Check(); err != nil {
-			return nil, err
-		}
-	}
-	rows := r.u().s.payments.children(r.u(), string(user), newestPaymentFirst)
-	return pageAfter(rows, before, core.Payment.PageKey, newestFirst, limit), nil
+	return listPage(r.u().s.payments, r.u(), string(user), before, newestFirst, limit)
 }
 
 func (r *payments) ListAll(_ context.Context, filter core.PaymentFilter, before *core.PageKey, limit int) ([]core.Payment, error) {
@@ -260,11 +241,9 @@ func (r *payments) ListAll(_ context.Context, filter core.PaymentFilter, before 
 	rows := slices.DeleteFunc(r.u().s.payments.all(r.u()), func(p core.Payment) bool {
 		return filter.Shortfall && p.Shortfall == 0 || filter.Flagged && p.Flag == ""
 	})
-	slices.SortFunc(rows, newestPaymentFirst)
+	slices.SortFunc(rows, func(a, b core.Payment) int { return b.PageKey().Compare(a.PageKey()) })
 	return pageAfter(rows, before, core.Payment.PageKey, newestFirst, limit), nil
 }
-
-func newestPaymentFirst(a, b core.Payment) int { return b.PageKey().Compare(a.PageKey()) }
 
 // RecordEvent inserts unless the event is stored: reserving its key waits
 // for a unit recording the same event, then finds its row, as ON CONFLICT
