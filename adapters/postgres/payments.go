@@ -170,11 +170,7 @@ func (r *payments) Get(ctx context.Context, id core.PaymentID) (core.Payment, er
 	if !validUUID(string(id)) {
 		return core.Payment{}, errPaymentNotFound
 	}
-	var row paymentRow
-	if err := r.u().one(ctx, r.u().tx.NewSelect().Model(&row).Where("id = ?", string(id)), errPaymentNotFound); err != nil {
-		return core.Payment{}, err
-	}
-	return row.toPayment(), nil
+	return r.one(ctx, "id = ?", string(id))
 }
 
 // Lock takes the payment's row lock under the unit's policy.
@@ -197,33 +193,27 @@ func (r *payments) ByIdempotencyKey(ctx context.Context, user core.UserID, key s
 	if !validUUID(string(user)) || key == "" {
 		return core.Payment{}, errPaymentNotFound
 	}
-	var row paymentRow
-	q := r.u().tx.NewSelect().Model(&row).Where("user_id = ? AND idempotency_key = ?", string(user), key)
-	if err := r.u().one(ctx, q, errPaymentNotFound); err != nil {
-		return core.Payment{}, err
-	}
-	return row.toPayment(), nil
+	return r.one(ctx, "user_id = ? AND idempotency_key = ?", string(user), key)
 }
 
 func (r *payments) BySession(ctx context.Context, provider, session string) (core.Payment, error) {
 	if session == "" {
 		return core.Payment{}, errPaymentNotFound
 	}
-	var row paymentRow
-	q := r.u().tx.NewSelect().Model(&row).Where("provider = ? AND session_id = ?", provider, session)
-	if err := r.u().one(ctx, q, errPaymentNotFound); err != nil {
-		return core.Payment{}, err
-	}
-	return row.toPayment(), nil
+	return r.one(ctx, "provider = ? AND session_id = ?", provider, session)
 }
 
 func (r *payments) ByProviderPayment(ctx context.Context, provider, id string) (core.Payment, error) {
 	if id == "" {
 		return core.Payment{}, errPaymentNotFound
 	}
+	return r.one(ctx, "provider = ? AND provider_payment_id = ?", provider, id)
+}
+
+// one reads the payment where holds (a unique key), or errPaymentNotFound.
+func (r *payments) one(ctx context.Context, where string, args ...any) (core.Payment, error) {
 	var row paymentRow
-	q := r.u().tx.NewSelect().Model(&row).Where("provider = ? AND provider_payment_id = ?", provider, id)
-	if err := r.u().one(ctx, q, errPaymentNotFound); err != nil {
+	if err := r.u().one(ctx, r.u().tx.NewSelect().Model(&row).Where(where, args...), errPaymentNotFound); err != nil {
 		return core.Payment{}, err
 	}
 	return row.toPayment(), nil
