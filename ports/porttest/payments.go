@@ -15,30 +15,24 @@ import (
 func init() { register("Payments", runPayments) }
 
 func runPayments(t *testing.T, newDatabase NewDatabase) {
-	t.Run("PacksSeededListedAndPut", func(t *testing.T) {
-		t.Parallel()
-		testPacks(t, store(t, newDatabase, options(ports.LockNoWait, 3)))
-	})
-	t.Run("PaymentStoredReadAndKeyed", func(t *testing.T) {
-		t.Parallel()
-		testPaymentRows(t, store(t, newDatabase, options(ports.LockNoWait, 3)))
-	})
-	t.Run("PaymentListsNewestFirstAndFiltered", func(t *testing.T) {
-		t.Parallel()
-		testPaymentLists(t, store(t, newDatabase, options(ports.LockNoWait, 3)))
-	})
-	t.Run("EventRecordedOncePerProviderAndID", func(t *testing.T) {
-		t.Parallel()
-		testEventRecords(t, store(t, newDatabase, options(ports.LockNoWait, 3)))
-	})
-	t.Run("StateMachineMovesForwardOnly", func(t *testing.T) {
-		t.Parallel()
-		testStateMachine(t, store(t, newDatabase, options(ports.LockWait, 5)))
-	})
-	t.Run("ReadOnlyUnitRefusesPaymentWrites", func(t *testing.T) {
-		t.Parallel()
-		testPaymentsReadOnly(t, store(t, newDatabase, options(ports.LockNoWait, 3)))
-	})
+	for _, c := range []struct {
+		name     string
+		lock     ports.LockPolicy
+		attempts int
+		run      func(*testing.T, ports.UnitOfWork)
+	}{
+		{"PacksSeededListedAndPut", ports.LockNoWait, 3, testPacks},
+		{"PaymentStoredReadAndKeyed", ports.LockNoWait, 3, testPaymentRows},
+		{"PaymentListsNewestFirstAndFiltered", ports.LockNoWait, 3, testPaymentLists},
+		{"EventRecordedOncePerProviderAndID", ports.LockNoWait, 3, testEventRecords},
+		{"StateMachineMovesForwardOnly", ports.LockWait, 5, testStateMachine},
+		{"ReadOnlyUnitRefusesPaymentWrites", ports.LockNoWait, 3, testPaymentsReadOnly},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			c.run(t, store(t, newDatabase, options(c.lock, c.attempts)))
+		})
+	}
 	for _, tp := range topologies {
 		for _, p := range policies {
 			name := p.String() + "/" + tp.name
