@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -45,17 +44,8 @@ type principal struct {
 	key  core.APIKey
 }
 
+// principalKey keeps the principal in the request's context, for authed.
 type principalKey struct{}
-
-// caller returns the authenticated user. Handlers behind needsKey always
-// have one; reaching one without is a wiring bug, reported as 401.
-func caller(ctx context.Context) (principal, error) {
-	p, ok := ctx.Value(principalKey{}).(principal)
-	if !ok {
-		return principal{}, core.ErrUnauthenticated
-	}
-	return p, nil
-}
 
 // RateLimitedError is a request refused for exceeding a rate limit.
 type RateLimitedError struct {
@@ -111,7 +101,7 @@ func (s *Server) authenticate(ctx huma.Context, next func(huma.Context)) {
 			return
 		}
 	}
-	user, key, err := s.svc.Users.Authenticate(ctx.Context(), secret)
+	user, key, err := s.users.Authenticate(ctx.Context(), secret)
 	if !known && !errors.Is(err, core.ErrUnauthenticated) {
 		s.authFailures.refund(info.clientAddr)
 	}

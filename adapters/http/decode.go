@@ -10,14 +10,11 @@ import (
 	"errors"
 	"io"
 	"mime"
-	"net/http"
 	"slices"
 	"strings"
 	"sync"
 	"unicode/utf16"
 	"unicode/utf8"
-
-	stdjson "encoding/json"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
@@ -295,9 +292,6 @@ func writeUnsupportedMediaType(ctx huma.Context, accepted []string) {
 		Type: ProblemTypeBase + kindMediaType.slug, Title: kindMediaType.title, Status: kindMediaType.status,
 		Detail: detail, Errors: []*huma.ErrorDetail{{Location: "header.Content-Type", Message: detail}},
 	})
-	ctx.SetHeader("Content-Type", "application/problem+json")
-	ctx.SetStatus(http.StatusUnsupportedMediaType)
-	enc := stdjson.NewEncoder(ctx.BodyWriter())
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(p)
+	_, w := humago.Unwrap(ctx)
+	writeProblem(w, p)
 }

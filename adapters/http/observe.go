@@ -211,7 +211,7 @@ func (s *Server) record(r *http.Request, info *requestInfo, status int, took tim
 		route = unmatched
 	}
 	method := methodLabel(r.Method)
-	s.metrics.observe(method, route, status, took)
+	s.opts.Metrics.observe(method, route, status, took)
 	attrs := []slog.Attr{
 		slog.String("method", method), slog.String("route", route), slog.Int("status", status),
 		slog.Float64("duration_ms", float64(took.Microseconds())/1000), slog.String("request_id", info.id),

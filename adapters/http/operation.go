@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/chatlens/chatlens/core"
 )
 
 // operation is one API operation as a resource registers it: huma's
@@ -39,10 +41,11 @@ const (
 // the request id: nothing relies on a later hook to turn a 500 into the
 // right status.
 func register[I, O any](api huma.API, op operation, h func(context.Context, *I) (*O, error)) {
-	huma.Register(api, declare(op), func(ctx context.Context, in *I) (*O, error) {
+	declared := declare(op)
+	huma.Register(api, declared, func(ctx context.Context, in *I) (*O, error) {
 		out, err := h(ctx, in)
 		if err != nil {
-			return nil, problemFor(ctx, operationFrom(ctx), err)
+			return nil, problemFor(ctx, &declared, err)
 		}
 		return out, nil
 	})
@@ -50,12 +53,13 @@ func register[I, O any](api huma.API, op operation, h func(context.Context, *I) 
 
 // authed is the auth prelude, written once: it hands h the caller that the
 // authenticate middleware resolved. register plus authed is how every
-// operation behind a key is written.
+// operation behind a key is written. Handlers behind needsKey always have
+// a caller; reaching one without is a wiring bug, reported as 401.
 func authed[I, O any](h func(ctx context.Context, caller principal, in *I) (*O, error)) func(context.Context, *I) (*O, error) {
 	return func(ctx context.Context, in *I) (*O, error) {
-		p, err := caller(ctx)
-		if err != nil {
-			return nil, err
+		p, ok := ctx.Value(principalKey{}).(principal)
+		if !ok {
+			return nil, core.ErrUnauthenticated
 		}
 		return h(ctx, p, in)
 	}
@@ -107,15 +111,6 @@ func echoes(op *huma.Operation, location string) bool {
 	}
 	echo, _ := op.Metadata[echoKey].(map[string]bool)
 	return echo[location]
-}
-
-type operationKey struct{}
-
-// operationFrom returns the operation serving the request, which the
-// observing middleware records for problems built outside huma's hooks.
-func operationFrom(ctx context.Context) *huma.Operation {
-	op, _ := ctx.Value(operationKey{}).(*huma.Operation)
-	return op
 }
 
 // pageInput is the query of every listing: a cursor and a page size.

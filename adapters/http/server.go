@@ -100,13 +100,11 @@ type Options struct {
 // Server is the HTTP API: a huma API on a ServeMux, wrapped in the
 // observing middleware.
 type Server struct {
-	svc          Services
+	users        Users // for authenticate; the operations hold their own services
 	opts         Options
-	metrics      *Metrics
 	mux          routes
 	api          huma.API
 	handler      http.Handler
-	signUps      *limiter
 	authFailures *limiter
 	recentKeys   *recentKeys
 }
@@ -130,17 +128,16 @@ func New(svc Services, opts Options) *Server {
 		opts.Now = time.Now
 	}
 	s := &Server{
-		svc: svc, opts: opts, metrics: opts.Metrics, mux: routes{http.NewServeMux()},
-		signUps:      newLimiter(opts.SignUpRate, opts.Now),
+		users: svc.Users, opts: opts, mux: routes{http.NewServeMux()},
 		authFailures: newLimiter(opts.AuthFailureRate, opts.Now),
 		recentKeys:   newRecentKeys(opts.Now),
 	}
 	installProblems()
 	s.handler = s.observe(s.mux)
 	s.api = huma.NewAPI(apiConfig(), wrapped{humago.NewAdapter(s.mux, ""), s.handler})
-	s.api.UseMiddleware(withOperation, s.withDeadline, s.authenticate)
+	s.api.UseMiddleware(s.withDeadline, s.authenticate)
 	registerHealth(s.api, svc.Storage)
-	registerUsers(s.api, svc.Users, svc.Credits, s.signUps, s.recentKeys)
+	registerUsers(s.api, svc.Users, svc.Credits, newLimiter(opts.SignUpRate, opts.Now), s.recentKeys)
 	registerKeys(s.api, svc.Users, s.recentKeys)
 	registerCredits(s.api, svc.Credits)
 	registerPayments(s.api, svc.Payments)
@@ -179,10 +176,4 @@ func (s *Server) withDeadline(ctx huma.Context, next func(huma.Context)) {
 	c, cancel := context.WithTimeout(ctx.Context(), d)
 	defer cancel()
 	next(huma.WithContext(ctx, c))
-}
-
-// withOperation keeps the operation serving a request in its context, for
-// problems built from a handler's error (register).
-func withOperation(ctx huma.Context, next func(huma.Context)) {
-	next(huma.WithValue(ctx, operationKey{}, ctx.Operation()))
 }
