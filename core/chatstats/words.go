@@ -250,9 +250,7 @@ func (s *Stats) scanText(a *author, text string) {
 				continue
 			case classJoiner:
 				if t.start >= 0 && i+1 < len(text) && s.wordNext(text[i+1:]) {
-					if t.start >= 0 {
-						s.endPart(a, text, i, &t)
-					} // the word goes on
+					s.endPart(a, text, i, &t) // the word goes on
 					i++
 					continue
 				}
