@@ -3,6 +3,7 @@ package porttest
 import (
 	"context"
 	"errors"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -130,13 +131,29 @@ func testWaitSeesNewestRow(t *testing.T, stores []ports.UnitOfWork) {
 	u := newUser(t, holder, "wait@example.com", 10)
 	release := hold(t, holder, u.ID, -3)
 	done := make(chan error, 1)
+	started, locked := make(chan struct{}), make(chan struct{})
+	var startedOnce, lockedOnce sync.Once // a retried attempt signals nothing twice
 	go func() {
 		done <- waiter.Do(context.Background(), func(ctx context.Context, tx ports.Tx) error {
-			_, err := change(ctx, tx, u.ID, -2, core.KindSpend, "waiter")
+			startedOnce.Do(func() { close(started) })
+			if _, err := tx.Credits().Lock(ctx, u.ID); err != nil {
+				return err
+			}
+			lockedOnce.Do(func() { close(locked) })
+			_, err := change(ctx, tx, u.ID, -2, core.KindSpend, "waiter") // locks its own row again
 			return err
 		}, ports.WithIsolation(ports.ReadCommitted))
 	}()
-	time.Sleep(50 * time.Millisecond) // let the waiter queue on the lock
+	// The waiter's first statement is the lock: while the holder holds the
+	// row it must not return. (Without the row lock it returns at once, and
+	// the update below would be lost too.)
+	<-started
+	select {
+	case <-locked:
+		release()
+		t.Fatal("Lock returned while another unit held the row")
+	case <-time.After(100 * time.Millisecond):
+	}
 	release()
 	if err := <-done; err != nil {
 		t.Fatalf("a single attempt that waited for the lock failed: %v", err)
