@@ -23,6 +23,8 @@ type UnitOfWork interface {
 
 // Tx gives a unit of work the repositories bound to its transaction.
 type Tx interface {
+	Chats() Chats
+	Messages() Messages
 	Packs() Packs
 	Payments() Payments
 	Users() Users
@@ -90,6 +92,10 @@ type UnitOptions struct {
 	Isolation Isolation
 	Lock      LockPolicy
 	ReadOnly  bool
+	// Timeout, when set, replaces the store's statement, lock and
+	// idle-in-transaction timeouts for this unit alone: a bulk import
+	// may run for minutes where a request's statements may not.
+	Timeout time.Duration
 }
 
 // UnitOption sets one of a unit's choices.
@@ -100,6 +106,10 @@ func WithIsolation(i Isolation) UnitOption { return func(o *UnitOptions) { o.Iso
 
 // WithLock overrides the store's lock policy for the unit.
 func WithLock(p LockPolicy) UnitOption { return func(o *UnitOptions) { o.Lock = p } }
+
+// WithTimeout gives the unit its own statement, lock and idle timeouts
+// (see UnitOptions.Timeout); its context still bounds it.
+func WithTimeout(d time.Duration) UnitOption { return func(o *UnitOptions) { o.Timeout = d } }
 
 // ReadOnly marks a unit that only reads.
 func ReadOnly() UnitOption { return func(o *UnitOptions) { o.ReadOnly = true } }
