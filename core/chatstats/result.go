@@ -106,6 +106,15 @@ type DayCount struct {
 	// Date is the day at midnight UTC: read its year, month and day.
 	Date     time.Time
 	Messages int
+	// ByAuthor splits Messages by author, in the order of Result.Authors,
+	// leaving out authors who wrote nothing that day.
+	ByAuthor []AuthorCount
+}
+
+// AuthorCount is one author's share of a count.
+type AuthorCount struct {
+	Author   int // index in Result.Authors
+	Messages int
 }
 
 // MessageRef points at one message.

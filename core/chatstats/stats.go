@@ -83,9 +83,12 @@ type Stats struct {
 	messages, system, unattributed, untimed, outOfOrder, conversations int
 	byWeekdayHour                                                      [7][24]int
 
-	days     map[int64]int // days since 1970-01-01 on the chat's clock
-	day      int64         // the current run of messages on one day
-	dayCount int
+	days       map[int64]int           // days since 1970-01-01 on the chat's clock
+	dayAuthors map[int64][]authorCount // the same days' counts by author (index in order)
+	day        int64                   // the current run of messages on one day
+	dayCount   int
+	run        []int // the current run's counts by author index, for dayAuthors
+	runAuthors []int // the indexes run counts, so a flush touches no others
 
 	first, last  ref
 	timed        bool  // a timed participant's message was seen
@@ -141,7 +144,7 @@ type author struct {
 // New returns an empty Stats.
 func New(opts Options) *Stats {
 	opts = opts.withDefaults()
-	s := &Stats{opts: opts, byID: map[string]*author{}, byName: map[string]*author{}, days: map[int64]int{},
+	s := &Stats{opts: opts, byID: map[string]*author{}, byName: map[string]*author{}, days: map[int64]int{}, dayAuthors: map[int64][]authorCount{},
 		buckets: responseBuckets(opts.MaxResponse), day: math.MinInt64, stops: stopWords()}
 	if len(opts.Languages) > 0 {
 		s.forcedLangs, s.forcedLangOK = languageMask(opts.Languages), true
@@ -228,6 +231,13 @@ func (s *Stats) addTime(a *author, m *core.Message) {
 		s.day = day
 	}
 	s.dayCount++
+	if a.index >= len(s.run) {
+		s.run = append(s.run, make([]int, a.index+1-len(s.run))...)
+	}
+	if s.run[a.index] == 0 {
+		s.runAuthors = append(s.runAuthors, a.index)
+	}
+	s.run[a.index]++
 
 	r := ref{seq: m.Seq, author: a.index, local: m.Local, at: m.At, instant: instant}
 	if !s.timed || instant < s.first.instant {
@@ -307,11 +317,27 @@ func (s *Stats) offset(t time.Time) int64 {
 }
 
 func (s *Stats) flushDay() {
-	if s.dayCount > 0 {
-		s.days[s.day] += s.dayCount
-		s.dayCount = 0
+	if s.dayCount == 0 {
+		return
 	}
+	s.days[s.day] += s.dayCount
+	s.dayCount = 0
+	counts := s.dayAuthors[s.day] // set already when a day comes back out of order
+	for _, i := range s.runAuthors {
+		j := slices.IndexFunc(counts, func(c authorCount) bool { return c.author == i })
+		if j < 0 {
+			counts = append(counts, authorCount{author: i})
+			j = len(counts) - 1
+		}
+		counts[j].n += s.run[i]
+		s.run[i] = 0
+	}
+	s.runAuthors = s.runAuthors[:0]
+	s.dayAuthors[s.day] = counts
 }
+
+// authorCount is one author's messages on one day.
+type authorCount struct{ author, n int }
 
 func floorDiv(a, b int64) int64 {
 	q := a / b
@@ -338,7 +364,9 @@ func (s *Stats) Result() Result {
 		langs = detectLanguages(s.stops, s.order)
 	}
 	r.Languages = languageNames(langs)
-	for _, a := range s.order {
+	rank := s.authorRanks()
+	r.Authors = make([]Author, len(s.order))
+	for i, a := range s.order {
 		ar := Author{Name: a.name, ID: a.id, Messages: a.messages, Words: a.words, Media: a.media,
 			Deleted: a.deleted, Emoji: a.emoji, ConversationsStarted: a.started, Responses: a.responses.n,
 			TopWords: topOf(s.wordCounts(a, langs), s.opts.TopWords), TopEmoji: topOf(a.topEmoji.counts(nil), s.opts.TopEmoji)}
@@ -346,26 +374,46 @@ func (s *Stats) Result() Result {
 		r.Words += a.words
 		r.Media += a.media
 		r.Emoji += a.emoji
-		r.Authors = append(r.Authors, ar)
+		r.Authors[rank[i]] = ar
 	}
-	slices.SortStableFunc(r.Authors, func(x, y Author) int {
-		if c := cmp.Compare(y.Messages, x.Messages); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(x.Name, y.Name); c != 0 {
-			return c
-		}
-		return cmp.Compare(x.ID, y.ID)
-	})
 	r.ByDay = make([]DayCount, 0, len(s.days))
 	for d, n := range s.days {
-		r.ByDay = append(r.ByDay, DayCount{Date: time.Unix(d*86400, 0).UTC(), Messages: n})
+		dc := DayCount{Date: time.Unix(d*86400, 0).UTC(), Messages: n}
+		for _, c := range s.dayAuthors[d] {
+			dc.ByAuthor = append(dc.ByAuthor, AuthorCount{Author: rank[c.author], Messages: c.n})
+		}
+		slices.SortFunc(dc.ByAuthor, func(x, y AuthorCount) int { return cmp.Compare(x.Author, y.Author) })
+		r.ByDay = append(r.ByDay, dc)
 	}
 	slices.SortFunc(r.ByDay, func(x, y DayCount) int { return x.Date.Compare(y.Date) })
 	if s.timed {
 		r.First, r.Last = s.result(s.first), s.result(s.last)
 	}
 	return r
+}
+
+// authorRanks returns each author's place in Result.Authors, by index in
+// s.order: most messages first, ties by name, then id.
+func (s *Stats) authorRanks() []int {
+	byRank := make([]int, len(s.order))
+	for i := range byRank {
+		byRank[i] = i
+	}
+	slices.SortStableFunc(byRank, func(i, j int) int {
+		x, y := s.order[i], s.order[j]
+		if c := cmp.Compare(y.messages, x.messages); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(x.name, y.name); c != 0 {
+			return c
+		}
+		return cmp.Compare(x.id, y.id)
+	})
+	rank := make([]int, len(s.order))
+	for r, i := range byRank {
+		rank[i] = r
+	}
+	return rank
 }
 
 // wordCounts returns the author's candidates for the top words: the words

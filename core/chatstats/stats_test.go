@@ -1,6 +1,7 @@
 package chatstats
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -326,5 +327,42 @@ func TestResultCanBeTakenTwice(t *testing.T) {
 	second := s.Result()
 	if first.Messages != 1 || second.Messages != 2 || days(second)["2024-01-15"] != 2 || days(first)["2024-01-15"] != 1 {
 		t.Errorf("first %+v second %+v", first.ByDay, second.ByDay)
+	}
+}
+
+// Each day's messages split by author, for a timeline stacked by author:
+// the split sums to the day's count, names authors by their place in
+// Result.Authors (most messages first, not first seen), and survives a day
+// that comes back out of order.
+func TestDaysSplitByAuthor(t *testing.T) {
+	r := run(Options{},
+		wall("Ann", "2024-01-15 10:00", "a"),
+		wall("Bob", "2024-01-15 10:01", "b"),
+		wall("Bob", "2024-01-16 09:00", "b"),
+		wall("Bob", "2024-01-16 09:05", "b"),
+		wall("Cy", "2024-01-15 23:00", "out of order: back to the first day"),
+		kind(wall("", "2024-01-16 09:06", "Ann left"), core.MessageSystem),
+	)
+	names := map[string]map[string]int{}
+	for _, d := range r.ByDay {
+		sum, split := 0, map[string]int{}
+		for _, c := range d.ByAuthor {
+			sum += c.Messages
+			split[r.Authors[c.Author].Name] = c.Messages
+		}
+		if sum != d.Messages {
+			t.Errorf("%s: split %v sums to %d, the day counts %d", d.Date.Format("2006-01-02"), d.ByAuthor, sum, d.Messages)
+		}
+		names[d.Date.Format("2006-01-02")] = split
+	}
+	want := map[string]map[string]int{
+		"2024-01-15": {"Ann": 1, "Bob": 1, "Cy": 1},
+		"2024-01-16": {"Bob": 2},
+	}
+	if fmt.Sprint(names) != fmt.Sprint(want) {
+		t.Errorf("days by author %v; want %v", names, want)
+	}
+	if r.Authors[0].Name != "Bob" {
+		t.Fatalf("authors %+v: Bob wrote most and comes first", r.Authors)
 	}
 }
