@@ -26,23 +26,41 @@ import (
 // always safe. This is not a replay of the unit and sits outside
 // ports.RetryPolicy.Run: it is bounded by the pool (beginAttempts), stops
 // as soon as ctx is done, and is counted apart (StoreOptions.OnReconnect).
-func (s *Store) begin(ctx context.Context, opts *sql.TxOptions) (bun.Tx, error) {
+func (s *Store) begin(ctx context.Context, opts *sql.TxOptions) (bun.Conn, bun.Tx, error) {
 	limit := 0 // set at the first failure: the common path reads no pool statistics
 	for n := 1; ; n++ {
-		tx, err := s.db.BeginTx(ctx, opts)
+		conn, tx, err := s.beginOnce(ctx, opts)
 		if err == nil || ctx.Err() != nil || !deadConnection(err) {
-			return tx, err
+			return conn, tx, err
 		}
 		if limit == 0 {
 			limit = s.beginAttempts()
 		}
 		if n >= limit {
-			return tx, fmt.Errorf("BEGIN failed on %d connections in a row: %w", n, err)
+			return conn, tx, fmt.Errorf("BEGIN failed on %d connections in a row: %w", n, err)
 		}
 		if s.opts.OnReconnect != nil {
 			s.opts.OnReconnect()
 		}
 	}
+}
+
+// beginOnce takes one connection from the pool and begins on it. A unit
+// keeps its connection to itself (bun.Conn), not only its transaction:
+// database/sql's Tx gives no way to the driver's connection, and a bulk
+// insert needs it for COPY (messages.go). The connection goes back to the
+// pool when the unit ends (Store.attempt), or here when BEGIN failed.
+func (s *Store) beginOnce(ctx context.Context, opts *sql.TxOptions) (bun.Conn, bun.Tx, error) {
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return bun.Conn{}, bun.Tx{}, err
+	}
+	tx, err := conn.BeginTx(ctx, opts)
+	if err != nil {
+		_ = conn.Close()
+		return bun.Conn{}, bun.Tx{}, err
+	}
+	return conn, tx, nil
 }
 
 // beginAttempts bounds begin: the pool's maximum of open connections, plus

@@ -50,7 +50,7 @@ func (u *unit) lockRow(ctx context.Context, key string, lock func(clause lockCla
 	if _, mine := u.held[key]; mine {
 		return lock(u.clause())
 	}
-	release, err := u.store.gates.acquire(ctx, key, u.lock, u.store.opts.LockTimeout)
+	release, err := u.store.gates.acquire(ctx, key, u.lock, u.lockTimeout)
 	if err != nil {
 		return u.check(err)
 	}

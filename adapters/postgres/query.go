@@ -60,6 +60,9 @@ func page(q *bun.SelectQuery, columns string, from []any, desc bool, limit int) 
 type cascade struct {
 	model  any // a nil pointer to the table's row struct
 	column string
+	// restorable, when set, is a further condition on the rows a restore
+	// brings back (a chat a purge has claimed is gone for good).
+	restorable string
 }
 
 // userChildren are the tables whose rows a user owns: deleting the user
@@ -67,6 +70,7 @@ type cascade struct {
 // those. A module that adds rows owned by a user adds its table here.
 var userChildren = []cascade{
 	{model: (*apiKeyRow)(nil), column: "user_id"},
+	{model: (*chatRow)(nil), column: "user_id", restorable: "NOT purging"},
 }
 
 // cascadeDelete marks the live rows of every child table of parent with at.
@@ -85,8 +89,12 @@ func (u *unit) cascadeDelete(ctx context.Context, children []cascade, parent str
 // were deleted at at, with the parent, and no others.
 func (u *unit) cascadeRestore(ctx context.Context, children []cascade, parent string, at time.Time) error {
 	for _, c := range children {
-		_, err := u.tx.NewUpdate().Model(c.model).WhereDeleted().Set("deleted_at = NULL").
-			Where("? = ?", bun.Ident(c.column), parent).Where("deleted_at = ?", at).Exec(ctx)
+		q := u.tx.NewUpdate().Model(c.model).WhereDeleted().Set("deleted_at = NULL").
+			Where("? = ?", bun.Ident(c.column), parent).Where("deleted_at = ?", at)
+		if c.restorable != "" {
+			q = q.Where(c.restorable)
+		}
+		_, err := q.Exec(ctx)
 		if err := u.check(err); err != nil {
 			return err
 		}

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -31,18 +33,25 @@ func (s *Store) Do(ctx context.Context, fn func(ctx context.Context, tx ports.Tx
 }
 
 func (s *Store) attempt(ctx context.Context, fn func(context.Context, ports.Tx) error, o ports.UnitOptions, txOpts *sql.TxOptions) (err error) {
-	btx, err := s.begin(ctx, txOpts)
+	conn, btx, err := s.begin(ctx, txOpts)
 	if err != nil {
 		return fmt.Errorf("beginning a transaction: %w", translate(err))
 	}
-	u := &unit{store: s, tx: btx, lock: o.Lock}
+	u := &unit{store: s, conn: conn, tx: btx, lock: o.Lock, lockTimeout: s.opts.LockTimeout}
 	defer u.releaseGates()
+	defer conn.Close() // after COMMIT or ROLLBACK: the connection goes back to the pool
 	defer func() {
 		if p := recover(); p != nil {
 			_ = btx.Rollback()
 			panic(p)
 		}
 	}()
+	if o.Timeout > 0 {
+		if err := u.setTimeouts(ctx, o.Timeout); err != nil {
+			_ = btx.Rollback()
+			return err
+		}
+	}
 	if err := fn(ctx, u); err != nil {
 		_ = btx.Rollback()
 		return u.failed(err)
@@ -67,16 +76,36 @@ func (s *Store) attempt(ctx context.Context, fn func(context.Context, ports.Tx) 
 // fails PostgreSQL aborts the transaction, and fn may have wrapped or
 // swallowed that error: the attempt is still worth replaying.
 type unit struct {
-	store      *Store
-	tx         bun.Tx
-	lock       ports.LockPolicy
-	contention *ports.RetryableError
-	held       map[string]func() // the gates the unit holds, by row key: released after COMMIT or ROLLBACK
+	store *Store
+	conn  bun.Conn // the unit's own connection, which tx runs on (for COPY)
+	tx    bun.Tx
+	lock  ports.LockPolicy
+	// lockTimeout bounds a wait at a row's gate: the store's, or the
+	// unit's own timeout (ports.WithTimeout).
+	lockTimeout time.Duration
+	contention  *ports.RetryableError
+	held        map[string]func() // the gates the unit holds, by row key: released after COMMIT or ROLLBACK
 }
 
 func (u *unit) Users() ports.Users     { return (*users)(u) }
 func (u *unit) APIKeys() ports.APIKeys { return (*apiKeys)(u) }
 func (u *unit) Credits() ports.Credits { return (*credits)(u) }
+
+// setTimeouts gives the unit its own statement, lock and
+// idle-in-transaction timeouts (ports.WithTimeout), in place of those the
+// pool sets on every connection (OpenDB). set_config(…, true) is SET LOCAL:
+// the settings end with the transaction, so the connection goes back to the
+// pool with the pool's.
+func (u *unit) setTimeouts(ctx context.Context, d time.Duration) error {
+	ms := strconv.FormatInt(max(d.Milliseconds(), 1), 10)
+	_, err := u.tx.ExecContext(ctx, `SELECT set_config('statement_timeout', ?, true),
+		set_config('lock_timeout', ?, true), set_config('idle_in_transaction_session_timeout', ?, true)`, ms, ms, ms)
+	if err != nil {
+		return fmt.Errorf("setting the unit's timeouts: %w", u.check(err))
+	}
+	u.lockTimeout = d
+	return nil
+}
 
 // check translates a statement's error and notes contention.
 func (u *unit) check(err error) error {
