@@ -6,17 +6,15 @@ package chats
 import (
 	"context"
 	"errors"
-	"io"
+	"fmt"
 	"time"
+	"unicode/utf8"
 
 	"github.com/chatlens/chatlens/core"
 	"github.com/chatlens/chatlens/core/chatparse"
 	"github.com/chatlens/chatlens/core/chatstats"
 	"github.com/chatlens/chatlens/ports"
 )
-
-// errTODO marks the use cases while they are being written.
-var errTODO = errors.New("chats: not written yet")
 
 // Config bounds uploads and imports. Zero fields take the defaults
 // (DefaultConfig).
@@ -40,6 +38,45 @@ type Config struct {
 	// PurgeBatch is how many messages one purge unit deletes (default
 	// 10,000): small enough that no unit holds its locks for long.
 	PurgeBatch int
+	// ParseLimits bound what the parser holds in memory and unpacks from a
+	// zip (chatparse.Limits; zero fields take the parser's defaults).
+	ParseLimits chatparse.Limits
+}
+
+// DefaultConfig returns the defaults the zero fields of a Config take.
+func DefaultConfig() Config {
+	return Config{
+		MaxUploadBytes: 256 << 20,
+		UploadsPerHour: 20,
+		MaxStoredBytes: 1 << 30,
+		ImportTimeout:  30 * time.Minute,
+		Retention:      30 * 24 * time.Hour,
+		PurgeBatch:     10_000,
+	}
+}
+
+// withDefaults fills the zero (or negative) fields of c.
+func (c Config) withDefaults() Config {
+	d := DefaultConfig()
+	if c.MaxUploadBytes <= 0 {
+		c.MaxUploadBytes = d.MaxUploadBytes
+	}
+	if c.UploadsPerHour <= 0 {
+		c.UploadsPerHour = d.UploadsPerHour
+	}
+	if c.MaxStoredBytes <= 0 {
+		c.MaxStoredBytes = d.MaxStoredBytes
+	}
+	if c.ImportTimeout <= 0 {
+		c.ImportTimeout = d.ImportTimeout
+	}
+	if c.Retention <= 0 {
+		c.Retention = d.Retention
+	}
+	if c.PurgeBatch <= 0 {
+		c.PurgeBatch = d.PurgeBatch
+	}
+	return c
 }
 
 // Service runs the chat use cases.
@@ -52,24 +89,12 @@ type Service struct {
 
 // NewService returns a chats service.
 func NewService(uow ports.UnitOfWork, clock ports.Clock, ids ports.IDs, cfg Config) *Service {
-	return &Service{uow: uow, clock: clock, ids: ids, cfg: cfg}
+	return &Service{uow: uow, clock: clock, ids: ids, cfg: cfg.withDefaults()}
 }
 
-// Upload is an uploaded file spooled to disk, hashed and sized, ready to be
-// imported (and re-read, should the import's unit be retried). Close
-// removes the file; call it always.
-type Upload struct {
-	SHA256 string
-	Bytes  int64
-}
-
-// Close removes the spooled file.
-func (u *Upload) Close() error { return errTODO }
-
-// Spool copies r to a temporary file while hashing it. More than
-// MaxUploadBytes is ErrTooLarge; an error reading r is returned as is
-// (wrapped), and nothing is left on disk.
-func (s *Service) Spool(ctx context.Context, r io.Reader) (*Upload, error) { return nil, errTODO }
+// Config returns the configuration the service runs with, defaults filled
+// in.
+func (s *Service) Config() Config { return s.cfg }
 
 // ImportOptions are what an uploader may choose.
 type ImportOptions struct {
@@ -77,18 +102,6 @@ type ImportOptions struct {
 	DateOrder    string // "dmy", "mdy" or "ymd" (chatparse.ParseDateOrder); empty decides
 	TimeZone     string // IANA name; empty: none
 	TelegramChat string // a chat of a Telegram full-account export, by name or id
-}
-
-// Import stores the upload as a chat of user: parsed, with its messages and
-// statistics, in one unit of work, invisible until it commits. When the user
-// already has a live chat of the same file, that chat is returned with
-// created false and nothing is imported. Errors: a validation error
-// (core.ErrInvalid) for bad options; *ImportError (matching core.ErrInvalid)
-// when the file is not an export or holds no message; ErrTooLarge for a zip
-// whose chat is too large to unpack; ErrUploadLimit when the user's uploads
-// per hour or stored bytes would go over their limits.
-func (s *Service) Import(ctx context.Context, user core.UserID, up *Upload, opts ImportOptions) (c Details, created bool, err error) {
-	return Details{}, false, errTODO
 }
 
 // ErrTooLarge is an upload over the size limit, or a zip whose chat
@@ -128,15 +141,68 @@ type Details struct {
 	Report chatparse.Report
 }
 
+// details decodes a stored chat's report.
+func details(c core.Chat) (Details, error) {
+	r, err := decodeReport(c.Report)
+	if err != nil {
+		return Details{}, fmt.Errorf("chat %s: %w", c.ID, err)
+	}
+	return Details{Chat: c, Report: r}, nil
+}
+
+// chatID reads a chat id a client sent: anything but an id this service
+// issued names nothing.
+func chatID(id string) (core.ChatID, error) {
+	canonical, ok := core.ParseID(id)
+	if !ok {
+		return "", fmt.Errorf("chat: %w", core.ErrNotFound)
+	}
+	return core.ChatID(canonical), nil
+}
+
 // List returns a page of the user's chats, newest first.
 func (s *Service) List(ctx context.Context, user core.UserID, cursor string, limit int) (core.Page[core.Chat], error) {
-	return core.Page[core.Chat]{}, errTODO
+	before, limit, err := core.PageQuery(cursor, limit)
+	if err != nil {
+		return core.Page[core.Chat]{}, err
+	}
+	var rows []core.Chat
+	err = s.uow.Do(ctx, func(ctx context.Context, tx ports.Tx) error {
+		var err error
+		rows, err = tx.Chats().List(ctx, user, before, limit+1)
+		return err
+	}, ports.ReadOnly())
+	if err != nil {
+		return core.Page[core.Chat]{}, err
+	}
+	return core.NewPage(rows, limit, func(last core.Chat) string {
+		return core.EncodeCursor(last.PageKey())
+	}), nil
 }
 
 // Get returns one of the user's live chats. An id that is not an id, or
 // names no live chat of the user, is core.ErrNotFound.
 func (s *Service) Get(ctx context.Context, user core.UserID, id string) (Details, error) {
-	return Details{}, errTODO
+	cid, err := chatID(id)
+	if err != nil {
+		return Details{}, err
+	}
+	c, err := s.get(ctx, user, cid)
+	if err != nil {
+		return Details{}, err
+	}
+	return details(c)
+}
+
+// get reads one live chat of the user in a read-only unit.
+func (s *Service) get(ctx context.Context, user core.UserID, id core.ChatID) (core.Chat, error) {
+	var c core.Chat
+	err := s.uow.Do(ctx, func(ctx context.Context, tx ports.Tx) error {
+		var err error
+		c, err = tx.Chats().Get(ctx, user, id)
+		return err
+	}, ports.ReadOnly())
+	return c, err
 }
 
 // ErrVersionMismatch is a change whose If-Match named another version of
@@ -146,17 +212,71 @@ var ErrVersionMismatch = errors.New("the chat changed since it was read")
 // Rename sets a chat's title when its version is still ifVersion
 // (ErrVersionMismatch otherwise) and returns the renamed chat.
 func (s *Service) Rename(ctx context.Context, user core.UserID, id string, title string, ifVersion int64) (Details, error) {
-	return Details{}, errTODO
+	title, err := core.ParseChatTitle(title)
+	if err != nil {
+		return Details{}, err
+	}
+	cid, err := chatID(id)
+	if err != nil {
+		return Details{}, err
+	}
+	var c core.Chat
+	err = s.uow.Do(ctx, func(ctx context.Context, tx ports.Tx) error {
+		var err error
+		c, err = tx.Chats().Lock(ctx, user, cid)
+		if err != nil {
+			return err
+		}
+		if c.Version != ifVersion {
+			return ErrVersionMismatch
+		}
+		c.Title = title
+		c.Version++
+		c.UpdatedAt = s.clock.Now()
+		return tx.Chats().Update(ctx, c)
+	}, ports.WithIsolation(ports.ReadCommitted))
+	if err != nil {
+		return Details{}, err
+	}
+	return details(c)
 }
 
 // Delete soft-deletes a chat with everything that hangs from it.
-func (s *Service) Delete(ctx context.Context, user core.UserID, id string) error { return errTODO }
+func (s *Service) Delete(ctx context.Context, user core.UserID, id string) error {
+	cid, err := chatID(id)
+	if err != nil {
+		return err
+	}
+	return s.uow.Do(ctx, func(ctx context.Context, tx ports.Tx) error {
+		return tx.Chats().Delete(ctx, user, cid, s.clock.Now())
+	})
+}
 
 // Restore brings back a deleted chat (within the retention period) with
 // exactly what was deleted with it. core.ErrConflict when the same file
 // was uploaded again meanwhile.
+//
+// A chat deleted longer than Retention ago can still come back until a
+// purge claims it (storage keeps no way to read a deleted chat's time
+// first); once claimed it is core.ErrNotFound.
 func (s *Service) Restore(ctx context.Context, user core.UserID, id string) (Details, error) {
-	return Details{}, errTODO
+	cid, err := chatID(id)
+	if err != nil {
+		return Details{}, err
+	}
+	var c core.Chat
+	err = s.uow.Do(ctx, func(ctx context.Context, tx ports.Tx) error {
+		if err := tx.Chats().Restore(ctx, user, cid); err != nil {
+			return err
+		}
+		var err error
+		c, err = tx.Chats().Get(ctx, user, cid)
+		return err
+	})
+	if err != nil {
+		return Details{}, err
+	}
+	return details(c)
 }
 
 // MessageQuery selects and pages a chat's messages.
@@ -174,17 +294,109 @@ type Hit struct {
 	Marks   []core.Span
 }
 
+// maxAuthorFilterBytes caps the author a listing filters by: longer than
+// any name the parser keeps whole.
+const maxAuthorFilterBytes = 1024
+
+// filter checks a message query and returns what storage runs: the filter,
+// the key to continue after and the page size.
+func (q MessageQuery) filter() (core.MessageFilter, *core.SeqKey, int, error) {
+	limit, err := core.PageLimit(q.Limit)
+	if err != nil {
+		return core.MessageFilter{}, nil, 0, err
+	}
+	key, ok, err := core.DecodeSeqCursor(q.Cursor)
+	if err != nil {
+		return core.MessageFilter{}, nil, 0, err
+	}
+	var after *core.SeqKey
+	if ok {
+		after = &key
+	}
+	if !q.From.IsZero() && !q.To.IsZero() && q.From.After(q.To) {
+		return core.MessageFilter{}, nil, 0, core.Invalid("from", "is after to")
+	}
+	if !utf8.ValidString(q.Author) || len(q.Author) > maxAuthorFilterBytes || containsNUL(q.Author) {
+		return core.MessageFilter{}, nil, 0, core.Invalid("author", "is not a name a chat can hold")
+	}
+	f := core.MessageFilter{From: utcOrZero(q.From), To: utcOrZero(q.To), Author: q.Author}
+	if q.Q != "" {
+		sq, err := core.ParseSearchQuery(q.Q)
+		if err != nil {
+			return core.MessageFilter{}, nil, 0, err
+		}
+		f.Search = &sq
+	}
+	return f, after, limit, nil
+}
+
+func containsNUL(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] == 0 {
+			return true
+		}
+	}
+	return false
+}
+
+func utcOrZero(t time.Time) time.Time {
+	if t.IsZero() {
+		return t
+	}
+	return t.UTC()
+}
+
 // Messages returns a page of a chat's messages in chat order.
 func (s *Service) Messages(ctx context.Context, user core.UserID, id string, q MessageQuery) (core.Page[Hit], error) {
-	return core.Page[Hit]{}, errTODO
+	cid, err := chatID(id)
+	if err != nil {
+		return core.Page[Hit]{}, err
+	}
+	filter, after, limit, err := q.filter()
+	if err != nil {
+		return core.Page[Hit]{}, err
+	}
+	var msgs []core.Message
+	err = s.uow.Do(ctx, func(ctx context.Context, tx ports.Tx) error {
+		if _, err := tx.Chats().Get(ctx, user, cid); err != nil {
+			return err
+		}
+		var err error
+		msgs, err = tx.Messages().List(ctx, cid, filter, after, limit+1)
+		return err
+	}, ports.ReadOnly())
+	if err != nil {
+		return core.Page[Hit]{}, err
+	}
+	hits := make([]Hit, len(msgs))
+	for i, m := range msgs {
+		hits[i] = Hit{Message: m}
+		if filter.Search != nil {
+			hits[i].Marks = filter.Search.Marks(m.Text)
+		}
+	}
+	return core.NewPage(hits, limit, func(last Hit) string {
+		return core.EncodeSeqCursor(core.SeqKey(last.Message.Seq))
+	}), nil
 }
 
 // Statistics returns a chat with the statistics its import computed.
 func (s *Service) Statistics(ctx context.Context, user core.UserID, id string) (Details, chatstats.Result, error) {
-	return Details{}, chatstats.Result{}, errTODO
+	cid, err := chatID(id)
+	if err != nil {
+		return Details{}, chatstats.Result{}, err
+	}
+	c, err := s.get(ctx, user, cid)
+	if err != nil {
+		return Details{}, chatstats.Result{}, err
+	}
+	d, err := details(c)
+	if err != nil {
+		return Details{}, chatstats.Result{}, err
+	}
+	st, err := decodeStatistics(c.Statistics)
+	if err != nil {
+		return Details{}, chatstats.Result{}, fmt.Errorf("chat %s: %w", c.ID, err)
+	}
+	return d, st, nil
 }
-
-// Purge removes for good the chats deleted more than Retention ago, a
-// bounded batch of messages per unit, and returns how many chats it
-// removed.
-func (s *Service) Purge(ctx context.Context) (int, error) { return 0, errTODO }

@@ -1,0 +1,101 @@
+package chats
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/chatlens/chatlens/core"
+	"github.com/chatlens/chatlens/ports"
+)
+
+// purgeClaim is how many chats one purge round claims: few, so that a
+// purge cut off midway leaves little for the next to take up.
+const purgeClaim = 10
+
+// Purge removes for good the chats deleted more than Retention ago, a
+// bounded batch of messages per unit, and returns how many chats it
+// removed.
+//
+// Several purges may run at once (several processes): they claim the
+// same chats, share out their messages, and a chat another purge removed
+// first is not counted here.
+func (s *Service) Purge(ctx context.Context) (int, error) {
+	removed := 0
+	for {
+		var claimed []core.ChatID
+		err := s.uow.Do(ctx, func(ctx context.Context, tx ports.Tx) error {
+			var err error
+			claimed, err = tx.Chats().ClaimPurge(ctx, s.clock.Now().Add(-s.cfg.Retention), purgeClaim)
+			return err
+		})
+		if err != nil {
+			return removed, fmt.Errorf("claiming deleted chats: %w", err)
+		}
+		if len(claimed) == 0 {
+			return removed, nil
+		}
+		for _, id := range claimed {
+			gone, err := s.purgeChat(ctx, id)
+			if err != nil {
+				return removed, fmt.Errorf("purging chat %s: %w", id, err)
+			}
+			if gone {
+				removed++
+			}
+		}
+	}
+}
+
+// purgeChat deletes a claimed chat's messages a batch per unit, then the
+// chat; gone is false when another purge removed the chat first.
+func (s *Service) purgeChat(ctx context.Context, id core.ChatID) (gone bool, err error) {
+	for {
+		var n int
+		err := s.uow.Do(ctx, func(ctx context.Context, tx ports.Tx) error {
+			var err error
+			n, err = tx.Messages().Purge(ctx, id, s.cfg.PurgeBatch)
+			return err
+		})
+		if err != nil {
+			return false, err
+		}
+		if n == 0 {
+			break
+		}
+	}
+	err = s.uow.Do(ctx, func(ctx context.Context, tx ports.Tx) error {
+		return tx.Chats().Purge(ctx, id)
+	})
+	if errors.Is(err, core.ErrNotFound) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// RunPurges purges (Purge) now and then every interval until ctx ends.
+// After a run that removed something or failed it calls report, when not
+// nil, with what Purge returned (a failed run is tried again at the next
+// tick); a run cut off by ctx ending is not reported.
+func (s *Service) RunPurges(ctx context.Context, every time.Duration, report func(removed int, err error)) {
+	if every <= 0 {
+		every = time.Hour
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		n, err := s.Purge(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		if report != nil && (n > 0 || err != nil) {
+			report(n, err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

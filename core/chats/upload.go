@@ -1,0 +1,105 @@
+package chats
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+)
+
+// Upload is an uploaded file spooled to disk, hashed and sized, ready to be
+// imported (and re-read, should the import's unit be retried). Close
+// removes the file; call it always.
+type Upload struct {
+	SHA256 string
+	Bytes  int64
+
+	mu   sync.Mutex
+	file *os.File // nil once closed
+}
+
+// Close removes the spooled file. Closing twice is fine.
+func (u *Upload) Close() error {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.file == nil {
+		return nil
+	}
+	f := u.file
+	u.file = nil
+	return errors.Join(f.Close(), os.Remove(f.Name()))
+}
+
+// errClosedUpload is an Import of an upload that Spool did not make, or
+// that was closed.
+var errClosedUpload = errors.New("chats: the upload is not spooled (closed, or not made by Spool)")
+
+// open returns the spooled file for reading at offsets; the caller must
+// not close it.
+func (u *Upload) open() (*os.File, error) {
+	if u == nil {
+		return nil, errClosedUpload
+	}
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.file == nil {
+		return nil, errClosedUpload
+	}
+	return u.file, nil
+}
+
+// Spool copies r to a temporary file while hashing it. More than
+// MaxUploadBytes is ErrTooLarge; an error reading r is returned as is
+// (wrapped), and nothing is left on disk.
+func (s *Service) Spool(ctx context.Context, r io.Reader) (up *Upload, err error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	f, err := os.CreateTemp(s.cfg.SpoolDir, "chatlens-upload-*")
+	if err != nil {
+		return nil, fmt.Errorf("spooling the upload: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(f.Name())
+		}
+	}()
+	h := sha256.New()
+	src := &ctxReader{ctx: ctx, r: io.LimitReader(r, s.cfg.MaxUploadBytes+1)}
+	n, err := io.Copy(io.MultiWriter(f, h), src)
+	switch {
+	case src.err != nil: // reading r failed, or ctx ended
+		return nil, fmt.Errorf("reading the upload: %w", src.err)
+	case err != nil: // writing the spool file failed
+		return nil, fmt.Errorf("spooling the upload: %w", err)
+	case n > s.cfg.MaxUploadBytes:
+		return nil, ErrTooLarge
+	}
+	return &Upload{SHA256: hex.EncodeToString(h.Sum(nil)), Bytes: n, file: f}, nil
+}
+
+// ctxReader stops reading when its context ends, and remembers the error
+// its reader returned (io.EOF aside), so that a failed read of the upload
+// is told apart from a failed write of the spool file.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+	err error
+}
+
+func (c *ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		c.err = err
+		return 0, err
+	}
+	n, err := c.r.Read(p)
+	if err != nil && err != io.EOF {
+		c.err = err
+	}
+	return n, err
+}
