@@ -33,6 +33,10 @@ type data struct {
 	payments      *table[core.PaymentID, core.Payment]
 	paymentEvents *table[string, core.PaymentEventRecord]
 
+	// chats and chatMessages: chats.go.
+	chats        *table[core.ChatID, chatRow]
+	chatMessages *table[core.ChatID, messageRows]
+
 	mu       sync.Mutex // guards the tables' committed rows and locks, held only briefly
 	locks    map[string]*rowLock
 	users    *table[core.UserID, core.User]
@@ -52,6 +56,7 @@ type rowLock struct {
 func New(opts ports.StoreOptions) *Store {
 	d := &data{locks: map[string]*rowLock{}}
 	newPaymentTables(d)
+	newChatTables(d)
 	d.users = newTable(d, "users", func(v core.User) core.UserID { return v.ID }, usersSpec)
 	d.keys = newTable(d, "api_keys", func(v core.APIKey) core.KeyID { return v.ID }, keysSpec)
 	d.accounts = newTable(d, "credit_accounts", func(v core.CreditAccount) core.UserID { return v.UserID }, tableSpec[core.CreditAccount]{})
@@ -62,7 +67,7 @@ func New(opts ports.StoreOptions) *Store {
 // userChildren are the tables whose rows a user owns: deleting the user
 // marks them with the user's deletion time, restoring brings back exactly
 // those. A module that adds rows owned by a user adds its table here.
-func (d *data) userChildren() []cascade { return []cascade{d.keys} }
+func (d *data) userChildren() []cascade { return []cascade{d.keys, d.chats} }
 
 // Peer returns another store on s's data with its own options, as a second
 // process opens its own pool on one database. The conformance suite runs

@@ -39,6 +39,10 @@ type tableSpec[V any] struct {
 	deletedAt func(*V) *time.Time
 	// unique are the table's unique keys, by name.
 	unique map[string]uniqueKey[V]
+	// claimed reports a deleted row that a purge has claimed: it is on its
+	// way out, and no restore, a parent's included, brings it back.
+	// Optional.
+	claimed func(V) bool
 }
 
 // uniqueKey is a unique index: value returns the row's key, and false
@@ -55,27 +59,38 @@ func newTable[K comparable, V any](d *data, name string, key func(V) K, spec tab
 	return t
 }
 
-// staged returns the unit's staged rows of t, registering t's publication
-// with the unit on first use.
-func (t *table[K, V]) staged(u *unit) map[K]V {
-	if m, ok := u.staged[t]; ok {
-		return m.(map[K]V)
-	}
-	m := map[K]V{}
-	u.staged[t] = m
-	u.publish = append(u.publish, func() { t.commit(m) })
-	return m
+// stage is what one unit wrote to one table: rows inserted or changed,
+// and rows removed (remove), which a row written again after its removal
+// leaves.
+type stage[K comparable, V any] struct {
+	rows map[K]V
+	gone map[K]bool
 }
 
-// commit publishes a unit's staged rows; the caller holds d.mu.
-func (t *table[K, V]) commit(staged map[K]V) {
-	for k, v := range staged {
+// stage returns the unit's staged writes of t, registering their
+// publication with the unit on first use.
+func (t *table[K, V]) stage(u *unit) *stage[K, V] {
+	if st, ok := u.staged[t]; ok {
+		return st.(*stage[K, V])
+	}
+	st := &stage[K, V]{rows: map[K]V{}, gone: map[K]bool{}}
+	u.staged[t] = st
+	u.publish = append(u.publish, func() { t.commit(st) })
+	return st
+}
+
+// staged returns the unit's staged rows of t (inserted or changed).
+func (t *table[K, V]) staged(u *unit) map[K]V { return t.stage(u).rows }
+
+// commit publishes a unit's staged writes, removals first; the caller
+// holds d.mu.
+func (t *table[K, V]) commit(st *stage[K, V]) {
+	for k := range st.gone {
+		t.drop(k)
+	}
+	for k, v := range st.rows {
 		if old, ok := t.rows[k]; ok {
-			for name, of := range t.spec.unique {
-				if value, ok := of(old); ok && t.index[name][value] == k {
-					delete(t.index[name], value)
-				}
-			}
+			t.unindex(k, old)
 		}
 		t.rows[k] = v
 		for name, of := range t.spec.unique {
@@ -93,13 +108,46 @@ func (t *table[K, V]) commit(staged map[K]V) {
 	}
 }
 
+// unindex takes a committed row's values out of the unique keys that
+// still point at it; the caller holds d.mu.
+func (t *table[K, V]) unindex(k K, old V) {
+	for name, of := range t.spec.unique {
+		if value, ok := of(old); ok && t.index[name][value] == k {
+			delete(t.index[name], value)
+		}
+	}
+}
+
+// drop deletes a committed row with its unique keys and group membership;
+// the caller holds d.mu.
+func (t *table[K, V]) drop(k K) {
+	old, ok := t.rows[k]
+	if !ok {
+		return
+	}
+	t.unindex(k, old)
+	if t.spec.parent != nil {
+		g := t.spec.parent(old)
+		delete(t.groups[g], k)
+		if len(t.groups[g]) == 0 {
+			delete(t.groups, g)
+		}
+	}
+	delete(t.rows, k)
+}
+
 // lockKey names a row's lock.
 func (t *table[K, V]) lockKey(k K) string { return fmt.Sprintf("%s:%v", t.name, k) }
 
 // row returns the unit's view of a row, deleted or not.
 func (t *table[K, V]) row(u *unit, k K) (V, bool) {
-	if v, ok := t.staged(u)[k]; ok {
+	st := t.stage(u)
+	if v, ok := st.rows[k]; ok {
 		return v, true
+	}
+	if st.gone[k] {
+		var zero V
+		return zero, false
 	}
 	t.d.mu.Lock()
 	defer t.d.mu.Unlock()
@@ -134,16 +182,16 @@ func (t *table[K, V]) isDeleted(v V) bool {
 // group returns the unit's view of a parent's rows, deleted ones included,
 // in no particular order.
 func (t *table[K, V]) group(u *unit, parent string) []V {
-	staged := t.staged(u)
+	st := t.stage(u)
 	var out []V
 	t.d.mu.Lock()
 	for k := range t.groups[parent] {
-		if _, mine := staged[k]; !mine {
+		if _, mine := st.rows[k]; !mine && !st.gone[k] {
 			out = append(out, t.rows[k])
 		}
 	}
 	t.d.mu.Unlock()
-	for _, v := range staged {
+	for _, v := range st.rows {
 		if t.spec.parent(v) == parent {
 			out = append(out, v)
 		}
@@ -251,6 +299,47 @@ func (t *table[K, V]) uniqueTaken(ctx context.Context, u *unit, v V) (string, bo
 	return "", false, nil
 }
 
+// scan returns the unit's view of every row of t that keep accepts,
+// deleted ones included, in no particular order: a sweep across parents
+// (a purge). It sees the unit's removals.
+func (t *table[K, V]) scan(u *unit, keep func(V) bool) []V {
+	st := t.stage(u)
+	var out []V
+	t.d.mu.Lock()
+	for k, v := range t.rows {
+		if _, mine := st.rows[k]; !mine && !st.gone[k] && keep(v) {
+			out = append(out, v)
+		}
+	}
+	t.d.mu.Unlock()
+	for _, v := range st.rows {
+		if keep(v) {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// remove deletes a row for good (a purge, not a soft delete), under its
+// row lock, as a DELETE does; false when the unit sees no such row. The
+// row, its unique keys and its place in its group go when the unit
+// commits.
+func (t *table[K, V]) remove(ctx context.Context, u *unit, k K) (bool, error) {
+	if err := u.writable(); err != nil {
+		return false, err
+	}
+	if err := u.reserve(ctx, t.lockKey(k)); err != nil {
+		return false, err
+	}
+	if _, ok := t.row(u, k); !ok {
+		return false, nil
+	}
+	st := t.stage(u)
+	delete(st.rows, k)
+	st.gone[k] = true
+	return true, nil
+}
+
 // cascadeDelete marks a parent's live rows deleted at, the parent's own
 // deletion time, so that cascadeRestore finds exactly that group again.
 func (t *table[K, V]) cascadeDelete(ctx context.Context, u *unit, parent string, at time.Time) error {
@@ -267,10 +356,11 @@ func (t *table[K, V]) cascadeDelete(ctx context.Context, u *unit, parent string,
 }
 
 // cascadeRestore brings back a parent's rows deleted at its deletion time,
-// and no others (rows deleted on their own before stay deleted).
+// and no others (rows deleted on their own before stay deleted, and rows
+// a purge has claimed stay on their way out).
 func (t *table[K, V]) cascadeRestore(ctx context.Context, u *unit, parent string, at time.Time) error {
 	for _, v := range t.group(u, parent) {
-		if !t.spec.deletedAt(&v).Equal(at) {
+		if !t.spec.deletedAt(&v).Equal(at) || t.spec.claimed != nil && t.spec.claimed(v) {
 			continue
 		}
 		*t.spec.deletedAt(&v) = time.Time{}
