@@ -52,8 +52,14 @@ bench-credits *args:
 bench-parse *args:
     bash bench/parse/run.sh {{args}}
 
+# Import and search on a durable cluster: uploads through the real binary
+# beside psql's COPY, searches beside the same statement in psql.
+# Import (HTTP upload vs COPY), search and statistics benchmark of the chats API.
+bench-import *args:
+    bash bench/import/run.sh {{args}}
+
 # Every benchmark.
-bench: bench-credits bench-parse
+bench: bench-credits bench-parse bench-import
 
 # Run each parser fuzz target for FUZZTIME (default 30s).
 fuzz:
