@@ -67,7 +67,9 @@ func viridisAt(t float64) string {
 	var b strings.Builder
 	b.WriteByte('#')
 	for c := range 3 {
-		v := int(math.Round(viridis[i][c]*(1-f) + viridis[i+1][c]*f))
+		// explicit conversions: no fused multiply-add, the same colour on
+		// every architecture
+		v := int(math.Round(float64(viridis[i][c]*(1-f)) + float64(viridis[i+1][c]*f)))
 		b.WriteString(hex2(v))
 	}
 	return b.String()
@@ -236,10 +238,12 @@ func clean(s string) string {
 	return b.String()
 }
 
-// runeWidth is a rune's width in "units" of about 0.6 em, the advance of
+// runeWidth is a rune's width in tenths of about 0.6 em, the advance of
 // an average Latin letter in a sans-serif font: combining marks and joiners
-// take none, wide scripts (CJK, Hangul) and emoji two.
-func runeWidth(r rune) float64 {
+// take none, wide scripts (CJK, Hangul) and emoji twice as much. Widths are
+// integers so that where text is cut does not depend on how a machine
+// rounds.
+func runeWidth(r rune) int {
 	switch {
 	case r == 0x200d || (r >= 0xfe00 && r <= 0xfe0f) || (r >= 0xe0100 && r <= 0xe01ef) ||
 		unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Me, r):
@@ -247,24 +251,24 @@ func runeWidth(r rune) float64 {
 	case r >= 0x1100 && (r <= 0x115f || (r >= 0x2e80 && r <= 0xa4cf) || (r >= 0xac00 && r <= 0xd7a3) ||
 		(r >= 0xf900 && r <= 0xfaff) || (r >= 0xfe30 && r <= 0xfe4f) || (r >= 0xff00 && r <= 0xff60) ||
 		(r >= 0xffe0 && r <= 0xffe6) || (r >= 0x1f000 && r <= 0x1faff) || (r >= 0x20000 && r <= 0x3fffd)):
-		return 2
+		return 20
 	case r == 'i' || r == 'l' || r == 'j' || r == 'I' || r == '.' || r == ',' || r == '\'' || r == ' ' || r == '|' || r == '!':
-		return 0.5
+		return 5
 	case r == 'm' || r == 'w' || r == 'M' || r == 'W' || r == '@':
-		return 1.4
+		return 14
 	case r >= 'A' && r <= 'Z':
-		return 1.15
+		return 12
 	}
-	return 1
+	return 10
 }
 
 // textWidth estimates the width of s at a font size, in pixels.
 func textWidth(s string, size float64) float64 {
-	w := 0.0
+	w := 0
 	for _, r := range s {
 		w += runeWidth(r)
 	}
-	return w * 0.6 * size
+	return float64(w) * (0.06 * size)
 }
 
 // truncate shortens clean text to at most max pixels at a font size,
@@ -273,11 +277,11 @@ func truncate(s string, size, max float64) string {
 	if textWidth(s, size) <= max {
 		return s
 	}
-	limit := max - textWidth("…", size)
-	w := 0.0
+	limit := int(max/(0.06*size)) - runeWidth('…')
+	w := 0
 	cut := 0
 	for i, r := range s {
-		w += runeWidth(r) * 0.6 * size
+		w += runeWidth(r)
 		if w > limit {
 			break
 		}

@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -223,6 +224,9 @@ func TestActivityStructure(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			doc := Activity(ActivityInput{Title: "Family", Location: "Europe/Paris", Counts: tc.count})
+			if !bytes.Equal(doc, Activity(ActivityInput{Title: "Family", Location: "Europe/Paris", Counts: tc.count})) {
+				t.Error("two renderings differ")
+			}
 			root := checkDocument(t, doc)
 			cells := root.group(t, "cells").all("rect")
 			if len(cells) != 7*24 {
@@ -404,7 +408,22 @@ func checkTimeline(t *testing.T, in TimelineInput, wantUnit Unit) (*node, []bar)
 			t.Errorf("bar %s has no <title>", b.start)
 		}
 		sum := 0
+		// Segments stack upwards without gaps or overlaps, each as tall
+		// as its count, on one baseline.
+		prevTop := -1.0
 		for _, r := range g.all("rect") {
+			y, _ := strconv.ParseFloat(r.attr["y"], 64)
+			h, _ := strconv.ParseFloat(r.attr["height"], 64)
+			if h < 0 || y < tlTop-0.05 || y+h > tlBottom+0.05 {
+				t.Errorf("bar %s: segment y=%v height=%v outside the plot", b.start, y, h)
+			}
+			if prevTop >= 0 && math.Abs(y+h-prevTop) > 0.05 {
+				t.Errorf("bar %s: segment ends at %v, the one below starts at %v", b.start, y+h, prevTop)
+			}
+			if prevTop < 0 && math.Abs(y+h-tlBottom) > 0.05 {
+				t.Errorf("bar %s: first segment ends at %v, not on the baseline", b.start, y+h)
+			}
+			prevTop = y
 			s, c := atoi(t, r.attr["data-series"]), atoi(t, r.attr["data-count"])
 			if c <= 0 {
 				t.Errorf("an empty segment in bar %s", b.start)
@@ -747,6 +766,12 @@ func TestWriteSamples(t *testing.T) {
 		"chart-empty-activity.svg": Activity(ActivityInput{Title: "Nothing yet"}),
 		"chart-year-timeline.svg":  Timeline(chat(23, 12, 400, time.Date(2023, 11, 15, 0, 0, 0, 0, time.UTC))),
 		"chart-day-timeline.svg":   Timeline(chat(24, 1, 1, base)),
+		"chart-edge-90.svg":        Timeline(chat(25, 3, 90, time.Date(2023, 12, 1, 0, 0, 0, 0, time.UTC))),
+		"chart-edge-91.svg":        Timeline(chat(26, 3, 91, time.Date(2023, 12, 1, 0, 0, 0, 0, time.UTC))),
+		"chart-edge-731.svg":       Timeline(chat(27, 3, 731, time.Date(2023, 3, 9, 0, 0, 0, 0, time.UTC))),
+		"chart-edge-740.svg":       Timeline(chat(28, 3, 740, time.Date(2023, 3, 9, 0, 0, 0, 0, time.UTC))),
+		"chart-edge-30y.svg":       Timeline(chat(29, 3, 30*365, time.Date(1996, 3, 9, 0, 0, 0, 0, time.UTC))),
+		"chart-edge-huge.svg":      Timeline(huge()),
 	}
 	for name, doc := range files {
 		checkDocument(t, doc)
@@ -754,4 +779,18 @@ func TestWriteSamples(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// huge is a chat of millions of messages over 60 days, with long names.
+func huge() TimelineInput {
+	in := chat(30, 12, 60, base)
+	for i := range in.Authors {
+		in.Authors[i].Name = strings.Repeat("Wolfgang Amadeus ", i+1)
+		for j := range in.Authors[i].Days {
+			in.Authors[i].Days[j].Messages *= 9999
+		}
+	}
+	in.Days = nil
+	in.Title = strings.Repeat("A very long title indeed ", 10)
+	return in
 }

@@ -321,7 +321,12 @@ func Timeline(in TimelineInput) []byte {
 	}
 	step := niceStep(float64(most) / 5)
 	top := max((most+step-1)/step*step, step)
-	scale := float64(tlBottom-tlTop) / float64(top)
+	// Positions are computed in integer tenths of a pixel, so the output is
+	// the same on every machine (no float rounding or fused operations).
+	plotW10, plotH10 := (tlRight-tlLeft)*10, (tlBottom-tlTop)*10
+	yAt := func(v int) int { return tlBottom*10 - int(int64(v)*int64(plotH10)/int64(top)) }
+	xAt := func(b int) int { return tlLeft*10 + b*plotW10/n }
+	centre := func(b int) int { return tlLeft*10 + (2*b+1)*plotW10/(2*n) }
 
 	from, to := longDate(lo), longDate(hi)
 	desc := "Stacked bar chart of " + messages(grand) + " per " + u.String() + " from " + from + " to " + to + ", " + clock + "."
@@ -345,7 +350,7 @@ func Timeline(in TimelineInput) []byte {
 
 	// The value axis: grid lines and ticks.
 	for v := 0; v <= top; v += step {
-		y := tlBottom - float64(v)*scale
+		y := tenths(yAt(v))
 		colour := gridColour
 		if v == 0 {
 			colour = mutedColour
@@ -361,16 +366,16 @@ func Timeline(in TimelineInput) []byte {
 	s.raw(`)">Messages per `, u.String(), "</text>\n")
 
 	// The bars, one group each, a rect per layer with messages.
-	slot := float64(tlRight-tlLeft) / float64(n)
-	bar := slot
-	if slot >= 4 {
-		bar = slot * 0.8
-	}
-	bar = math.Min(bar, tlMaxBar)
 	s.raw(`<g class="bars">`, "\n")
 	key := firstKey
 	for b := range n {
-		x := tlLeft + float64(b)*slot + (slot-bar)/2
+		slot := xAt(b+1) - xAt(b)
+		bar := slot
+		if slot >= 40 {
+			bar = slot * 8 / 10
+		}
+		bar = min(bar, tlMaxBar*10)
+		x, w := tenths(xAt(b)+(slot-bar)/2), tenths(bar)
 		start := u.first(key)
 		s.raw(`<g data-start="`, isoDate(start), `" data-total="`)
 		s.int(barTotals[b])
@@ -381,10 +386,10 @@ func Timeline(in TimelineInput) []byte {
 			if c == 0 {
 				continue
 			}
-			y0 := math.Round((tlBottom-float64(cum)*scale)*10) / 10
+			y0 := yAt(cum)
 			cum += c
-			y1 := math.Round((tlBottom-float64(cum)*scale)*10) / 10
-			s.rectOpen(x, y1, bar, y0-y1, l.colour)
+			y1 := yAt(cum)
+			s.rectOpen(x, tenths(y1), w, tenths(y0-y1), l.colour)
 			s.raw(` data-series="`)
 			s.int(i)
 			s.raw(`" data-count="`)
@@ -399,8 +404,8 @@ func Timeline(in TimelineInput) []byte {
 	s.raw("</g>\n")
 
 	// The time axis: tick labels that do not overlap, and its title.
-	for _, t := range timeTicks(u, firstKey, n, slot) {
-		x := tlLeft + (float64(t.index)+0.5)*slot
+	for _, t := range timeTicks(u, firstKey, n, centre) {
+		x := tenths(centre(t.index))
 		s.line(x, tlBottom, x, tlBottom+4, mutedColour)
 		s.textAt(x, tlBottom+17, 11, "middle", inkColour, "", t.text)
 	}
@@ -428,6 +433,8 @@ func Timeline(in TimelineInput) []byte {
 	s.raw("</g>\n")
 	return s.close()
 }
+
+func tenths(v int) float64 { return float64(v) / 10 }
 
 // emptyTimeline is the picture of a chat without timed messages.
 func emptyTimeline(title, clock string) []byte {
@@ -481,7 +488,7 @@ type tick struct {
 // weeks and months by the month they start, with the year for January
 // ("2024") (every month, 2, 3 or 6 months, every year, 2, 5, 10 years);
 // years every 1, 2, 5, 10, 20, 50 or 100 years.
-func timeTicks(u Unit, firstKey int64, n int, slot float64) []tick {
+func timeTicks(u Unit, firstKey int64, n int, centre func(int) int) []tick {
 	var candidates [][]tick
 	switch u {
 	case Day:
@@ -534,13 +541,13 @@ func timeTicks(u Unit, firstKey int64, n int, slot float64) []tick {
 		}
 	}
 	for _, ts := range candidates {
-		if fits(ts, slot) && len(ts) > 0 {
+		if fits(ts, centre) && len(ts) > 0 {
 			return ts
 		}
 	}
 	// Nothing fits (a very long span by years): thin the coarsest.
 	ts := candidates[len(candidates)-1]
-	for every := 2; !fits(ts, slot); every++ {
+	for every := 2; !fits(ts, centre); every++ {
 		var thin []tick
 		for i, t := range candidates[len(candidates)-1] {
 			if i%every == 0 {
@@ -552,12 +559,13 @@ func timeTicks(u Unit, firstKey int64, n int, slot float64) []tick {
 	return ts
 }
 
-// fits reports whether tick labels at 11 px, centred on their bars, leave
-// at least 8 px between each other.
-func fits(ts []tick, slot float64) bool {
+// fits reports whether tick labels at 11 px, centred on their bars (centre
+// gives a bar's centre in tenths of a pixel), leave at least 8 px between
+// each other.
+func fits(ts []tick, centre func(int) int) bool {
 	for i := 1; i < len(ts); i++ {
 		a, b := ts[i-1], ts[i]
-		gap := float64(b.index-a.index)*slot - (textWidth(a.text, 11)+textWidth(b.text, 11))/2
+		gap := float64(centre(b.index)-centre(a.index))/10 - (textWidth(a.text, 11)+textWidth(b.text, 11))/2
 		if gap < 8 {
 			return false
 		}
