@@ -208,27 +208,28 @@ func (r *chats) Restore(ctx context.Context, user core.UserID, id core.ChatID) e
 	return nil
 }
 
-// ClaimPurge claims the chats deleted longest ago first. Each is read again
-// under its row lock, so a restore that committed meanwhile is not claimed.
+// ClaimPurge claims the chats deleted longest ago first, and returns every
+// claimed chat in that order. Each is read again under its row lock, so a
+// restore that committed meanwhile is not claimed.
 func (r *chats) ClaimPurge(ctx context.Context, deletedBefore time.Time, limit int) ([]core.ChatID, error) {
 	u, t := r.u(), r.u().s.chats
 	if err := u.writable(); err != nil {
 		return nil, err
 	}
 	deletedBefore = micro(deletedBefore)
-	var ids []core.ChatID
-	var candidates []chatRow
+	var out, candidates []chatRow
 	for _, v := range t.scan(u, func(v chatRow) bool { return t.isDeleted(v) }) {
 		switch {
 		case v.claimed:
-			ids = append(ids, v.ID)
+			out = append(out, v)
 		case v.DeletedAt.Before(deletedBefore):
 			candidates = append(candidates, v)
 		}
 	}
-	slices.SortFunc(candidates, func(a, b chatRow) int {
+	oldestFirst := func(a, b chatRow) int {
 		return cmp.Or(a.DeletedAt.Compare(b.DeletedAt), cmp.Compare(a.ID, b.ID))
-	})
+	}
+	slices.SortFunc(candidates, oldestFirst)
 	claimed := 0
 	for _, c := range candidates {
 		if claimed == limit {
@@ -245,14 +246,20 @@ func (r *chats) ClaimPurge(ctx context.Context, deletedBefore time.Time, limit i
 		if err := t.update(ctx, u, v); err != nil {
 			return nil, err
 		}
-		ids = append(ids, v.ID)
+		out = append(out, v)
 		claimed++
+	}
+	slices.SortFunc(out, oldestFirst)
+	ids := make([]core.ChatID, len(out))
+	for i, v := range out {
+		ids[i] = v.ID
 	}
 	return ids, nil
 }
 
-// Purge removes the claimed chat's row, and its messages' row if any is
-// left (a caller is to empty it with Messages.Purge first, in batches).
+// Purge removes the claimed chat's row. Like the messages' foreign key on
+// PostgreSQL, it refuses while messages are left (Messages.Purge empties
+// them first, in batches).
 func (r *chats) Purge(ctx context.Context, id core.ChatID) error {
 	u, t := r.u(), r.u().s.chats
 	if err := u.writable(); err != nil {
@@ -264,10 +271,10 @@ func (r *chats) Purge(ctx context.Context, id core.ChatID) error {
 	if v, ok := t.getDeleted(u, id); !ok || !v.claimed {
 		return fmt.Errorf("chat claimed for purging: %w", core.ErrNotFound)
 	}
-	if _, err := t.remove(ctx, u, id); err != nil {
-		return err
+	if left, _ := u.s.chatMessages.row(u, id); len(left.list) > 0 {
+		return u.fail(fmt.Errorf("purging chat %s: %d messages are left", id, len(left.list)))
 	}
-	_, err := u.s.chatMessages.remove(ctx, u, id)
+	_, err := t.remove(ctx, u, id)
 	return err
 }
 
@@ -308,8 +315,8 @@ func (r *messages) Insert(ctx context.Context, chat core.ChatID, msgs iter.Seq2[
 	if err := u.writable(); err != nil {
 		return 0, err
 	}
-	if _, ok := u.s.chats.row(u, chat); !ok { // the messages' foreign key
-		return 0, u.fail(fmt.Errorf("messages of an unknown chat: %w", core.ErrNotFound))
+	if _, ok := u.s.chats.get(u, chat); !ok { // a live chat, as on PostgreSQL
+		return 0, errChatNotFound
 	}
 	if err := u.reserve(ctx, t.lockKey(chat)); err != nil {
 		return 0, err
@@ -372,6 +379,9 @@ func (r *messages) List(_ context.Context, chat core.ChatID, filter core.Message
 	u := r.u()
 	if err := u.statement(); err != nil {
 		return nil, err
+	}
+	if _, live := u.s.chats.get(u, chat); !live { // hidden through their chat
+		return []core.Message{}, nil
 	}
 	rows, _ := u.s.chatMessages.row(u, chat)
 	list := rows.list
