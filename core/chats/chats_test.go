@@ -14,12 +14,15 @@ import (
 	"time"
 
 	"github.com/chatlens/chatlens/adapters/memory"
+	"github.com/chatlens/chatlens/adapters/postgres"
+	"github.com/chatlens/chatlens/adapters/postgres/pgtest"
 	"github.com/chatlens/chatlens/adapters/system"
 	"github.com/chatlens/chatlens/core"
 	"github.com/chatlens/chatlens/core/chatparse"
 	"github.com/chatlens/chatlens/core/chats"
 	"github.com/chatlens/chatlens/core/chatstats"
 	"github.com/chatlens/chatlens/core/users"
+	"github.com/chatlens/chatlens/migrations"
 	"github.com/chatlens/chatlens/ports"
 )
 
@@ -55,6 +58,38 @@ const discord = `{"guild":{"id":"1","name":"Guild"},"channel":{"id":"2","type":"
 {"id":"101","type":"Default","timestamp":"2021-03-04T10:05:00+00:00","content":"hello","author":{"id":"6","name":"bob","nickname":"Bob"}},
 {"id":"101","type":"Default","timestamp":"2021-03-04T10:05:00+00:00","content":"hello","author":{"id":"6","name":"bob","nickname":"Bob"}}
 ]}`
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+// opener opens an empty store.
+type opener func(t *testing.T) ports.UnitOfWork
+
+// backends are the storage adapters the service is tested on: memory, and
+// PostgreSQL (skipped with a message where there is none).
+var backends = map[string]opener{
+	"memory": func(*testing.T) ports.UnitOfWork { return memory.New(ports.DefaultStoreOptions()) },
+	"postgres": func(t *testing.T) ports.UnitOfWork {
+		dsn := pgtest.NewDatabase(t, "chatlens", func(ctx context.Context, dsn string) error {
+			return postgres.MigrateDSN(ctx, dsn, migrations.Files)
+		})
+		s, err := postgres.Open(postgres.DefaultConfig(dsn))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	},
+}
+
+// forEachBackend runs test on every backend, as parallel subtests.
+func forEachBackend(t *testing.T, test func(t *testing.T, open opener)) {
+	for name, open := range backends {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			test(t, open)
+		})
+	}
+}
 
 // zipOf builds a zip archive of name, content pairs.
 func zipOf(t *testing.T, files ...string) string {
@@ -100,7 +135,7 @@ func (c *clock) advance(d time.Duration) {
 type fixture struct {
 	t      *testing.T
 	ctx    context.Context
-	store  *memory.Store
+	store  ports.UnitOfWork
 	svc    *chats.Service
 	clock  *clock
 	user   core.UserID
@@ -113,15 +148,15 @@ type option func(*fixture)
 
 func withConfig(f func(*chats.Config)) option { return func(fx *fixture) { f(&fx.config) } }
 
-func newFixture(t *testing.T, opts ...option) *fixture {
-	return newFixtureOn(t, nil, opts...)
+func newFixture(t *testing.T, open opener, opts ...option) *fixture {
+	return newFixtureOn(t, open, nil, opts...)
 }
 
-func newFixtureOn(t *testing.T, wrap func(ports.UnitOfWork) ports.UnitOfWork, opts ...option) *fixture {
+func newFixtureOn(t *testing.T, open opener, wrap func(ports.UnitOfWork) ports.UnitOfWork, opts ...option) *fixture {
 	t.Helper()
 	fx := &fixture{
 		t: t, ctx: context.Background(),
-		store: memory.New(ports.DefaultStoreOptions()),
+		store: open(t),
 		clock: &clock{now: time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)},
 		spool: t.TempDir(),
 	}
@@ -247,7 +282,9 @@ func expected(t *testing.T, content string, opts chatparse.Options) ([]core.Mess
 	return msgs, s.Report(), stats.Result()
 }
 
-func TestImportEachFormat(t *testing.T) {
+func TestImportEachFormat(t *testing.T) { forEachBackend(t, testImportEachFormat) }
+
+func testImportEachFormat(t *testing.T, open opener) {
 	cases := []struct {
 		name, content string
 		format        string
@@ -261,7 +298,7 @@ func TestImportEachFormat(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			fx := newFixture(t)
+			fx := newFixture(t, open)
 			d := fx.mustImport(tc.content, chats.ImportOptions{})
 			c := d.Chat
 			if _, ok := core.ParseID(string(c.ID)); !ok || strings.ToLower(string(c.ID)) != string(c.ID) {
@@ -297,8 +334,10 @@ func TestImportEachFormat(t *testing.T) {
 	}
 }
 
-func TestImportZip(t *testing.T) {
-	fx := newFixture(t)
+func TestImportZip(t *testing.T) { forEachBackend(t, testImportZip) }
+
+func testImportZip(t *testing.T, open opener) {
+	fx := newFixture(t, open)
 	content := zipOf(t, "IMG-001.jpg", "not really a picture", "_chat.txt", whatsApp)
 	d := fx.mustImport(content, chats.ImportOptions{})
 	if d.Chat.Format != "whatsapp" || d.Report.Format != chatparse.FormatWhatsAppZip || d.Chat.Messages != 7 {
@@ -312,8 +351,10 @@ func TestImportZip(t *testing.T) {
 	}
 }
 
-func TestImportOptions(t *testing.T) {
-	fx := newFixture(t)
+func TestImportOptions(t *testing.T) { forEachBackend(t, testImportOptions) }
+
+func testImportOptions(t *testing.T, open opener) {
+	fx := newFixture(t, open)
 	d := fx.mustImport(whatsApp, chats.ImportOptions{Title: "  Old friends ", DateOrder: "m/d/y", TimeZone: "Europe/Berlin"})
 	if d.Chat.Title != "Old friends" || d.Chat.TimeZone != "Europe/Berlin" || d.Report.DateOrder != chatparse.MonthDayYear {
 		t.Errorf("title %q, time zone %q, date order %v", d.Chat.Title, d.Chat.TimeZone, d.Report.DateOrder)
@@ -369,8 +410,10 @@ func (fx *fixture) statistics(id core.ChatID) (chats.Details, chatstats.Result) 
 	return d, st
 }
 
-func TestSameFileTwiceIsOneChat(t *testing.T) {
-	fx := newFixture(t)
+func TestSameFileTwiceIsOneChat(t *testing.T) { forEachBackend(t, testSameFileTwiceIsOneChat) }
+
+func testSameFileTwiceIsOneChat(t *testing.T, open opener) {
+	fx := newFixture(t, open)
 	first := fx.mustImport(whatsApp, chats.ImportOptions{})
 	again, created, err := fx.importAs(fx.user, whatsApp, chats.ImportOptions{Title: "Another title"})
 	if err != nil || created {
@@ -390,7 +433,11 @@ func TestSameFileTwiceIsOneChat(t *testing.T) {
 }
 
 func TestConcurrentImportsOfOneFileMakeOneChat(t *testing.T) {
-	fx := newFixture(t)
+	forEachBackend(t, testConcurrentImportsOfOneFileMakeOneChat)
+}
+
+func testConcurrentImportsOfOneFileMakeOneChat(t *testing.T, open opener) {
+	fx := newFixture(t, open)
 	const n = 6
 	var wg sync.WaitGroup
 	results := make([]chats.Details, n)
@@ -432,7 +479,9 @@ func TestConcurrentImportsOfOneFileMakeOneChat(t *testing.T) {
 	}
 }
 
-func TestNotAnExportStoresNothing(t *testing.T) {
+func TestNotAnExportStoresNothing(t *testing.T) { forEachBackend(t, testNotAnExportStoresNothing) }
+
+func testNotAnExportStoresNothing(t *testing.T, open opener) {
 	cases := map[string]string{
 		"garbage":          "just some text\nthat is no chat export\n",
 		"empty":            "",
@@ -446,7 +495,7 @@ func TestNotAnExportStoresNothing(t *testing.T) {
 	}
 	for name, content := range cases {
 		t.Run(name, func(t *testing.T) {
-			fx := newFixture(t)
+			fx := newFixture(t, open)
 			_, created, err := fx.importAs(fx.user, content, chats.ImportOptions{})
 			var ie *chats.ImportError
 			if !errors.As(err, &ie) || !errors.Is(err, core.ErrInvalid) || created {
@@ -462,8 +511,10 @@ func TestNotAnExportStoresNothing(t *testing.T) {
 	}
 }
 
-func TestNoMessagesReportSaysWhy(t *testing.T) {
-	fx := newFixture(t)
+func TestNoMessagesReportSaysWhy(t *testing.T) { forEachBackend(t, testNoMessagesReportSaysWhy) }
+
+func testNoMessagesReportSaysWhy(t *testing.T, open opener) {
+	fx := newFixture(t, open)
 	_, _, err := fx.importAs(fx.user, whatsAppNoticesOnly, chats.ImportOptions{})
 	var ie *chats.ImportError
 	if !errors.As(err, &ie) {
@@ -473,15 +524,17 @@ func TestNoMessagesReportSaysWhy(t *testing.T) {
 		t.Errorf("reason %q, report %+v", ie.Reason, ie.Report)
 	}
 	// A refused import is no upload: the hourly limit does not count it.
-	fx2 := newFixture(t, withConfig(func(c *chats.Config) { c.UploadsPerHour = 1 }))
+	fx2 := newFixture(t, open, withConfig(func(c *chats.Config) { c.UploadsPerHour = 1 }))
 	if _, _, err := fx2.importAs(fx2.user, whatsAppNoticesOnly, chats.ImportOptions{}); err == nil {
 		t.Fatal("no error")
 	}
 	fx2.mustImport(whatsApp, chats.ImportOptions{})
 }
 
-func TestZipChatTooLargeToUnpack(t *testing.T) {
-	fx := newFixture(t, withConfig(func(c *chats.Config) { c.ParseLimits.MaxZipChatBytes = 100 }))
+func TestZipChatTooLargeToUnpack(t *testing.T) { forEachBackend(t, testZipChatTooLargeToUnpack) }
+
+func testZipChatTooLargeToUnpack(t *testing.T, open opener) {
+	fx := newFixture(t, open, withConfig(func(c *chats.Config) { c.ParseLimits.MaxZipChatBytes = 100 }))
 	_, _, err := fx.importAs(fx.user, zipOf(t, "_chat.txt", whatsApp), chats.ImportOptions{})
 	if !errors.Is(err, chats.ErrTooLarge) {
 		t.Fatalf("got %v, want ErrTooLarge", err)
@@ -491,8 +544,10 @@ func TestZipChatTooLargeToUnpack(t *testing.T) {
 	}
 }
 
-func TestUploadLimits(t *testing.T) {
-	fx := newFixture(t, withConfig(func(c *chats.Config) { c.UploadsPerHour = 2 }))
+func TestUploadLimits(t *testing.T) { forEachBackend(t, testUploadLimits) }
+
+func testUploadLimits(t *testing.T, open opener) {
+	fx := newFixture(t, open, withConfig(func(c *chats.Config) { c.UploadsPerHour = 2 }))
 	start := fx.clock.Now()
 	first := fx.mustImport(whatsApp, chats.ImportOptions{})
 	fx.clock.advance(10 * time.Minute)
@@ -516,7 +571,7 @@ func TestUploadLimits(t *testing.T) {
 	fx.mustImport(discord, chats.ImportOptions{})
 
 	// Stored bytes: the live chats' sizes and this file together.
-	fb := newFixture(t, withConfig(func(c *chats.Config) { c.MaxStoredBytes = int64(len(whatsApp) + len(discord)) }))
+	fb := newFixture(t, open, withConfig(func(c *chats.Config) { c.MaxStoredBytes = int64(len(whatsApp) + len(discord)) }))
 	fb.mustImport(whatsApp, chats.ImportOptions{})
 	_, _, err = fb.importAs(fb.user, telegram, chats.ImportOptions{})
 	if !errors.As(err, &le) || !le.Bytes {
@@ -528,8 +583,10 @@ func TestUploadLimits(t *testing.T) {
 	}
 }
 
-func TestSpool(t *testing.T) {
-	fx := newFixture(t, withConfig(func(c *chats.Config) { c.MaxUploadBytes = 10 }))
+func TestSpool(t *testing.T) { forEachBackend(t, testSpool) }
+
+func testSpool(t *testing.T, open opener) {
+	fx := newFixture(t, open, withConfig(func(c *chats.Config) { c.MaxUploadBytes = 10 }))
 	up := fx.upload("0123456789")
 	if up.Bytes != 10 || up.SHA256 != "84d89877f0d4041efb6bf91a16f0248f2fd573e6af05c19f96bedb9f882f7882" {
 		t.Errorf("bytes %d, sha256 %s", up.Bytes, up.SHA256)
@@ -577,8 +634,10 @@ func (r *failingReader) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-func TestRename(t *testing.T) {
-	fx := newFixture(t)
+func TestRename(t *testing.T) { forEachBackend(t, testRename) }
+
+func testRename(t *testing.T, open opener) {
+	fx := newFixture(t, open)
 	d := fx.mustImport(whatsApp, chats.ImportOptions{})
 	id := string(d.Chat.ID)
 	fx.clock.advance(time.Minute)
@@ -609,8 +668,10 @@ func TestRename(t *testing.T) {
 	}
 }
 
-func TestDeleteAndRestore(t *testing.T) {
-	fx := newFixture(t)
+func TestDeleteAndRestore(t *testing.T) { forEachBackend(t, testDeleteAndRestore) }
+
+func testDeleteAndRestore(t *testing.T, open opener) {
+	fx := newFixture(t, open)
 	d := fx.mustImport(whatsApp, chats.ImportOptions{})
 	id := string(d.Chat.ID)
 	if err := fx.svc.Delete(fx.ctx, fx.other, id); !errors.Is(err, core.ErrNotFound) {
@@ -663,7 +724,11 @@ func TestDeleteAndRestore(t *testing.T) {
 }
 
 func TestMessagesPagesFiltersAndSearch(t *testing.T) {
-	fx := newFixture(t)
+	forEachBackend(t, testMessagesPagesFiltersAndSearch)
+}
+
+func testMessagesPagesFiltersAndSearch(t *testing.T, open opener) {
+	fx := newFixture(t, open)
 	d := fx.mustImport(whatsApp, chats.ImportOptions{})
 	id := d.Chat.ID
 
@@ -744,8 +809,10 @@ func TestMessagesPagesFiltersAndSearch(t *testing.T) {
 	}
 }
 
-func TestListPages(t *testing.T) {
-	fx := newFixture(t)
+func TestListPages(t *testing.T) { forEachBackend(t, testListPages) }
+
+func testListPages(t *testing.T, open opener) {
+	fx := newFixture(t, open)
 	var ids []core.ChatID
 	for _, content := range []string{whatsApp, telegram, discord} {
 		ids = append([]core.ChatID{fx.mustImport(content, chats.ImportOptions{}).Chat.ID}, ids...)
@@ -776,10 +843,12 @@ func TestListPages(t *testing.T) {
 	}
 }
 
-func TestStatisticsRoundTrip(t *testing.T) {
+func TestStatisticsRoundTrip(t *testing.T) { forEachBackend(t, testStatisticsRoundTrip) }
+
+func testStatisticsRoundTrip(t *testing.T, open opener) {
 	for _, zone := range []string{"", "Asia/Kolkata"} {
 		t.Run("zone="+zone, func(t *testing.T) {
-			fx := newFixture(t)
+			fx := newFixture(t, open)
 			d := fx.mustImport(whatsApp, chats.ImportOptions{TimeZone: zone})
 			var opts chatparse.Options
 			if zone != "" {
@@ -824,8 +893,10 @@ func exported(r chatparse.Report) chatparse.Report {
 		Attachments: r.Attachments, AttachmentCount: r.AttachmentCount, Warnings: r.Warnings}
 }
 
-func TestPurgeAfterRetention(t *testing.T) {
-	fx := newFixture(t, withConfig(func(c *chats.Config) { c.PurgeBatch = 2; c.Retention = 48 * time.Hour }))
+func TestPurgeAfterRetention(t *testing.T) { forEachBackend(t, testPurgeAfterRetention) }
+
+func testPurgeAfterRetention(t *testing.T, open opener) {
+	fx := newFixture(t, open, withConfig(func(c *chats.Config) { c.PurgeBatch = 2; c.Retention = 48 * time.Hour }))
 	gone := fx.mustImport(whatsApp, chats.ImportOptions{})
 	kept := fx.mustImport(telegram, chats.ImportOptions{})
 	recent := fx.mustImport(discord, chats.ImportOptions{})
@@ -859,8 +930,10 @@ func TestPurgeAfterRetention(t *testing.T) {
 	fx.mustImport(whatsApp, chats.ImportOptions{})
 }
 
-func TestRunPurges(t *testing.T) {
-	fx := newFixture(t, withConfig(func(c *chats.Config) { c.Retention = time.Hour }))
+func TestRunPurges(t *testing.T) { forEachBackend(t, testRunPurges) }
+
+func testRunPurges(t *testing.T, open opener) {
+	fx := newFixture(t, open, withConfig(func(c *chats.Config) { c.Retention = time.Hour }))
 	d := fx.mustImport(whatsApp, chats.ImportOptions{})
 	if err := fx.svc.Delete(fx.ctx, fx.user, string(d.Chat.ID)); err != nil {
 		t.Fatal(err)
@@ -913,9 +986,13 @@ func (r *replaying) Do(ctx context.Context, fn func(ctx context.Context, tx port
 }
 
 func TestReplayedImportRereadsTheFile(t *testing.T) {
+	forEachBackend(t, testReplayedImportRereadsTheFile)
+}
+
+func testReplayedImportRereadsTheFile(t *testing.T, open opener) {
 	for _, content := range []string{whatsApp, zipOf(t, "_chat.txt", whatsApp), telegram} {
 		var r *replaying
-		fx := newFixtureOn(t, func(uow ports.UnitOfWork) ports.UnitOfWork {
+		fx := newFixtureOn(t, open, func(uow ports.UnitOfWork) ports.UnitOfWork {
 			r = &replaying{UnitOfWork: uow}
 			return r
 		})
@@ -937,8 +1014,10 @@ func TestReplayedImportRereadsTheFile(t *testing.T) {
 	}
 }
 
-func TestImportHonoursContext(t *testing.T) {
-	fx := newFixture(t)
+func TestImportHonoursContext(t *testing.T) { forEachBackend(t, testImportHonoursContext) }
+
+func testImportHonoursContext(t *testing.T, open opener) {
+	fx := newFixture(t, open)
 	up := fx.upload(whatsApp)
 	ctx, cancel := context.WithCancel(fx.ctx)
 	cancel()
