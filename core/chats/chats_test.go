@@ -1028,3 +1028,28 @@ func testImportHonoursContext(t *testing.T, open opener) {
 		t.Errorf("chats: %+v", list)
 	}
 }
+
+func TestTelegramAccountExport(t *testing.T) { forEachBackend(t, testTelegramAccountExport) }
+
+func testTelegramAccountExport(t *testing.T, open opener) {
+	fx := newFixture(t, open)
+	account := `{"about":"Here is the data you requested.","chats":{"about":"chats","list":[
+{"name":"Alpha","type":"personal_chat","id":1,"messages":[
+{"id":1,"type":"message","date":"2021-03-04T10:00:00","date_unixtime":"1614852000","from":"Alice","from_id":"user1","text":"in alpha"}]},
+{"name":"Beta","type":"personal_chat","id":2,"messages":[
+{"id":1,"type":"message","date":"2021-03-05T10:00:00","date_unixtime":"1614938400","from":"Bob","from_id":"user2","text":"in beta"},
+{"id":2,"type":"message","date":"2021-03-05T10:01:00","date_unixtime":"1614938460","from":"Alice","from_id":"user1","text":"yes"}]}
+]}}`
+	_, _, err := fx.importAs(fx.user, account, chats.ImportOptions{})
+	var ie *chats.ImportError
+	if !errors.As(err, &ie) || !strings.Contains(ie.Reason, "telegram_chat") {
+		t.Fatalf("no chat chosen: %v", err)
+	}
+	if _, _, err := fx.importAs(fx.user, account, chats.ImportOptions{TelegramChat: "Gamma"}); !errors.As(err, &ie) {
+		t.Fatalf("a chat the export does not hold: %v", err)
+	}
+	d := fx.mustImport(account, chats.ImportOptions{TelegramChat: "Beta"})
+	if d.Chat.Title != "Beta" || d.Chat.Messages != 2 || d.Chat.Format != "telegram" {
+		t.Errorf("chat %+v", d.Chat)
+	}
+}

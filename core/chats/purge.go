@@ -23,6 +23,7 @@ const purgeClaim = 10
 // first is not counted here.
 func (s *Service) Purge(ctx context.Context) (int, error) {
 	removed := 0
+	tried := map[core.ChatID]bool{} // chats this purge went through, gone or not
 	for {
 		var claimed []core.ChatID
 		err := s.uow.Do(ctx, func(ctx context.Context, tx ports.Tx) error {
@@ -36,7 +37,12 @@ func (s *Service) Purge(ctx context.Context) (int, error) {
 		if len(claimed) == 0 {
 			return removed, nil
 		}
+		progress := false
 		for _, id := range claimed {
+			if tried[id] {
+				continue
+			}
+			tried[id], progress = true, true
 			gone, err := s.purgeChat(ctx, id)
 			if err != nil {
 				return removed, fmt.Errorf("purging chat %s: %w", id, err)
@@ -44,6 +50,9 @@ func (s *Service) Purge(ctx context.Context) (int, error) {
 			if gone {
 				removed++
 			}
+		}
+		if !progress { // storage claims chats a purge went through: never loop on them
+			return removed, fmt.Errorf("purging chat %s: still claimed after its purge", claimed[0])
 		}
 	}
 }
