@@ -313,6 +313,14 @@ func (q MessageQuery) filter() (core.MessageFilter, *core.SeqKey, int, error) {
 	if ok {
 		after = &key
 	}
+	for _, b := range []struct {
+		field string
+		t     time.Time
+	}{{"from", q.From}, {"to", q.To}} {
+		if !b.t.IsZero() && (b.t.UTC().Year() < 1 || b.t.UTC().Year() > 9999) {
+			return core.MessageFilter{}, nil, 0, core.Invalid(b.field, "is outside the years 1 to 9999")
+		}
+	}
 	if !q.From.IsZero() && !q.To.IsZero() && q.From.After(q.To) {
 		return core.MessageFilter{}, nil, 0, core.Invalid("from", "is after to")
 	}

@@ -791,6 +791,8 @@ func testMessagesPagesFiltersAndSearch(t *testing.T, open opener) {
 		{Limit: core.MaxPageLimit + 1},
 		{Limit: -1},
 		{Author: "a\x00"},
+		{From: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)},
+		{To: time.Date(0, 12, 31, 0, 0, 0, 0, time.UTC)},
 	}
 	for _, q := range bad {
 		_, err := fx.svc.Messages(fx.ctx, fx.user, string(id), q)
