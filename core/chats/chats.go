@@ -1,6 +1,25 @@
 // Package chats holds the chat use cases: upload and import an export,
 // list, read, rename, delete and restore chats, page and search their
 // messages, read their statistics, and purge deleted chats for good.
+//
+// An upload is first spooled (Spool): copied to a file of its own in
+// Config.SpoolDir while it is hashed (SHA-256) and counted, refused past
+// Config.MaxUploadBytes, removed on every error and by Upload.Close. Import
+// then checks the options (before any storage), names the format from the
+// file's first bytes (a file that is no export stores nothing), returns the
+// user's live chat of the same file when there is one, and otherwise runs
+// one unit of work at READ COMMITTED with Config.ImportTimeout: the per-user
+// limits, the chat's row, its messages inserted while the parser streams
+// them from the spooled file and the statistics are computed, and the
+// chat's counts, report and statistics. The unit may be replayed: each
+// attempt parses the file again from its start and keeps nothing from the
+// one before, so no body is ever read twice from the client. Any error
+// rolls the whole import back; the chat is invisible until it commits.
+//
+// The report and the statistics are stored as versioned JSON documents
+// (documents.go). Deleted chats stay restorable for Config.Retention; Purge
+// (run periodically by RunPurges) then removes them, their messages a
+// batch per unit.
 package chats
 
 import (
