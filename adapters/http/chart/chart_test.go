@@ -328,34 +328,40 @@ func TestActivityClock(t *testing.T) {
 var base = time.Date(2015, time.January, 1, 0, 0, 0, 0, time.UTC)
 
 // chat makes a deterministic chat: authors whose activity falls off with
-// their rank, over days days from start, with quiet days.
+// their index, over days days from start, with quiet days.
 func chat(seed uint64, authors, days int, start time.Time) TimelineInput {
 	r := rand.New(rand.NewPCG(seed, 7))
 	in := TimelineInput{Title: "Chat " + strconv.Itoa(authors), Location: "Europe/Berlin"}
-	totals := map[time.Time]int{}
 	for a := range authors {
-		s := AuthorSeries{Name: fmt.Sprintf("Author number %d", a+1)}
-		for d := range days {
+		in.Authors = append(in.Authors, fmt.Sprintf("Author number %d", a+1))
+	}
+	for d := range days {
+		day := DayCount{Date: start.AddDate(0, 0, d)}
+		for a := range authors {
 			if r.IntN(3) == 0 {
 				continue
 			}
-			n := r.IntN(40/(a+1) + 2)
-			if n == 0 {
-				continue
+			if n := r.IntN(40/(a+1) + 2); n > 0 {
+				day.ByAuthor = append(day.ByAuthor, AuthorCount{Author: a, Messages: n})
+				day.Messages += n
 			}
-			day := start.AddDate(0, 0, d)
-			s.Days = append(s.Days, DayCount{Date: day, Messages: n})
-			totals[day] += n
 		}
-		in.Authors = append(in.Authors, s)
-	}
-	for d := range days {
-		day := start.AddDate(0, 0, d)
-		if n := totals[day]; n > 0 {
-			in.Days = append(in.Days, DayCount{Date: day, Messages: n})
+		if day.Messages > 0 {
+			in.Days = append(in.Days, day)
 		}
 	}
 	return in
+}
+
+// authorTotals sums each author's messages, by name.
+func authorTotals(in TimelineInput) map[string]int {
+	out := map[string]int{}
+	for _, d := range in.Days {
+		for _, c := range d.ByAuthor {
+			out[in.Authors[c.Author]] += c.Messages
+		}
+	}
+	return out
 }
 
 // bucketStart is an independent reading of the buckets, with the time
@@ -391,14 +397,11 @@ func checkTimeline(t *testing.T, in TimelineInput, wantUnit Unit) (*node, []bar)
 	// The expected totals per bucket, read with the time package.
 	want := map[string]int{}
 	for _, d := range in.Days {
-		want[bucketStart(wantUnit, d.Date)] += d.Messages
-	}
-	if len(in.Days) == 0 {
-		for _, a := range in.Authors {
-			for _, d := range a.Days {
-				want[bucketStart(wantUnit, d.Date)] += d.Messages
-			}
+		byAuthor := 0
+		for _, c := range d.ByAuthor {
+			byAuthor += max(c.Messages, 0)
 		}
+		want[bucketStart(wantUnit, d.Date)] += max(d.Messages, byAuthor, 0)
 	}
 	var bars []bar
 	series := map[int]bool{}
@@ -524,14 +527,15 @@ func TestTimelineAuthors(t *testing.T) {
 // the input; "Others" is the rest of the totals.
 func TestTimelineTopAuthors(t *testing.T) {
 	in := chat(5, 20, 50, base)
-	slices.Reverse(in.Authors) // the least active first
-	root, bars := checkTimeline(t, in, Day)
-	want := map[string]int{}
-	for _, a := range in.Authors {
-		for _, d := range a.Days {
-			want[a.Name] += d.Messages
+	// the least active first
+	slices.Reverse(in.Authors)
+	for _, d := range in.Days {
+		for j := range d.ByAuthor {
+			d.ByAuthor[j].Author = len(in.Authors) - 1 - d.ByAuthor[j].Author
 		}
 	}
+	root, bars := checkTimeline(t, in, Day)
+	want := authorTotals(in)
 	prev := -1
 	for i := len(root.group(t, "legend").children) - 1; i >= 0; i-- { // bottom layer last in the legend
 		e := root.group(t, "legend").children[i]
@@ -547,10 +551,19 @@ func TestTimelineTopAuthors(t *testing.T) {
 	}
 	// Only the top nine authors' totals given, and the chat's totals:
 	// "Others" makes up the difference.
+	ranked := slices.Clone(in.Authors)
+	slices.SortStableFunc(ranked, func(a, b string) int { return want[b] - want[a] })
 	in2 := in
-	in2.Authors = slices.Clone(in.Authors)
-	slices.SortStableFunc(in2.Authors, func(a, b AuthorSeries) int { return want[b.Name] - want[a.Name] })
-	in2.Authors = in2.Authors[:9]
+	in2.Days = nil
+	for _, d := range in.Days {
+		d2 := DayCount{Date: d.Date, Messages: d.Messages}
+		for _, c := range d.ByAuthor {
+			if slices.Contains(ranked[:9], in.Authors[c.Author]) {
+				d2.ByAuthor = append(d2.ByAuthor, c)
+			}
+		}
+		in2.Days = append(in2.Days, d2)
+	}
 	_, bars2 := checkTimeline(t, in2, Day)
 	if len(bars2) != len(bars) {
 		t.Fatal("different bars")
@@ -577,16 +590,39 @@ func maps2equal(a, b map[int]int) bool {
 func TestTimelineTotalsOnly(t *testing.T) {
 	in := chat(9, 4, 700, base)
 	in.Authors = nil
+	for i := range in.Days {
+		in.Days[i].ByAuthor = nil
+	}
 	root, _ := checkTimeline(t, in, Week)
 	if n := len(root.group(t, "legend").children); n != 1 {
 		t.Errorf("%d legend entries for one series", n)
 	}
 }
 
+// Input that does not add up is drawn all the same: unknown author indexes
+// count as others, a split larger than the day's count wins.
+func TestTimelineInconsistent(t *testing.T) {
+	in := TimelineInput{Authors: []string{"Ann", "Bo"}, Days: []DayCount{
+		{Date: base, Messages: 5, ByAuthor: []AuthorCount{{Author: 7, Messages: 3}, {Author: -1, Messages: 2}, {Author: 0, Messages: 4}}},
+		{Date: base.AddDate(0, 0, 1), Messages: 10, ByAuthor: []AuthorCount{{Author: 1, Messages: 2}, {Author: 0, Messages: -4}}},
+		{Date: base.AddDate(0, 0, 2), Messages: -3},
+	}}
+	_, bars := checkTimeline(t, in, Day)
+	want := []map[int]int{{0: 4, 2: 5}, {1: 2, 2: 8}} // no bar for a day without messages at the end
+	if len(bars) != 2 {
+		t.Fatalf("%d bars", len(bars))
+	}
+	for i, b := range bars {
+		if !maps2equal(b.segments, want[i]) {
+			t.Errorf("bar %s: %v, want %v", b.start, b.segments, want[i])
+		}
+	}
+}
+
 func TestTimelineEmpty(t *testing.T) {
 	for _, in := range []TimelineInput{
 		{},
-		{Title: "Quiet", Authors: []AuthorSeries{{Name: "a"}, {Name: "b", Days: []DayCount{{Date: base, Messages: 0}}}}},
+		{Title: "Quiet", Authors: []string{"a", "b"}, Days: []DayCount{{Date: base, ByAuthor: []AuthorCount{{Author: 1}}}}},
 	} {
 		doc := Timeline(in)
 		root := checkDocument(t, doc)
@@ -643,9 +679,9 @@ func TestHostileText(t *testing.T) {
 			in := chat(4, len(hostile), 30, base)
 			in.Title, in.Location = title, title
 			for i := range in.Authors {
-				in.Authors[i].Name = hostile[(i+1)%len(hostile)]
+				in.Authors[i] = hostile[(i+1)%len(hostile)]
 			}
-			in.Authors[0].Name = "<script>alert(1)</script>"
+			in.Authors[0] = "<script>alert(1)</script>"
 			check(t, Timeline(in), true)
 			check(t, Timeline(TimelineInput{Title: "<script>" + title}), true)
 		})
@@ -735,26 +771,20 @@ func TestWriteSamples(t *testing.T) {
 	names := []string{"Ana", "Ben 🎸"}
 	small := chat(21, 2, 21, time.Date(2024, 5, 27, 0, 0, 0, 0, time.UTC))
 	small.Title = "Weekend trip <planning> & more"
-	for i := range small.Authors {
-		small.Authors[i].Name = names[i]
-	}
+	copy(small.Authors, names)
 	big := chat(22, 50, 3653, base)
 	big.Title = "Extended family & friends 👨‍👩‍👧‍👦 — the big group chat that never sleeps"
 	big.Location = ""
 	bigNames := []string{"Alexandra Konstantinopoulou-Smith", "محمد عبد الله", "李小龙", "<script>alert(1)</script>", "José", "Zoë 🌻🌻", "O'Brien & Sons", "Bob", "שרה כהן", "Dmitri"}
-	for i := range big.Authors {
-		if i < len(bigNames) {
-			big.Authors[i].Name = bigNames[i]
-		}
-	}
+	copy(big.Authors, bigNames)
 	var busy [7][24]int
-	for _, a := range big.Authors {
-		for _, d := range a.Days {
-			h := (d.Date.YearDay()*7 + d.Messages) % 24
+	for _, d := range big.Days {
+		for _, c := range d.ByAuthor {
+			h := (d.Date.YearDay()*7 + c.Messages) % 24
 			if h < 7 {
 				h += 12
 			}
-			busy[d.Date.Weekday()][h] += d.Messages
+			busy[d.Date.Weekday()][h] += c.Messages
 		}
 	}
 	files := map[string][]byte{
@@ -785,12 +815,14 @@ func TestWriteSamples(t *testing.T) {
 func huge() TimelineInput {
 	in := chat(30, 12, 60, base)
 	for i := range in.Authors {
-		in.Authors[i].Name = strings.Repeat("Wolfgang Amadeus ", i+1)
-		for j := range in.Authors[i].Days {
-			in.Authors[i].Days[j].Messages *= 9999
+		in.Authors[i] = strings.Repeat("Wolfgang Amadeus ", i+1)
+	}
+	for _, d := range in.Days {
+		for j := range d.ByAuthor {
+			d.ByAuthor[j].Messages *= 9999
 		}
 	}
-	in.Days = nil
+	in.Days[0].Messages = 0 // a day counted by author only
 	in.Title = strings.Repeat("A very long title indeed ", 10)
 	return in
 }

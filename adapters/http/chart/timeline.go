@@ -8,42 +8,44 @@ import (
 	"time"
 )
 
-// DayCount is a number of messages on one calendar day.
+// DayCount is a number of messages on one calendar day, the shape of
+// chatstats.DayCount.
 type DayCount struct {
 	// Date is the day: its year, month and day are read in its own location
 	// (chatstats gives midnight UTC); the time of day is ignored.
-	Date     time.Time
+	Date time.Time
+	// Messages counts every participant's messages that day.
+	Messages int
+	// ByAuthor splits Messages by author; it may leave authors out (all but
+	// the most active, say): what it does not cover counts as "Others". A
+	// day whose ByAuthor adds up to more than Messages counts that sum.
+	ByAuthor []AuthorCount
+}
+
+// AuthorCount is one author's messages on one day.
+type AuthorCount struct {
+	Author   int // index in TimelineInput.Authors; any other counts as "Others"
 	Messages int
 }
 
-// AuthorSeries is one participant's messages per day.
-type AuthorSeries struct {
-	// Name is the author's display name (any text: it is cleaned, escaped
-	// and shortened to fit the legend).
-	Name string
-	// Days holds the author's messages per day, in any order; a day may
-	// come more than once (its counts add up).
-	Days []DayCount
-}
-
-// TimelineInput is what the timeline shows.
+// TimelineInput is what the timeline shows: chatstats.Result's ByDay, and
+// its authors' names.
 type TimelineInput struct {
 	// Title is the chat's title (any text).
 	Title string
 	// Location is the time zone the days were counted in (an IANA name);
 	// empty when each message's own clock was used.
 	Location string
-	// Days holds every participant's messages per day
-	// (chatstats.Result.ByDay). It may be left empty when Authors covers
-	// everyone.
+	// Authors names the authors AuthorCount.Author points at (any text: it
+	// is cleaned, escaped and shortened to fit the legend; an empty name
+	// shows as "(no name)").
+	Authors []string
+	// Days holds the messages per day, in any order; a day may come more
+	// than once (its counts add up). The timeline stacks the MaxSeries-1
+	// authors with the most messages in Days (ties: the earlier in Authors)
+	// and puts the rest of each day under "Others". Without any ByAuthor it
+	// has one series, every participant's messages.
 	Days []DayCount
-	// Authors holds per-author series, in any order, possibly only the
-	// chat's most active authors. The timeline stacks the MaxSeries-1 with
-	// the most messages (ties: the earlier in Authors) and puts the rest of
-	// each bucket under "Others": Days' total minus theirs when Days is
-	// given, else the other authors' sum. Without Authors, the timeline has
-	// one series, every participant's messages.
-	Authors []AuthorSeries
 }
 
 // MaxSeries is the most series a timeline stacks: nine authors and
@@ -218,19 +220,26 @@ type series struct {
 // one for the others, with a legend and a scale of 1, 2 or 5 × 10^n. A
 // chat without timed messages gets a picture that says so.
 func Timeline(in TimelineInput) []byte {
-	// The span: every day with a message, in the totals or in a series.
+	// First pass: the span (every day with a message) and each author's
+	// messages.
 	lo, hi := int64(math.MaxInt64), int64(math.MinInt64)
-	span := func(days []DayCount) {
-		for _, d := range days {
-			if d.Messages > 0 {
-				z := dayOf(d.Date)
-				lo, hi = min(lo, z), max(hi, z)
+	authorTotals := make([]int, len(in.Authors))
+	split := false
+	for _, d := range in.Days {
+		byAuthor := 0
+		for _, c := range d.ByAuthor {
+			if c.Messages > 0 {
+				byAuthor += c.Messages
+				if c.Author >= 0 && c.Author < len(in.Authors) {
+					authorTotals[c.Author] += c.Messages
+					split = true
+				}
 			}
 		}
-	}
-	span(in.Days)
-	for _, a := range in.Authors {
-		span(a.Days)
+		if d.Messages > 0 || byAuthor > 0 {
+			z := dayOf(d.Date)
+			lo, hi = min(lo, z), max(hi, z)
+		}
 	}
 	title := chatTitle(in.Title)
 	clock := clockLabel(in.Location)
@@ -244,69 +253,67 @@ func Timeline(in TimelineInput) []byte {
 	if u == Week {
 		n = int((lastKey-firstKey)/7) + 1
 	}
-	bk := bucketer{u: u, firstKey: firstKey, lo: 1, hi: 0}
-	add := func(counts []int, days []DayCount) int {
-		sum := 0
-		for _, d := range days {
-			if d.Messages > 0 {
-				counts[bk.index(dayOf(d.Date))] += d.Messages
-				sum += d.Messages
-			}
-		}
-		return sum
-	}
 
-	var totals []int
-	if len(in.Days) > 0 {
-		totals = make([]int, n)
-		add(totals, in.Days)
+	// The layers: the most active authors, bottom up, then the others.
+	var order []int
+	for i, t := range authorTotals {
+		if t > 0 {
+			order = append(order, i)
+		}
+	}
+	slices.SortStableFunc(order, func(i, j int) int { return cmp.Compare(authorTotals[j], authorTotals[i]) })
+	shown := min(len(order), MaxSeries-1)
+	layerOf := make([]int, len(in.Authors))
+	for i := range layerOf {
+		layerOf[i] = -1
 	}
 	var layers []series
-	if len(in.Authors) == 0 {
-		layers = []series{{name: "All participants", colour: seriesColours[0], counts: totals}}
-		for _, c := range totals {
-			layers[0].total += c
+	for r, i := range order[:shown] {
+		layerOf[i] = r
+		name := clean(in.Authors[i])
+		if name == "" {
+			name = "(no name)"
 		}
-	} else {
-		all := make([]series, len(in.Authors))
-		for i, a := range in.Authors {
-			all[i].name = clean(a.Name)
-			if all[i].name == "" {
-				all[i].name = "(no name)"
+		layers = append(layers, series{name: name, colour: seriesColours[r], counts: make([]int, n)})
+	}
+	others := series{name: "Others", colour: othersColour, counts: make([]int, n)}
+	if len(order) > shown {
+		others.name = "Others (" + formatCount(len(order)-shown) + ")"
+	}
+	if !split {
+		others = series{name: "All participants", colour: seriesColours[0], counts: make([]int, n)}
+	}
+
+	// Second pass: each day into its bar.
+	bk := bucketer{u: u, firstKey: firstKey, lo: 1, hi: 0}
+	for _, d := range in.Days {
+		byAuthor, assigned := 0, 0
+		for _, c := range d.ByAuthor {
+			if c.Messages > 0 {
+				byAuthor += c.Messages
 			}
-			all[i].counts = make([]int, n)
-			all[i].total = add(all[i].counts, a.Days)
 		}
-		slices.SortStableFunc(all, func(x, y series) int { return cmp.Compare(y.total, x.total) })
-		for len(all) > 0 && all[len(all)-1].total == 0 {
-			all = all[:len(all)-1]
+		total := max(d.Messages, byAuthor, 0)
+		if total == 0 {
+			continue
 		}
-		top := min(len(all), MaxSeries-1)
-		layers = all[:top:top]
-		others := series{name: "Others", colour: othersColour, counts: make([]int, n)}
-		for b := range n {
-			if totals != nil {
-				rest := totals[b]
-				for _, l := range layers {
-					rest -= l.counts[b]
-				}
-				others.counts[b] = max(rest, 0)
-			} else {
-				for _, l := range all[top:] {
-					others.counts[b] += l.counts[b]
-				}
+		b := bk.index(dayOf(d.Date))
+		for _, c := range d.ByAuthor {
+			if c.Messages > 0 && c.Author >= 0 && c.Author < len(in.Authors) && layerOf[c.Author] >= 0 {
+				layers[layerOf[c.Author]].counts[b] += c.Messages
+				assigned += c.Messages
 			}
-			others.total += others.counts[b]
 		}
-		for i := range layers {
-			layers[i].colour = seriesColours[i]
-		}
-		if others.total > 0 {
-			if len(all) > top {
-				others.name = "Others (" + formatCount(len(all)-top) + ")"
-			}
-			layers = append(layers, others)
-		}
+		others.counts[b] += total - assigned
+	}
+	for i := range layers {
+		layers[i].total = authorTotals[order[i]]
+	}
+	for _, c := range others.counts {
+		others.total += c
+	}
+	if others.total > 0 {
+		layers = append(layers, others)
 	}
 
 	// Bar totals and the scale.
@@ -330,7 +337,7 @@ func Timeline(in TimelineInput) []byte {
 
 	from, to := longDate(lo), longDate(hi)
 	desc := "Stacked bar chart of " + messages(grand) + " per " + u.String() + " from " + from + " to " + to + ", " + clock + "."
-	if len(in.Authors) > 0 {
+	if split {
 		desc += " Layers from the bottom:"
 		for i, l := range layers {
 			if i > 0 {
