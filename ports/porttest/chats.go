@@ -421,10 +421,17 @@ func richMessages() []core.Message {
 	}
 }
 
-// normalMessage is m as any store may give it back: times in UTC at
-// microseconds, and no difference between an empty list and none.
-func normalMessage(m core.Message) core.Message {
-	m.Local, m.At = core.StorageTime(m.Local), core.StorageTime(m.At)
+// normalMessage is m with times in UTC (and, when truncate, truncated to
+// microseconds, as a store keeps them), and no difference between an
+// empty list and none.
+func normalMessage(m core.Message, truncate bool) core.Message {
+	inUTC := func(t time.Time) time.Time {
+		if truncate || t.IsZero() {
+			return core.StorageTime(t)
+		}
+		return t.UTC()
+	}
+	m.Local, m.At = inUTC(m.Local), inUTC(m.At)
 	if len(m.Attachments) == 0 {
 		m.Attachments = nil
 	}
@@ -454,7 +461,7 @@ func sameMessages(got, want []core.Message) error {
 		return fmt.Errorf("%d messages (seqs %v); want %d (seqs %v)", len(got), seqs(got), len(want), seqs(want))
 	}
 	for i := range got {
-		g, w := normalMessage(got[i]), normalMessage(want[i])
+		g, w := normalMessage(got[i], false), normalMessage(want[i], true)
 		if !reflect.DeepEqual(g, w) {
 			return fmt.Errorf("message %d is\n%#v\nwant\n%#v", i+1, g, w)
 		}
@@ -633,6 +640,9 @@ func testMessageFilters(t *testing.T, s ports.UnitOfWork) {
 		{"from and to", core.MessageFilter{From: base.Add(2 * time.Hour), To: base.Add(4 * time.Hour)}, []int64{3, 4}},
 		{"to at microseconds", core.MessageFilter{To: base.Add(4*time.Hour + 500*time.Microsecond)}, []int64{1, 2, 3, 4}},
 		{"from at microseconds", core.MessageFilter{From: base.Add(4*time.Hour + 500*time.Microsecond)}, []int64{5, 6}},
+		// Bounds are compared at storage precision, truncated as stored times are.
+		{"to with nanoseconds", core.MessageFilter{To: base.Add(4*time.Hour + 500*time.Microsecond + 700)}, []int64{1, 2, 3, 4}},
+		{"from with nanoseconds", core.MessageFilter{From: base.Add(4*time.Hour + 500*time.Microsecond + 700)}, []int64{5, 6}},
 		{"author exact", core.MessageFilter{Author: "Ada"}, []int64{1, 3}},
 		{"author unknown", core.MessageFilter{Author: "Zed"}, nil},
 		{"search", core.MessageFilter{Search: &hello}, []int64{2, 3, 6}},
@@ -1129,21 +1139,36 @@ func testRestoreOrClaim(t *testing.T, stores []ports.UnitOfWork) {
 	s := stores[0]
 	u := newUser(t, s, "either@example.com", 0)
 	restoredN, claimedN := 0, 0
-	for i := range 8 {
+	for i := range 10 {
 		c := newChat(t, s, u.ID, fmt.Sprintf("either-%d.zip", i))
 		do(t, s, func(ctx context.Context, tx ports.Tx) error { return tx.Chats().Delete(ctx, u.ID, c.ID, now()) })
 		cutoff := now()
 		var wg sync.WaitGroup
 		var restoreErr, claimErr error
+		var claimedNow []core.ChatID
 		wg.Go(func() {
+			if i%2 == 1 {
+				time.Sleep(time.Millisecond)
+			}
 			restoreErr = stores[0].Do(context.Background(), func(ctx context.Context, tx ports.Tx) error {
-				return tx.Chats().Restore(ctx, u.ID, c.ID)
+				if err := tx.Chats().Restore(ctx, u.ID, c.ID); err != nil {
+					return err
+				}
+				time.Sleep(2 * time.Millisecond) // in flight a moment, so the claim meets it
+				return nil
 			})
 		})
 		wg.Go(func() {
+			if i%2 == 0 { // the restore first on even rounds, the claim first on odd ones
+				time.Sleep(time.Millisecond)
+			}
 			claimErr = stores[len(stores)-1].Do(context.Background(), func(ctx context.Context, tx ports.Tx) error {
-				_, err := tx.Chats().ClaimPurge(ctx, cutoff, 10)
-				return err
+				var err error
+				if claimedNow, err = tx.Chats().ClaimPurge(ctx, cutoff, 10); err != nil {
+					return err
+				}
+				time.Sleep(2 * time.Millisecond) // and the restore meets the claim
+				return nil
 			})
 		})
 		wg.Wait()
@@ -1165,8 +1190,12 @@ func testRestoreOrClaim(t *testing.T, stores []ports.UnitOfWork) {
 		switch {
 		case live && isClaimed:
 			t.Fatalf("round %d: the chat is both restored and claimed for purging", i)
-		case live != (restoreErr == nil):
-			t.Fatalf("round %d: Restore = %v, yet the chat is live=%v", i, restoreErr, live)
+		case live && slices.Contains(claimedNow, c.ID):
+			t.Fatalf("round %d: ClaimPurge claimed the chat, yet a restore brought it back (a claimed chat is not restorable)", i)
+		case restoreErr == nil && !live:
+			t.Fatalf("round %d: Restore succeeded, yet the chat is not live (a claim wrote over the restore)", i)
+		case restoreErr != nil && live:
+			t.Fatalf("round %d: Restore = %v, yet the chat is live", i, restoreErr)
 		case !live && !isClaimed:
 			t.Fatalf("round %d: the chat is neither restored nor claimed (Restore = %v)", i, restoreErr)
 		case live:
