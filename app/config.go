@@ -44,6 +44,7 @@ type Config struct {
 	Limits   LimitsConfig
 	Database DatabaseConfig
 	Payments PaymentsConfig
+	Chats    ChatsConfig
 }
 
 // Development reports whether the service runs in development mode.
@@ -90,6 +91,7 @@ func bindServe(b *binder, c *Config) {
 	b.Int(&c.Limits.AuthFailuresPerMinute, "auth-failure-rate", "AUTH_FAILURE_RATE", 20, "failed authentications per minute per client address before 429 (0: unlimited)")
 	bindDatabase(b, &c.Database)
 	bindPayments(b, &c.Payments)
+	bindChats(b, &c.Chats)
 }
 
 // validate reports every wrong setting at once.
@@ -120,6 +122,7 @@ func (c Config) validate() error {
 	}
 	errs = append(errs, c.Database.validate())
 	errs = append(errs, c.Payments.validate(c.Development()))
+	errs = append(errs, c.Chats.validate())
 	return errors.Join(errs...)
 }
 

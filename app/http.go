@@ -35,6 +35,7 @@ func newAPI(cfg Config, svc httpapi.Services, m *httpapi.Metrics, log *slog.Logg
 		AuthFailureRate:  httpapi.Rate{PerMinute: cfg.Limits.AuthFailuresPerMinute},
 		RequestTimeout:   cfg.HTTP.RequestTimeout,
 		ClientAddrHeader: cfg.HTTP.ClientAddrHeader,
+		Uploads:          cfg.Chats.uploads(),
 	})
 }
 

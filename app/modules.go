@@ -13,6 +13,7 @@ import (
 	"github.com/chatlens/chatlens/adapters/memory"
 	"github.com/chatlens/chatlens/adapters/postgres"
 	"github.com/chatlens/chatlens/adapters/system"
+	"github.com/chatlens/chatlens/core/chats"
 	"github.com/chatlens/chatlens/core/credits"
 	"github.com/chatlens/chatlens/core/payments"
 	"github.com/chatlens/chatlens/core/users"
@@ -49,6 +50,7 @@ func Options(cfg Config, console Console, log *slog.Logger) fx.Option {
 		BootstrapModule(),
 		HTTPModule(),
 		PaymentsModule(),
+		ChatsModule(),
 	)
 }
 
@@ -116,6 +118,7 @@ func CoreModule() fx.Option {
 				return credits.NewService(uow, clock, ids, credits.DefaultOptions())
 			},
 			newPayments,
+			newChats,
 			apiServices,
 		),
 	)
@@ -123,8 +126,8 @@ func CoreModule() fx.Option {
 
 // apiServices are the use cases the API serves. A new module provides its
 // service above and adds it here.
-func apiServices(u *users.Service, c *credits.Service, p *payments.Service, storage httpapi.Storage) httpapi.Services {
-	return httpapi.Services{Users: u, Credits: c, Payments: p, Storage: storage}
+func apiServices(u *users.Service, c *credits.Service, p *payments.Service, ch *chats.Service, storage httpapi.Storage) httpapi.Services {
+	return httpapi.Services{Users: u, Credits: c, Payments: p, Chats: ch, Storage: storage}
 }
 
 // BootstrapModule creates Config.AdminEmail's admin at start when missing

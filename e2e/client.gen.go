@@ -63,6 +63,54 @@ func (e AdminPaymentStatus) Valid() bool {
 	}
 }
 
+// Defines values for ChatFormat.
+const (
+	ChatFormatDiscord     ChatFormat = "discord"
+	ChatFormatTelegram    ChatFormat = "telegram"
+	ChatFormatWhatsapp    ChatFormat = "whatsapp"
+	ChatFormatWhatsappZip ChatFormat = "whatsapp-zip"
+)
+
+// Valid indicates whether the value is a known member of the ChatFormat enum.
+func (e ChatFormat) Valid() bool {
+	switch e {
+	case ChatFormatDiscord:
+		return true
+	case ChatFormatTelegram:
+		return true
+	case ChatFormatWhatsapp:
+		return true
+	case ChatFormatWhatsappZip:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ChatDetailsFormat.
+const (
+	ChatDetailsFormatDiscord     ChatDetailsFormat = "discord"
+	ChatDetailsFormatTelegram    ChatDetailsFormat = "telegram"
+	ChatDetailsFormatWhatsapp    ChatDetailsFormat = "whatsapp"
+	ChatDetailsFormatWhatsappZip ChatDetailsFormat = "whatsapp-zip"
+)
+
+// Valid indicates whether the value is a known member of the ChatDetailsFormat enum.
+func (e ChatDetailsFormat) Valid() bool {
+	switch e {
+	case ChatDetailsFormatDiscord:
+		return true
+	case ChatDetailsFormatTelegram:
+		return true
+	case ChatDetailsFormatWhatsapp:
+		return true
+	case ChatDetailsFormatWhatsappZip:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for EntryKind.
 const (
 	Grant    EntryKind = "grant"
@@ -81,6 +129,87 @@ func (e EntryKind) Valid() bool {
 	case Refund:
 		return true
 	case Spend:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ImportReportDateOrder.
+const (
+	ImportReportDateOrderDmy ImportReportDateOrder = "dmy"
+	ImportReportDateOrderMdy ImportReportDateOrder = "mdy"
+	ImportReportDateOrderYmd ImportReportDateOrder = "ymd"
+)
+
+// Valid indicates whether the value is a known member of the ImportReportDateOrder enum.
+func (e ImportReportDateOrder) Valid() bool {
+	switch e {
+	case ImportReportDateOrderDmy:
+		return true
+	case ImportReportDateOrderMdy:
+		return true
+	case ImportReportDateOrderYmd:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ImportReportFormat.
+const (
+	ImportReportFormatDiscord     ImportReportFormat = "discord"
+	ImportReportFormatTelegram    ImportReportFormat = "telegram"
+	ImportReportFormatWhatsapp    ImportReportFormat = "whatsapp"
+	ImportReportFormatWhatsappZip ImportReportFormat = "whatsapp-zip"
+)
+
+// Valid indicates whether the value is a known member of the ImportReportFormat enum.
+func (e ImportReportFormat) Valid() bool {
+	switch e {
+	case ImportReportFormatDiscord:
+		return true
+	case ImportReportFormatTelegram:
+		return true
+	case ImportReportFormatWhatsapp:
+		return true
+	case ImportReportFormatWhatsappZip:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MessageKind.
+const (
+	Call     MessageKind = "call"
+	Deleted  MessageKind = "deleted"
+	Location MessageKind = "location"
+	Media    MessageKind = "media"
+	Poll     MessageKind = "poll"
+	Sticker  MessageKind = "sticker"
+	System   MessageKind = "system"
+	Text     MessageKind = "text"
+)
+
+// Valid indicates whether the value is a known member of the MessageKind enum.
+func (e MessageKind) Valid() bool {
+	switch e {
+	case Call:
+		return true
+	case Deleted:
+		return true
+	case Location:
+		return true
+	case Media:
+		return true
+	case Poll:
+		return true
+	case Sticker:
+		return true
+	case System:
+		return true
+	case Text:
 		return true
 	default:
 		return false
@@ -204,6 +333,27 @@ func (e WebhookAckOutcome) Valid() bool {
 	case Ignored:
 		return true
 	case UnknownPayment:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UploadChatMultipartBodyDateOrder.
+const (
+	UploadChatMultipartBodyDateOrderDmy UploadChatMultipartBodyDateOrder = "dmy"
+	UploadChatMultipartBodyDateOrderMdy UploadChatMultipartBodyDateOrder = "mdy"
+	UploadChatMultipartBodyDateOrderYmd UploadChatMultipartBodyDateOrder = "ymd"
+)
+
+// Valid indicates whether the value is a known member of the UploadChatMultipartBodyDateOrder enum.
+func (e UploadChatMultipartBodyDateOrder) Valid() bool {
+	switch e {
+	case UploadChatMultipartBodyDateOrderDmy:
+		return true
+	case UploadChatMultipartBodyDateOrderMdy:
+		return true
+	case UploadChatMultipartBodyDateOrderYmd:
 		return true
 	default:
 		return false
@@ -382,6 +532,207 @@ type Balance struct {
 	UpdatedAt time.Time `json:"updated_at"`
 }
 
+// Chat defines model for Chat.
+type Chat struct {
+	// Bytes The uploaded file's size in bytes; it counts towards the account's stored bytes.
+	//
+	// Example: 84211
+	Bytes int64 `json:"bytes"`
+
+	// CreatedAt When the chat was uploaded.
+	CreatedAt time.Time `json:"created_at"`
+
+	// Format The export's format.
+	Format ChatFormat `json:"format"`
+
+	// Id The chat's id.
+	//
+	// Example: 0190f5a2-7c1e-7b3a-9d4e-2f6a8b0c1d50
+	Id openapi_types.UUID `json:"id"`
+
+	// Messages Messages stored, system notices included.
+	//
+	// Example: 1200
+	Messages int64 `json:"messages"`
+
+	// Sha256 The hex SHA-256 of the uploaded file: uploading the same file again returns this chat.
+	//
+	// Example: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+	Sha256 string `json:"sha256"`
+
+	// TimeZone The IANA time zone the import read the export's wall-clock times in; absent when none was given.
+	//
+	// Example: Europe/Madrid
+	TimeZone *string `json:"time_zone,omitempty"`
+
+	// Title The chat's title: the uploader's, else the chat's name in the export, else its format and dates.
+	//
+	// Example: Family
+	Title string `json:"title"`
+
+	// UpdatedAt When it last changed.
+	UpdatedAt time.Time `json:"updated_at"`
+
+	// Version Goes up with every change of the chat; the ETag header carries it, quoted.
+	//
+	// Example: 1
+	Version int64 `json:"version"`
+}
+
+// ChatFormat The export's format.
+type ChatFormat string
+
+// ChatDetails defines model for ChatDetails.
+type ChatDetails struct {
+	// Bytes The uploaded file's size in bytes; it counts towards the account's stored bytes.
+	//
+	// Example: 84211
+	Bytes int64 `json:"bytes"`
+
+	// CreatedAt When the chat was uploaded.
+	CreatedAt time.Time `json:"created_at"`
+
+	// FirstMessage The first message's local time, as the export wrote it (ISO 8601 without an offset: the export's own clock).
+	//
+	// Example: 2024-03-01T09:15:00
+	FirstMessage *string `json:"first_message,omitempty"`
+
+	// Format The export's format.
+	Format ChatDetailsFormat `json:"format"`
+
+	// Id The chat's id.
+	//
+	// Example: 0190f5a2-7c1e-7b3a-9d4e-2f6a8b0c1d50
+	Id    openapi_types.UUID `json:"id"`
+	Kinds KindCounts         `json:"kinds"`
+
+	// LastMessage The last message's local time, as the export wrote it.
+	//
+	// Example: 2024-06-30T22:41:07
+	LastMessage *string `json:"last_message,omitempty"`
+
+	// Messages Messages stored, system notices included.
+	//
+	// Example: 1200
+	Messages int64 `json:"messages"`
+
+	// Participants The distinct authors of non-system messages, in order of first appearance (the report lists at most 10,000).
+	Participants []string `json:"participants"`
+
+	// ParticipantsTruncated true when there were more participants than listed.
+	ParticipantsTruncated *bool        `json:"participants_truncated,omitempty"`
+	Report                ImportReport `json:"report"`
+
+	// Sha256 The hex SHA-256 of the uploaded file: uploading the same file again returns this chat.
+	//
+	// Example: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+	Sha256 string `json:"sha256"`
+
+	// TimeZone The IANA time zone the import read the export's wall-clock times in; absent when none was given.
+	//
+	// Example: Europe/Madrid
+	TimeZone *string `json:"time_zone,omitempty"`
+
+	// Title The chat's title: the uploader's, else the chat's name in the export, else its format and dates.
+	//
+	// Example: Family
+	Title string `json:"title"`
+
+	// UpdatedAt When it last changed.
+	UpdatedAt time.Time `json:"updated_at"`
+
+	// Version Goes up with every change of the chat; the ETag header carries it, quoted.
+	//
+	// Example: 1
+	Version int64 `json:"version"`
+}
+
+// ChatDetailsFormat The export's format.
+type ChatDetailsFormat string
+
+// ChatList defines model for ChatList.
+type ChatList struct {
+	Items []Chat `json:"items"`
+
+	// NextCursor Pass as cursor to get the next page; absent on the last page.
+	NextCursor *string `json:"next_cursor,omitempty"`
+}
+
+// ChatStatistics defines model for ChatStatistics.
+type ChatStatistics struct {
+	// Authors One entry per participant, most messages first.
+	Authors []StatsAuthor `json:"authors"`
+
+	// ByDay Participants' messages per calendar day, in date order; days without messages are left out.
+	ByDay []StatsDayCount `json:"by_day"`
+
+	// ByWeekdayHour Participants' messages by weekday (row 0 is Sunday) and hour of the day (24 columns), on the chat's clock.
+	ByWeekdayHour [][]int `json:"by_weekday_hour"`
+
+	// ChatId The chat's id.
+	//
+	// Example: 0190f5a2-7c1e-7b3a-9d4e-2f6a8b0c1d50
+	ChatId openapi_types.UUID `json:"chat_id"`
+
+	// Conversations Conversations: a message after more than silence_s of silence starts one.
+	//
+	// Example: 87
+	Conversations int64 `json:"conversations"`
+
+	// Emoji Example: 301
+	Emoji int64            `json:"emoji"`
+	First *StatsMessageRef `json:"first,omitempty"`
+	Last  *StatsMessageRef `json:"last,omitempty"`
+
+	// MaxResponseS The longest gap, in seconds, that counts as a response.
+	//
+	// Example: 86400
+	MaxResponseS float64 `json:"max_response_s"`
+
+	// Media Media and stickers.
+	//
+	// Example: 82
+	Media int64 `json:"media"`
+
+	// Messages The participants' messages (every kind but system).
+	//
+	// Example: 1188
+	Messages int64 `json:"messages"`
+
+	// OutOfOrder Messages earlier than one before them in the export.
+	//
+	// Example: 0
+	OutOfOrder int64 `json:"out_of_order"`
+
+	// SilenceS The silence, in seconds, after which a message starts a conversation.
+	//
+	// Example: 7200
+	SilenceS float64 `json:"silence_s"`
+
+	// StopWordLanguages The languages whose stop words are left out of top_words.
+	StopWordLanguages []string `json:"stop_word_languages"`
+
+	// SystemMessages The platform's notices, which belong to no one.
+	//
+	// Example: 12
+	SystemMessages int64 `json:"system_messages"`
+
+	// TimeZone The clock of the activity counts: the chat's time zone; absent when each message's own clock was used.
+	//
+	// Example: Europe/Madrid
+	TimeZone *string `json:"time_zone,omitempty"`
+
+	// Untimed Messages without any time.
+	//
+	// Example: 0
+	Untimed int64 `json:"untimed"`
+
+	// Words Words in texts, captions and polls.
+	//
+	// Example: 5230
+	Words int64 `json:"words"`
+}
+
 // CreateKeyRequest defines model for CreateKeyRequest.
 type CreateKeyRequest struct {
 	// Name A label to tell keys apart: up to 100 characters, with no control or text-direction characters (U+0000–U+001F, U+007F–U+009F, U+061C, U+200E, U+200F, U+202A–U+202E, U+2066–U+2069). Spaces at either end are removed; blank or absent gives the key no name.
@@ -438,12 +789,153 @@ type ErrorDetail struct {
 	Value interface{} `json:"value,omitempty"`
 }
 
+// ImportReport defines model for ImportReport.
+type ImportReport struct {
+	// AttachmentCount Media files in a zip export.
+	//
+	// Example: 0
+	AttachmentCount int64 `json:"attachment_count"`
+
+	// ChatName The chat's name in the export, where it has one. Never in a problem.
+	//
+	// Example: Family
+	ChatName *string `json:"chat_name,omitempty"`
+
+	// ClampedTimes Impossible times or dates brought into range.
+	//
+	// Example: 0
+	ClampedTimes int64 `json:"clamped_times"`
+
+	// DateOrder How WhatsApp dates were read (day, month, year); absent for other formats.
+	DateOrder *ImportReportDateOrder `json:"date_order,omitempty"`
+
+	// DateOrderReason Why that order: chosen by the uploader, or what in the dates decided it.
+	//
+	// Example: a first field above 12
+	DateOrderReason *string `json:"date_order_reason,omitempty"`
+
+	// Duplicates Discord messages whose id was seen before, imported once.
+	//
+	// Example: 0
+	Duplicates int64 `json:"duplicates"`
+
+	// FirstUnparsedLines The first few of them, by line number (1-based).
+	FirstUnparsedLines *[]int64 `json:"first_unparsed_lines,omitempty"`
+
+	// Format The format detected; absent when none was recognised (in a 422).
+	Format *ImportReportFormat `json:"format,omitempty"`
+	Kinds  KindCounts          `json:"kinds"`
+
+	// MediaMessages Media and stickers.
+	//
+	// Example: 82
+	MediaMessages int64 `json:"media_messages"`
+
+	// Messages Every message read, system notices included.
+	//
+	// Example: 1200
+	Messages int64 `json:"messages"`
+
+	// ParserVersion The version of the parser that read the export; it goes up whenever some export would parse differently.
+	//
+	// Example: 2
+	ParserVersion int64 `json:"parser_version"`
+
+	// Participants The distinct authors, in order of first appearance. Never in a problem.
+	Participants *[]string `json:"participants,omitempty"`
+
+	// RepairedNul Messages holding U+0000, shown as U+FFFD.
+	//
+	// Example: 0
+	RepairedNul int64 `json:"repaired_nul"`
+
+	// RepairedUtf8 Messages holding bytes that are not UTF-8, shown as U+FFFD.
+	//
+	// Example: 0
+	RepairedUtf8 int64 `json:"repaired_utf8"`
+
+	// SkippedEntries JSON entries of a shape the parser does not know, skipped.
+	//
+	// Example: 0
+	SkippedEntries int64 `json:"skipped_entries"`
+
+	// SystemMessages Example: 12
+	SystemMessages int64 `json:"system_messages"`
+
+	// TruncatedLines Lines cut at the parser's line limit.
+	//
+	// Example: 0
+	TruncatedLines int64 `json:"truncated_lines"`
+
+	// TruncatedMessages Messages cut at the parser's message limit.
+	//
+	// Example: 0
+	TruncatedMessages int64 `json:"truncated_messages"`
+
+	// UnparsedLines WhatsApp lines that belong to no message (before the first message's header).
+	//
+	// Example: 0
+	UnparsedLines int64 `json:"unparsed_lines"`
+
+	// Warnings What a person should know about the export (a WhatsApp export of exactly 40,000 messages was probably cut short, say).
+	Warnings []string `json:"warnings"`
+}
+
+// ImportReportDateOrder How WhatsApp dates were read (day, month, year); absent for other formats.
+type ImportReportDateOrder string
+
+// ImportReportFormat The format detected; absent when none was recognised (in a 422).
+type ImportReportFormat string
+
 // KeyList defines model for KeyList.
 type KeyList struct {
 	Items []APIKey `json:"items"`
 
 	// NextCursor Pass as cursor to get the next page; absent on the last page.
 	NextCursor *string `json:"next_cursor,omitempty"`
+}
+
+// KindCounts defines model for KindCounts.
+type KindCounts struct {
+	// Call Voice and video calls.
+	//
+	// Example: 2
+	Call int64 `json:"call"`
+
+	// Deleted Messages their author deleted.
+	//
+	// Example: 3
+	Deleted int64 `json:"deleted"`
+
+	// Location Shared locations.
+	//
+	// Example: 1
+	Location int64 `json:"location"`
+
+	// Media Photos, videos, audio, documents, contact cards, GIFs.
+	//
+	// Example: 40
+	Media int64 `json:"media"`
+
+	// Poll Polls.
+	//
+	// Example: 0
+	Poll int64 `json:"poll"`
+
+	// Sticker Stickers.
+	//
+	// Example: 42
+	Sticker int64 `json:"sticker"`
+
+	// System The platform's notices (joins, leaves, group changes).
+	//
+	// Example: 12
+	System int64 `json:"system"`
+
+	// Text Words a participant wrote.
+	//
+	// Example: 1100
+	Text int64 `json:"text"`
 }
 
 // LedgerEntry defines model for LedgerEntry.
@@ -510,6 +1002,152 @@ type Me struct {
 
 	// Role What the account may do: admin may also call the /v1/admin operations.
 	Role Role `json:"role"`
+}
+
+// Message defines model for Message.
+type Message struct {
+	// At The instant the message was sent, where the export says (Telegram, Discord) or the chat was imported with a time zone; absent when unknown.
+	At *time.Time `json:"at,omitempty"`
+
+	// Attachments The files and stickers sent with the message, where the export lists them.
+	Attachments *[]MessageAttachment `json:"attachments,omitempty"`
+
+	// Author The sender's name as the export wrote it; absent for system notices.
+	//
+	// Example: Ada
+	Author *string `json:"author,omitempty"`
+
+	// AuthorId The platform's id of the sender, where the export has one (Telegram, Discord).
+	//
+	// Example: user123
+	AuthorId *string `json:"author_id,omitempty"`
+
+	// Edited true when the export marks the message as edited.
+	Edited bool          `json:"edited"`
+	Event  *MessageEvent `json:"event,omitempty"`
+
+	// Kind What the message is: words (text), a photo, video, audio, document, contact card or GIF (media), a notice of the platform (system), a message its author deleted (deleted), a call, a shared location, a poll (its question and options in text), a sticker.
+	Kind MessageKind `json:"kind"`
+
+	// LocalTime The wall-clock time as the export wrote it (ISO 8601 without an offset: the sender's or exporter's clock, in no stated zone).
+	//
+	// Example: 2024-03-01T09:15:00
+	LocalTime *string          `json:"local_time,omitempty"`
+	Location  *MessageLocation `json:"location,omitempty"`
+
+	// Marks For a search (q): the parts of text whose words matched, in order.
+	Marks *[]TextMark `json:"marks,omitempty"`
+
+	// MediaType The kind of media, where known (image, video, audio, document, sticker, gif, contact, …).
+	//
+	// Example: image
+	MediaType *string `json:"media_type,omitempty"`
+
+	// PlatformId The message's id on its platform, where it has one.
+	//
+	// Example: 1188
+	PlatformId *string `json:"platform_id,omitempty"`
+
+	// Reactions The emoji reactions it received, where the export records them.
+	Reactions *[]MessageReaction `json:"reactions,omitempty"`
+
+	// ReplyTo The platform id of the message this one answers, where the export records replies (compare with platform_id).
+	//
+	// Example: 1187
+	ReplyTo *string `json:"reply_to,omitempty"`
+
+	// Seq The message's position in its chat (1-based, in the export's order, which is the chat's order).
+	//
+	// Example: 42
+	Seq int64 `json:"seq"`
+
+	// Text The message's text, lines joined by a line feed: a caption for media, the notice for a system message, the question and options of a poll; empty when there is none.
+	//
+	// Example: Dinner at eight?
+	Text string `json:"text"`
+}
+
+// MessageKind What the message is: words (text), a photo, video, audio, document, contact card or GIF (media), a notice of the platform (system), a message its author deleted (deleted), a call, a shared location, a poll (its question and options in text), a sticker.
+type MessageKind string
+
+// MessageAttachment defines model for MessageAttachment.
+type MessageAttachment struct {
+	// MediaType The kind of media, where known.
+	//
+	// Example: image
+	MediaType *string `json:"media_type,omitempty"`
+
+	// Name The file's or sticker's name as the export gives it.
+	//
+	// Example: IMG-20240301-WA0003.jpg
+	Name string `json:"name"`
+
+	// Size The file's size in bytes, where the export says.
+	//
+	// Example: 120344
+	Size *int64 `json:"size,omitempty"`
+}
+
+// MessageEvent defines model for MessageEvent.
+type MessageEvent struct {
+	// Action The platform's name for what happened (Telegram's invite_members, Discord's GuildMemberJoin).
+	//
+	// Example: invite_members
+	Action *string `json:"action,omitempty"`
+
+	// Actor Who did it.
+	//
+	// Example: Ada
+	Actor *string `json:"actor,omitempty"`
+
+	// DurationS A call's length, in seconds.
+	//
+	// Example: 95
+	DurationS *float64 `json:"duration_s,omitempty"`
+
+	// Members Those it was done to.
+	Members *[]string `json:"members,omitempty"`
+
+	// Outcome How a call ended, in the platform's words (missed, busy, hangup).
+	//
+	// Example: hangup
+	Outcome *string `json:"outcome,omitempty"`
+
+	// Title A name the action gave (a group's new title).
+	Title *string `json:"title,omitempty"`
+}
+
+// MessageList defines model for MessageList.
+type MessageList struct {
+	Items []Message `json:"items"`
+
+	// NextCursor Pass as cursor to get the next page; absent on the last page.
+	NextCursor *string `json:"next_cursor,omitempty"`
+}
+
+// MessageLocation defines model for MessageLocation.
+type MessageLocation struct {
+	// Lat Example: 40.4168
+	Lat float64 `json:"lat"`
+
+	// Lon Example: -3.7038
+	Lon float64 `json:"lon"`
+}
+
+// MessageReaction defines model for MessageReaction.
+type MessageReaction struct {
+	// By Who reacted, where the export says (perhaps only some of them).
+	By *[]string `json:"by,omitempty"`
+
+	// Count How many reacted with it.
+	//
+	// Example: 2
+	Count int64 `json:"count"`
+
+	// Emoji The emoji, or a custom emoji's name.
+	//
+	// Example: 👍
+	Emoji string `json:"emoji"`
 }
 
 // NewAPIKey defines model for NewAPIKey.
@@ -704,6 +1342,7 @@ type Problem struct {
 
 	// Errors Each invalid input, when the request was invalid.
 	Errors *[]ErrorDetail `json:"errors,omitempty"`
+	Report *ImportReport  `json:"report,omitempty"`
 
 	// RequestId Identifies the request in the service's logs; quote it when reporting a problem.
 	//
@@ -749,6 +1388,14 @@ type PutPackRequest struct {
 	PriceMinor int64 `json:"price_minor"`
 }
 
+// RenameChatRequest defines model for RenameChatRequest.
+type RenameChatRequest struct {
+	// Title 1 to 200 characters, not only spaces, with no control or text-direction characters (U+0000–U+001F, U+007F–U+009F, U+061C, U+200E, U+200F, U+202A–U+202E, U+2066–U+2069). Spaces at either end are removed.
+	//
+	// Example: Family (2024)
+	Title string `json:"title"`
+}
+
 // Role What the account may do: admin may also call the /v1/admin operations.
 type Role string
 
@@ -765,6 +1412,107 @@ type SignUpRequest struct {
 	Email string `json:"email"`
 }
 
+// StatsAuthor defines model for StatsAuthor.
+type StatsAuthor struct {
+	// AuthorId The platform's id, where the export has one.
+	AuthorId *string `json:"author_id,omitempty"`
+
+	// ConversationsStarted Example: 50
+	ConversationsStarted int64 `json:"conversations_started"`
+
+	// Deleted Example: 1
+	Deleted int64 `json:"deleted"`
+
+	// Emoji Example: 150
+	Emoji int64 `json:"emoji"`
+
+	// Media Example: 40
+	Media int64 `json:"media"`
+
+	// MedianResponseS The median of those gaps, in seconds (an estimate within about 1%); 0 without responses.
+	//
+	// Example: 240
+	MedianResponseS float64 `json:"median_response_s"`
+
+	// Messages Example: 640
+	Messages int64 `json:"messages"`
+
+	// Name The author's display name as last written (empty when the export gives only an id).
+	//
+	// Example: Ada
+	Name string `json:"name"`
+
+	// Responses Messages that follow another participant's within max_response_s.
+	//
+	// Example: 300
+	Responses int64 `json:"responses"`
+
+	// TopEmoji Most used emoji, most used first.
+	TopEmoji []StatsCount `json:"top_emoji"`
+
+	// TopWords Most used words (folded; stop words left out), most used first.
+	TopWords []StatsCount `json:"top_words"`
+
+	// Words Example: 2900
+	Words int64 `json:"words"`
+}
+
+// StatsAuthorCount defines model for StatsAuthorCount.
+type StatsAuthorCount struct {
+	// Author The author's index in authors.
+	//
+	// Example: 0
+	Author int64 `json:"author"`
+
+	// Messages Example: 14
+	Messages int64 `json:"messages"`
+}
+
+// StatsCount defines model for StatsCount.
+type StatsCount struct {
+	// Count Example: 31
+	Count int64 `json:"count"`
+
+	// MaxOvercount How much count may exceed the true count (an estimate, when the author used very many distinct words).
+	//
+	// Example: 0
+	MaxOvercount *int64 `json:"max_overcount,omitempty"`
+
+	// Text Example: dinner
+	Text string `json:"text"`
+}
+
+// StatsDayCount defines model for StatsDayCount.
+type StatsDayCount struct {
+	// ByAuthor Messages by author, leaving out those who wrote nothing that day.
+	ByAuthor []StatsAuthorCount `json:"by_author"`
+
+	// Date The day, on the chat's clock.
+	//
+	// Example: 2024-03-01
+	Date openapi_types.Date `json:"date"`
+
+	// Messages Example: 25
+	Messages int64 `json:"messages"`
+}
+
+// StatsMessageRef defines model for StatsMessageRef.
+type StatsMessageRef struct {
+	// At Its instant, where known.
+	At *time.Time `json:"at,omitempty"`
+
+	// Author Example: Ada
+	Author *string `json:"author,omitempty"`
+
+	// LocalTime Its wall-clock time as the export wrote it.
+	//
+	// Example: 2024-03-01T09:15:00
+	LocalTime *string `json:"local_time,omitempty"`
+
+	// Seq Example: 1
+	Seq int64 `json:"seq"`
+}
+
 // Status defines model for Status.
 type Status struct {
 	// Status ok when the check passed.
@@ -777,6 +1525,19 @@ type Status struct {
 //
 // Example: ok
 type StatusStatus string
+
+// TextMark defines model for TextMark.
+type TextMark struct {
+	// End Where it ends (exclusive), in UTF-16 code units.
+	//
+	// Example: 15
+	End int64 `json:"end"`
+
+	// Start Where the part starts: the offset of its first UTF-16 code unit in text (a JavaScript string index; a character outside the BMP, such as an emoji, counts two).
+	//
+	// Example: 10
+	Start int64 `json:"start"`
+}
 
 // User defines model for User.
 type User struct {
@@ -835,6 +1596,12 @@ type Invalid = Problem
 // NotFound defines model for NotFound.
 type NotFound = Problem
 
+// PreconditionFailed defines model for PreconditionFailed.
+type PreconditionFailed = Problem
+
+// PreconditionRequired defines model for PreconditionRequired.
+type PreconditionRequired = Problem
+
 // RateLimited defines model for RateLimited.
 type RateLimited = Problem
 
@@ -860,6 +1627,63 @@ type ListAllPaymentsParams struct {
 
 	// Flagged Only flagged payments (nothing was granted).
 	Flagged *bool `form:"flagged,omitempty" json:"flagged,omitempty"`
+}
+
+// ListChatsParams defines parameters for ListChats.
+type ListChatsParams struct {
+	// Cursor next_cursor of the previous page; empty for the first page.
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// Limit Items per page.
+	Limit *int64 `form:"limit,omitempty" json:"limit,omitempty"`
+}
+
+// UploadChatMultipartBody defines parameters for UploadChat.
+type UploadChatMultipartBody struct {
+	// DateOrder How a WhatsApp export writes dates, which it says nowhere: day, month, year (dmy), month first (mdy) or year first (ymd). Default: decided from the dates.
+	DateOrder *UploadChatMultipartBodyDateOrder `json:"date_order,omitempty"`
+
+	// File The export file: WhatsApp .txt or .zip, Telegram or Discord JSON. Its format is read from its content, never from its name, which is not kept.
+	File string `json:"file"`
+
+	// TelegramChat Which chat of a Telegram full-account export to import, by its name or id; required when it holds several.
+	TelegramChat *string `json:"telegram_chat,omitempty"`
+
+	// TimeZone The IANA time zone the export's wall-clock times are in (WhatsApp writes no zone), e.g. Europe/Madrid: messages then have an instant too, and statistics use that clock. Default: none.
+	TimeZone *string `json:"time_zone,omitempty"`
+
+	// Title The chat's title: 1 to 200 characters, not only spaces, with no control or text-direction characters. Default: the chat's name in the export, else its format and dates.
+	Title *string `json:"title,omitempty"`
+}
+
+// UploadChatMultipartBodyDateOrder defines parameters for UploadChat.
+type UploadChatMultipartBodyDateOrder string
+
+// RenameChatParams defines parameters for RenameChat.
+type RenameChatParams struct {
+	// IfMatch Required: the ETag of the chat as last read (GET /v1/chats/{id}), e.g. "3" with its quotes. Without it the rename is a 428; when the chat changed since (another version), a 412 and nothing changes. * matches any version.
+	IfMatch *string `json:"If-Match,omitempty"`
+}
+
+// ListMessagesParams defines parameters for ListMessages.
+type ListMessagesParams struct {
+	// Cursor next_cursor of the previous page; empty for the first page.
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// Limit Items per page.
+	Limit *int64 `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// From Only messages sent at or after this time: an RFC 3339 date-time naming a real instant (a day its month has, no leap second, an offset under 24 hours; anything else is a 422). A message's time is its instant where known, else its wall-clock time read as UTC.
+	From *time.Time `form:"from,omitempty" json:"from,omitempty"`
+
+	// To Only messages sent before this time, written as from; after from.
+	To *time.Time `form:"to,omitempty" json:"to,omitempty"`
+
+	// Author Only this author's messages, by the name the export wrote (as in participants).
+	Author *string `form:"author,omitempty" json:"author,omitempty"`
+
+	// Q Full-text search: only messages holding every word of q (at most 200 characters and 16 words). A word is a run of letters and digits, compared in lower case and without accents ("Éte" finds "ete"); punctuation separates words and is otherwise ignored, and a q with no word is a 422. Scripts written without spaces between words (Chinese, Japanese, Thai, …) are not split into words: a run of such text between spaces or punctuation is one word, so a search finds it only by the whole run, not by a word inside it. Each result carries marks, the parts of its text that matched.
+	Q *string `form:"q,omitempty" json:"q,omitempty"`
 }
 
 // ListLedgerParams defines parameters for ListLedger.
@@ -915,6 +1739,12 @@ type GrantCreditsJSONRequestBody = CreditChangeRequest
 
 // PutPackJSONRequestBody defines body for PutPack for application/json ContentType.
 type PutPackJSONRequestBody = PutPackRequest
+
+// UploadChatMultipartRequestBody defines body for UploadChat for multipart/form-data ContentType.
+type UploadChatMultipartRequestBody UploadChatMultipartBody
+
+// RenameChatJSONRequestBody defines body for RenameChat for application/json ContentType.
+type RenameChatJSONRequestBody = RenameChatRequest
 
 // CreatePaymentJSONRequestBody defines body for CreatePayment for application/json ContentType.
 type CreatePaymentJSONRequestBody = CreatePaymentRequest
@@ -1090,6 +1920,89 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /v1/admin/payments (the `ListAllPayments` operationId).
 	ListAllPayments(ctx context.Context, params *ListAllPaymentsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListChats List your chats
+	//
+	// Pages through the caller's chats, newest first. Deleted chats are not listed.
+	//
+	// Corresponds with GET /v1/chats (the `ListChats` operationId).
+	ListChats(ctx context.Context, params *ListChatsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UploadChatWithBody Upload a chat export
+	//
+	// Imports an exported chat: a WhatsApp export (the .txt, or the .zip with its media), a Telegram Desktop JSON export, or a DiscordChatExporter JSON export, sent as multipart/form-data with the file in the part named `file` (the other fields may come before or after it). The body is read as it arrives, never held whole; the file may be up to the deployment's limit (256 MiB by default; beyond it a 413), and must arrive within the deployment's upload timeout (10 minutes by default; a 408 after it). The chat is stored with its messages and statistics all at once, or not at all: a failed or abandoned upload leaves nothing. Answers 201 with the chat and its import report; 200 with the chat already made from the same file (nothing is imported again). A file that is not an export, or holds no message, is a 422 whose `report` says what the parser found. An account may upload a limited number of files an hour (429 with Retry-After beyond) and keep a limited total of bytes in its chats (413 beyond; deleting chats frees them). A body that is not multipart/form-data is a 415; a malformed one a 400.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/chats (the `UploadChat` operationId).
+	UploadChatWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteChat Delete a chat
+	//
+	// Deletes the chat with its messages and statistics at once: it is no longer listed, read or searched, and its bytes no longer count. It can be restored for the deployment's retention period (30 days by default), then it is removed for good.
+	//
+	// Corresponds with DELETE /v1/chats/{id} (the `DeleteChat` operationId).
+	DeleteChat(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetChat Get one of your chats
+	//
+	// The chat with its participants, its messages counted by kind, the times of its first and last message and the import's report. The ETag header is its version, to send as If-Match when renaming it. Another user's chat, a deleted one and an unknown one are all a 404.
+	//
+	// Corresponds with GET /v1/chats/{id} (the `GetChat` operationId).
+	GetChat(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RenameChatWithBody Rename a chat
+	//
+	// Sets the chat's title. If-Match is required: the ETag of the chat as last read (428 without it); a chat that changed since is a 412 and keeps its title. Answers the renamed chat with its new ETag.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /v1/chats/{id} (the `RenameChat` operationId).
+	RenameChatWithBody(ctx context.Context, id openapi_types.UUID, params *RenameChatParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RenameChat Rename a chat
+	//
+	// Sets the chat's title. If-Match is required: the ETag of the chat as last read (428 without it); a chat that changed since is a 412 and keeps its title. Answers the renamed chat with its new ETag.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /v1/chats/{id} (the `RenameChat` operationId).
+	RenameChat(ctx context.Context, id openapi_types.UUID, params *RenameChatParams, body RenameChatJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListMessages List or search a chat's messages
+	//
+	// Pages through the chat's messages in chat order (the export's), optionally only those between from and to, of one author, or holding the words of q. A search's results come in chat order too, each with the marks of what matched, as offsets in UTF-16 code units (JavaScript string indices).
+	//
+	// Corresponds with GET /v1/chats/{id}/messages (the `ListMessages` operationId).
+	ListMessages(ctx context.Context, id openapi_types.UUID, params *ListMessagesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RestoreChat Restore a deleted chat
+	//
+	// Brings back a chat deleted within the retention period, with exactly what was deleted with it. Restoring a live chat returns it unchanged. A 409 when the same file was uploaded again since (delete that chat first); a 404 once the chat is removed for good.
+	//
+	// Corresponds with POST /v1/chats/{id}/restore (the `RestoreChat` operationId).
+	RestoreChat(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetChatStatistics Get a chat's statistics
+	//
+	// What the import counted: messages, words, media and emoji per author, activity by weekday and hour and per day, conversations and who started them, response times, top words and emoji. Durations are in seconds.
+	//
+	// Corresponds with GET /v1/chats/{id}/statistics (the `GetChatStatistics` operationId).
+	GetChatStatistics(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DrawChatActivity Draw a chat's activity by weekday and hour
+	//
+	// An SVG heat map of the participants' messages by weekday and hour of the day, on the chat's clock. Served as image/svg+xml with a Content-Security-Policy that lets it load and run nothing (default-src 'none'), and X-Content-Type-Options: nosniff.
+	//
+	// Corresponds with GET /v1/chats/{id}/statistics/activity.svg (the `DrawChatActivity` operationId).
+	DrawChatActivity(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DrawChatTimeline Draw a chat's messages per day
+	//
+	// An SVG chart of the participants' messages per day, stacked by author. Served as image/svg+xml with a Content-Security-Policy that lets it load and run nothing (default-src 'none'), and X-Content-Type-Options: nosniff.
+	//
+	// Corresponds with GET /v1/chats/{id}/statistics/timeline.svg (the `DrawChatTimeline` operationId).
+	DrawChatTimeline(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetBalance Get your balance
 	//
@@ -1416,6 +2329,199 @@ func (c *Client) PutPack(ctx context.Context, slug string, body PutPackJSONReque
 // Corresponds with GET /v1/admin/payments (the `ListAllPayments` operationId).
 func (c *Client) ListAllPayments(ctx context.Context, params *ListAllPaymentsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListAllPaymentsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListChats List your chats
+//
+// Pages through the caller's chats, newest first. Deleted chats are not listed.
+//
+// Corresponds with GET /v1/chats (the `ListChats` operationId).
+func (c *Client) ListChats(ctx context.Context, params *ListChatsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListChatsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UploadChatWithBody Upload a chat export
+//
+// Imports an exported chat: a WhatsApp export (the .txt, or the .zip with its media), a Telegram Desktop JSON export, or a DiscordChatExporter JSON export, sent as multipart/form-data with the file in the part named `file` (the other fields may come before or after it). The body is read as it arrives, never held whole; the file may be up to the deployment's limit (256 MiB by default; beyond it a 413), and must arrive within the deployment's upload timeout (10 minutes by default; a 408 after it). The chat is stored with its messages and statistics all at once, or not at all: a failed or abandoned upload leaves nothing. Answers 201 with the chat and its import report; 200 with the chat already made from the same file (nothing is imported again). A file that is not an export, or holds no message, is a 422 whose `report` says what the parser found. An account may upload a limited number of files an hour (429 with Retry-After beyond) and keep a limited total of bytes in its chats (413 beyond; deleting chats frees them). A body that is not multipart/form-data is a 415; a malformed one a 400.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/chats (the `UploadChat` operationId).
+func (c *Client) UploadChatWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUploadChatRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteChat Delete a chat
+//
+// Deletes the chat with its messages and statistics at once: it is no longer listed, read or searched, and its bytes no longer count. It can be restored for the deployment's retention period (30 days by default), then it is removed for good.
+//
+// Corresponds with DELETE /v1/chats/{id} (the `DeleteChat` operationId).
+func (c *Client) DeleteChat(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteChatRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetChat Get one of your chats
+//
+// The chat with its participants, its messages counted by kind, the times of its first and last message and the import's report. The ETag header is its version, to send as If-Match when renaming it. Another user's chat, a deleted one and an unknown one are all a 404.
+//
+// Corresponds with GET /v1/chats/{id} (the `GetChat` operationId).
+func (c *Client) GetChat(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetChatRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RenameChatWithBody Rename a chat
+//
+// Sets the chat's title. If-Match is required: the ETag of the chat as last read (428 without it); a chat that changed since is a 412 and keeps its title. Answers the renamed chat with its new ETag.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /v1/chats/{id} (the `RenameChat` operationId).
+func (c *Client) RenameChatWithBody(ctx context.Context, id openapi_types.UUID, params *RenameChatParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRenameChatRequestWithBody(c.Server, id, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RenameChat Rename a chat
+//
+// Sets the chat's title. If-Match is required: the ETag of the chat as last read (428 without it); a chat that changed since is a 412 and keeps its title. Answers the renamed chat with its new ETag.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /v1/chats/{id} (the `RenameChat` operationId).
+func (c *Client) RenameChat(ctx context.Context, id openapi_types.UUID, params *RenameChatParams, body RenameChatJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRenameChatRequest(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListMessages List or search a chat's messages
+//
+// Pages through the chat's messages in chat order (the export's), optionally only those between from and to, of one author, or holding the words of q. A search's results come in chat order too, each with the marks of what matched, as offsets in UTF-16 code units (JavaScript string indices).
+//
+// Corresponds with GET /v1/chats/{id}/messages (the `ListMessages` operationId).
+func (c *Client) ListMessages(ctx context.Context, id openapi_types.UUID, params *ListMessagesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListMessagesRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RestoreChat Restore a deleted chat
+//
+// Brings back a chat deleted within the retention period, with exactly what was deleted with it. Restoring a live chat returns it unchanged. A 409 when the same file was uploaded again since (delete that chat first); a 404 once the chat is removed for good.
+//
+// Corresponds with POST /v1/chats/{id}/restore (the `RestoreChat` operationId).
+func (c *Client) RestoreChat(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRestoreChatRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetChatStatistics Get a chat's statistics
+//
+// What the import counted: messages, words, media and emoji per author, activity by weekday and hour and per day, conversations and who started them, response times, top words and emoji. Durations are in seconds.
+//
+// Corresponds with GET /v1/chats/{id}/statistics (the `GetChatStatistics` operationId).
+func (c *Client) GetChatStatistics(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetChatStatisticsRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DrawChatActivity Draw a chat's activity by weekday and hour
+//
+// An SVG heat map of the participants' messages by weekday and hour of the day, on the chat's clock. Served as image/svg+xml with a Content-Security-Policy that lets it load and run nothing (default-src 'none'), and X-Content-Type-Options: nosniff.
+//
+// Corresponds with GET /v1/chats/{id}/statistics/activity.svg (the `DrawChatActivity` operationId).
+func (c *Client) DrawChatActivity(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDrawChatActivityRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DrawChatTimeline Draw a chat's messages per day
+//
+// An SVG chart of the participants' messages per day, stacked by author. Served as image/svg+xml with a Content-Security-Policy that lets it load and run nothing (default-src 'none'), and X-Content-Type-Options: nosniff.
+//
+// Corresponds with GET /v1/chats/{id}/statistics/timeline.svg (the `DrawChatTimeline` operationId).
+func (c *Client) DrawChatTimeline(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDrawChatTimelineRequest(c.Server, id)
 	if err != nil {
 		return nil, err
 	}
@@ -2022,6 +3128,488 @@ func NewListAllPaymentsRequest(server string, params *ListAllPaymentsParams) (*h
 			rawQueryFragments = append(rawQueryFragments, encoded)
 		}
 		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListChatsRequest constructs an http.Request for the ListChats method
+func NewListChatsRequest(server string, params *ListChatsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/chats")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUploadChatRequestWithBody constructs an http.Request for the UploadChat method, with any body, and a specified content type
+func NewUploadChatRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/chats")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDeleteChatRequest constructs an http.Request for the DeleteChat method
+func NewDeleteChatRequest(server string, id openapi_types.UUID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/chats/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetChatRequest constructs an http.Request for the GetChat method
+func NewGetChatRequest(server string, id openapi_types.UUID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/chats/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewRenameChatRequest calls the generic RenameChat builder with application/json body
+func NewRenameChatRequest(server string, id openapi_types.UUID, params *RenameChatParams, body RenameChatJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewRenameChatRequestWithBody(server, id, params, "application/json", bodyReader)
+}
+
+// NewRenameChatRequestWithBody constructs an http.Request for the RenameChat method, with any body, and a specified content type
+func NewRenameChatRequestWithBody(server string, id openapi_types.UUID, params *RenameChatParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/chats/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewListMessagesRequest constructs an http.Request for the ListMessages method
+func NewListMessagesRequest(server string, id openapi_types.UUID, params *ListMessagesParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/chats/%s/messages", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.From != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "from", *params.From, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.To != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "to", *params.To, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Author != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "author", *params.Author, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Q != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "q", *params.Q, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewRestoreChatRequest constructs an http.Request for the RestoreChat method
+func NewRestoreChatRequest(server string, id openapi_types.UUID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/chats/%s/restore", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetChatStatisticsRequest constructs an http.Request for the GetChatStatistics method
+func NewGetChatStatisticsRequest(server string, id openapi_types.UUID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/chats/%s/statistics", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewDrawChatActivityRequest constructs an http.Request for the DrawChatActivity method
+func NewDrawChatActivityRequest(server string, id openapi_types.UUID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/chats/%s/statistics/activity.svg", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewDrawChatTimelineRequest constructs an http.Request for the DrawChatTimeline method
+func NewDrawChatTimelineRequest(server string, id openapi_types.UUID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/chats/%s/statistics/timeline.svg", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
@@ -2756,6 +4344,105 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /v1/admin/payments (the `ListAllPayments` operationId).
 	ListAllPaymentsWithResponse(ctx context.Context, params *ListAllPaymentsParams, reqEditors ...RequestEditorFn) (*ListAllPaymentsResponse, error)
+
+	// ListChatsWithResponse List your chats
+	//
+	// Pages through the caller's chats, newest first. Deleted chats are not listed.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/chats (the `ListChats` operationId).
+	ListChatsWithResponse(ctx context.Context, params *ListChatsParams, reqEditors ...RequestEditorFn) (*ListChatsResponse, error)
+
+	// UploadChatWithBodyWithResponse Upload a chat export
+	//
+	// Imports an exported chat: a WhatsApp export (the .txt, or the .zip with its media), a Telegram Desktop JSON export, or a DiscordChatExporter JSON export, sent as multipart/form-data with the file in the part named `file` (the other fields may come before or after it). The body is read as it arrives, never held whole; the file may be up to the deployment's limit (256 MiB by default; beyond it a 413), and must arrive within the deployment's upload timeout (10 minutes by default; a 408 after it). The chat is stored with its messages and statistics all at once, or not at all: a failed or abandoned upload leaves nothing. Answers 201 with the chat and its import report; 200 with the chat already made from the same file (nothing is imported again). A file that is not an export, or holds no message, is a 422 whose `report` says what the parser found. An account may upload a limited number of files an hour (429 with Retry-After beyond) and keep a limited total of bytes in its chats (413 beyond; deleting chats frees them). A body that is not multipart/form-data is a 415; a malformed one a 400.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/chats (the `UploadChat` operationId).
+	UploadChatWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UploadChatResponse, error)
+
+	// DeleteChatWithResponse Delete a chat
+	//
+	// Deletes the chat with its messages and statistics at once: it is no longer listed, read or searched, and its bytes no longer count. It can be restored for the deployment's retention period (30 days by default), then it is removed for good.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /v1/chats/{id} (the `DeleteChat` operationId).
+	DeleteChatWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*DeleteChatResponse, error)
+
+	// GetChatWithResponse Get one of your chats
+	//
+	// The chat with its participants, its messages counted by kind, the times of its first and last message and the import's report. The ETag header is its version, to send as If-Match when renaming it. Another user's chat, a deleted one and an unknown one are all a 404.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/chats/{id} (the `GetChat` operationId).
+	GetChatWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*GetChatResponse, error)
+
+	// RenameChatWithBodyWithResponse Rename a chat
+	//
+	// Sets the chat's title. If-Match is required: the ETag of the chat as last read (428 without it); a chat that changed since is a 412 and keeps its title. Answers the renamed chat with its new ETag.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /v1/chats/{id} (the `RenameChat` operationId).
+	RenameChatWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *RenameChatParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RenameChatResponse, error)
+
+	// RenameChatWithResponse Rename a chat
+	//
+	// Sets the chat's title. If-Match is required: the ETag of the chat as last read (428 without it); a chat that changed since is a 412 and keeps its title. Answers the renamed chat with its new ETag.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /v1/chats/{id} (the `RenameChat` operationId).
+	RenameChatWithResponse(ctx context.Context, id openapi_types.UUID, params *RenameChatParams, body RenameChatJSONRequestBody, reqEditors ...RequestEditorFn) (*RenameChatResponse, error)
+
+	// ListMessagesWithResponse List or search a chat's messages
+	//
+	// Pages through the chat's messages in chat order (the export's), optionally only those between from and to, of one author, or holding the words of q. A search's results come in chat order too, each with the marks of what matched, as offsets in UTF-16 code units (JavaScript string indices).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/chats/{id}/messages (the `ListMessages` operationId).
+	ListMessagesWithResponse(ctx context.Context, id openapi_types.UUID, params *ListMessagesParams, reqEditors ...RequestEditorFn) (*ListMessagesResponse, error)
+
+	// RestoreChatWithResponse Restore a deleted chat
+	//
+	// Brings back a chat deleted within the retention period, with exactly what was deleted with it. Restoring a live chat returns it unchanged. A 409 when the same file was uploaded again since (delete that chat first); a 404 once the chat is removed for good.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/chats/{id}/restore (the `RestoreChat` operationId).
+	RestoreChatWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*RestoreChatResponse, error)
+
+	// GetChatStatisticsWithResponse Get a chat's statistics
+	//
+	// What the import counted: messages, words, media and emoji per author, activity by weekday and hour and per day, conversations and who started them, response times, top words and emoji. Durations are in seconds.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/chats/{id}/statistics (the `GetChatStatistics` operationId).
+	GetChatStatisticsWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*GetChatStatisticsResponse, error)
+
+	// DrawChatActivityWithResponse Draw a chat's activity by weekday and hour
+	//
+	// An SVG heat map of the participants' messages by weekday and hour of the day, on the chat's clock. Served as image/svg+xml with a Content-Security-Policy that lets it load and run nothing (default-src 'none'), and X-Content-Type-Options: nosniff.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/chats/{id}/statistics/activity.svg (the `DrawChatActivity` operationId).
+	DrawChatActivityWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*DrawChatActivityResponse, error)
+
+	// DrawChatTimelineWithResponse Draw a chat's messages per day
+	//
+	// An SVG chart of the participants' messages per day, stacked by author. Served as image/svg+xml with a Content-Security-Policy that lets it load and run nothing (default-src 'none'), and X-Content-Type-Options: nosniff.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/chats/{id}/statistics/timeline.svg (the `DrawChatTimeline` operationId).
+	DrawChatTimelineWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*DrawChatTimelineResponse, error)
 
 	// GetBalanceWithResponse Get your balance
 	//
@@ -4077,6 +5764,1556 @@ func (r ListAllPaymentsResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r ListAllPaymentsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListChatsResponse200Headers the declared response headers of an HTTP 200 response for ListChats
+type ListChatsResponse200Headers struct {
+	XRequestID string
+}
+
+// ListChatsResponse401Headers the declared response headers of an HTTP 401 response for ListChats
+type ListChatsResponse401Headers struct {
+	WWWAuthenticate string
+	XRequestID      string
+}
+
+// ListChatsResponse404Headers the declared response headers of an HTTP 404 response for ListChats
+type ListChatsResponse404Headers struct {
+	XRequestID string
+}
+
+// ListChatsResponse422Headers the declared response headers of an HTTP 422 response for ListChats
+type ListChatsResponse422Headers struct {
+	XRequestID string
+}
+
+// ListChatsResponse429Headers the declared response headers of an HTTP 429 response for ListChats
+type ListChatsResponse429Headers struct {
+	RetryAfter int
+	XRequestID string
+}
+
+// ListChatsResponse500Headers the declared response headers of an HTTP 500 response for ListChats
+type ListChatsResponse500Headers struct {
+	XRequestID string
+}
+
+// ListChatsResponse503Headers the declared response headers of an HTTP 503 response for ListChats
+type ListChatsResponse503Headers struct {
+	RetryAfter int
+	XRequestID string
+}
+
+type ListChatsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ChatList
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Invalid
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *RateLimited
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ListChatsResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListChatsResponse401Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *ListChatsResponse404Headers
+	// Headers422 the parsed response headers for an HTTP 422 response
+	Headers422 *ListChatsResponse422Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListChatsResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *ListChatsResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListChatsResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListChatsResponse) GetJSON200() *ChatList {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListChatsResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ListChatsResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ListChatsResponse) GetApplicationproblemJSON422() *Invalid {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ListChatsResponse) GetApplicationproblemJSON429() *RateLimited {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListChatsResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ListChatsResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListChatsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListChatsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListChatsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListChatsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// UploadChatResponse200Headers the declared response headers of an HTTP 200 response for UploadChat
+type UploadChatResponse200Headers struct {
+	ETag       *string
+	Location   *string
+	XRequestID string
+}
+
+// UploadChatResponse201Headers the declared response headers of an HTTP 201 response for UploadChat
+type UploadChatResponse201Headers struct {
+	ETag       *string
+	Location   *string
+	XRequestID string
+}
+
+// UploadChatResponse400Headers the declared response headers of an HTTP 400 response for UploadChat
+type UploadChatResponse400Headers struct {
+	XRequestID string
+}
+
+// UploadChatResponse401Headers the declared response headers of an HTTP 401 response for UploadChat
+type UploadChatResponse401Headers struct {
+	WWWAuthenticate string
+	XRequestID      string
+}
+
+// UploadChatResponse408Headers the declared response headers of an HTTP 408 response for UploadChat
+type UploadChatResponse408Headers struct {
+	XRequestID string
+}
+
+// UploadChatResponse413Headers the declared response headers of an HTTP 413 response for UploadChat
+type UploadChatResponse413Headers struct {
+	XRequestID string
+}
+
+// UploadChatResponse415Headers the declared response headers of an HTTP 415 response for UploadChat
+type UploadChatResponse415Headers struct {
+	XRequestID string
+}
+
+// UploadChatResponse422Headers the declared response headers of an HTTP 422 response for UploadChat
+type UploadChatResponse422Headers struct {
+	XRequestID string
+}
+
+// UploadChatResponse429Headers the declared response headers of an HTTP 429 response for UploadChat
+type UploadChatResponse429Headers struct {
+	RetryAfter int
+	XRequestID string
+}
+
+// UploadChatResponse500Headers the declared response headers of an HTTP 500 response for UploadChat
+type UploadChatResponse500Headers struct {
+	XRequestID string
+}
+
+// UploadChatResponse503Headers the declared response headers of an HTTP 503 response for UploadChat
+type UploadChatResponse503Headers struct {
+	RetryAfter int
+	XRequestID string
+}
+
+type UploadChatResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ChatDetails
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *ChatDetails
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON408 the response for an HTTP 408 `application/problem+json` response
+	ApplicationproblemJSON408 *RequestTimeout
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *TooLarge
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *UnsupportedMediaType
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Invalid
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *RateLimited
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *UploadChatResponse200Headers
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *UploadChatResponse201Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *UploadChatResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *UploadChatResponse401Headers
+	// Headers408 the parsed response headers for an HTTP 408 response
+	Headers408 *UploadChatResponse408Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *UploadChatResponse413Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *UploadChatResponse415Headers
+	// Headers422 the parsed response headers for an HTTP 422 response
+	Headers422 *UploadChatResponse422Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *UploadChatResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *UploadChatResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *UploadChatResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UploadChatResponse) GetJSON200() *ChatDetails {
+	return r.JSON200
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r UploadChatResponse) GetJSON201() *ChatDetails {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r UploadChatResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r UploadChatResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON408 returns the response for an HTTP 408 `application/problem+json` response
+func (r UploadChatResponse) GetApplicationproblemJSON408() *RequestTimeout {
+	return r.ApplicationproblemJSON408
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r UploadChatResponse) GetApplicationproblemJSON413() *TooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r UploadChatResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r UploadChatResponse) GetApplicationproblemJSON422() *Invalid {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r UploadChatResponse) GetApplicationproblemJSON429() *RateLimited {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r UploadChatResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r UploadChatResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r UploadChatResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UploadChatResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UploadChatResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UploadChatResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DeleteChatResponse204Headers the declared response headers of an HTTP 204 response for DeleteChat
+type DeleteChatResponse204Headers struct {
+	XRequestID string
+}
+
+// DeleteChatResponse401Headers the declared response headers of an HTTP 401 response for DeleteChat
+type DeleteChatResponse401Headers struct {
+	WWWAuthenticate string
+	XRequestID      string
+}
+
+// DeleteChatResponse404Headers the declared response headers of an HTTP 404 response for DeleteChat
+type DeleteChatResponse404Headers struct {
+	XRequestID string
+}
+
+// DeleteChatResponse422Headers the declared response headers of an HTTP 422 response for DeleteChat
+type DeleteChatResponse422Headers struct {
+	XRequestID string
+}
+
+// DeleteChatResponse429Headers the declared response headers of an HTTP 429 response for DeleteChat
+type DeleteChatResponse429Headers struct {
+	RetryAfter int
+	XRequestID string
+}
+
+// DeleteChatResponse500Headers the declared response headers of an HTTP 500 response for DeleteChat
+type DeleteChatResponse500Headers struct {
+	XRequestID string
+}
+
+// DeleteChatResponse503Headers the declared response headers of an HTTP 503 response for DeleteChat
+type DeleteChatResponse503Headers struct {
+	RetryAfter int
+	XRequestID string
+}
+
+type DeleteChatResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Invalid
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *RateLimited
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+	// Headers204 the parsed response headers for an HTTP 204 response
+	Headers204 *DeleteChatResponse204Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *DeleteChatResponse401Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *DeleteChatResponse404Headers
+	// Headers422 the parsed response headers for an HTTP 422 response
+	Headers422 *DeleteChatResponse422Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DeleteChatResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *DeleteChatResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *DeleteChatResponse503Headers
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DeleteChatResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DeleteChatResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r DeleteChatResponse) GetApplicationproblemJSON422() *Invalid {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r DeleteChatResponse) GetApplicationproblemJSON429() *RateLimited {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r DeleteChatResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r DeleteChatResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteChatResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteChatResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteChatResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteChatResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetChatResponse200Headers the declared response headers of an HTTP 200 response for GetChat
+type GetChatResponse200Headers struct {
+	ETag       *string
+	XRequestID string
+}
+
+// GetChatResponse401Headers the declared response headers of an HTTP 401 response for GetChat
+type GetChatResponse401Headers struct {
+	WWWAuthenticate string
+	XRequestID      string
+}
+
+// GetChatResponse404Headers the declared response headers of an HTTP 404 response for GetChat
+type GetChatResponse404Headers struct {
+	XRequestID string
+}
+
+// GetChatResponse422Headers the declared response headers of an HTTP 422 response for GetChat
+type GetChatResponse422Headers struct {
+	XRequestID string
+}
+
+// GetChatResponse429Headers the declared response headers of an HTTP 429 response for GetChat
+type GetChatResponse429Headers struct {
+	RetryAfter int
+	XRequestID string
+}
+
+// GetChatResponse500Headers the declared response headers of an HTTP 500 response for GetChat
+type GetChatResponse500Headers struct {
+	XRequestID string
+}
+
+// GetChatResponse503Headers the declared response headers of an HTTP 503 response for GetChat
+type GetChatResponse503Headers struct {
+	RetryAfter int
+	XRequestID string
+}
+
+type GetChatResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ChatDetails
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Invalid
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *RateLimited
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetChatResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetChatResponse401Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *GetChatResponse404Headers
+	// Headers422 the parsed response headers for an HTTP 422 response
+	Headers422 *GetChatResponse422Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetChatResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *GetChatResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetChatResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetChatResponse) GetJSON200() *ChatDetails {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetChatResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetChatResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r GetChatResponse) GetApplicationproblemJSON422() *Invalid {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetChatResponse) GetApplicationproblemJSON429() *RateLimited {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetChatResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetChatResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetChatResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetChatResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetChatResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetChatResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// RenameChatResponse200Headers the declared response headers of an HTTP 200 response for RenameChat
+type RenameChatResponse200Headers struct {
+	ETag       *string
+	XRequestID string
+}
+
+// RenameChatResponse400Headers the declared response headers of an HTTP 400 response for RenameChat
+type RenameChatResponse400Headers struct {
+	XRequestID string
+}
+
+// RenameChatResponse401Headers the declared response headers of an HTTP 401 response for RenameChat
+type RenameChatResponse401Headers struct {
+	WWWAuthenticate string
+	XRequestID      string
+}
+
+// RenameChatResponse404Headers the declared response headers of an HTTP 404 response for RenameChat
+type RenameChatResponse404Headers struct {
+	XRequestID string
+}
+
+// RenameChatResponse408Headers the declared response headers of an HTTP 408 response for RenameChat
+type RenameChatResponse408Headers struct {
+	XRequestID string
+}
+
+// RenameChatResponse412Headers the declared response headers of an HTTP 412 response for RenameChat
+type RenameChatResponse412Headers struct {
+	XRequestID string
+}
+
+// RenameChatResponse413Headers the declared response headers of an HTTP 413 response for RenameChat
+type RenameChatResponse413Headers struct {
+	XRequestID string
+}
+
+// RenameChatResponse415Headers the declared response headers of an HTTP 415 response for RenameChat
+type RenameChatResponse415Headers struct {
+	XRequestID string
+}
+
+// RenameChatResponse422Headers the declared response headers of an HTTP 422 response for RenameChat
+type RenameChatResponse422Headers struct {
+	XRequestID string
+}
+
+// RenameChatResponse428Headers the declared response headers of an HTTP 428 response for RenameChat
+type RenameChatResponse428Headers struct {
+	XRequestID string
+}
+
+// RenameChatResponse429Headers the declared response headers of an HTTP 429 response for RenameChat
+type RenameChatResponse429Headers struct {
+	RetryAfter int
+	XRequestID string
+}
+
+// RenameChatResponse500Headers the declared response headers of an HTTP 500 response for RenameChat
+type RenameChatResponse500Headers struct {
+	XRequestID string
+}
+
+// RenameChatResponse503Headers the declared response headers of an HTTP 503 response for RenameChat
+type RenameChatResponse503Headers struct {
+	RetryAfter int
+	XRequestID string
+}
+
+type RenameChatResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ChatDetails
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON408 the response for an HTTP 408 `application/problem+json` response
+	ApplicationproblemJSON408 *RequestTimeout
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *TooLarge
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *UnsupportedMediaType
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Invalid
+	// ApplicationproblemJSON428 the response for an HTTP 428 `application/problem+json` response
+	ApplicationproblemJSON428 *PreconditionRequired
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *RateLimited
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *RenameChatResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *RenameChatResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *RenameChatResponse401Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *RenameChatResponse404Headers
+	// Headers408 the parsed response headers for an HTTP 408 response
+	Headers408 *RenameChatResponse408Headers
+	// Headers412 the parsed response headers for an HTTP 412 response
+	Headers412 *RenameChatResponse412Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *RenameChatResponse413Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *RenameChatResponse415Headers
+	// Headers422 the parsed response headers for an HTTP 422 response
+	Headers422 *RenameChatResponse422Headers
+	// Headers428 the parsed response headers for an HTTP 428 response
+	Headers428 *RenameChatResponse428Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *RenameChatResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *RenameChatResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *RenameChatResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r RenameChatResponse) GetJSON200() *ChatDetails {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r RenameChatResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r RenameChatResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r RenameChatResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON408 returns the response for an HTTP 408 `application/problem+json` response
+func (r RenameChatResponse) GetApplicationproblemJSON408() *RequestTimeout {
+	return r.ApplicationproblemJSON408
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r RenameChatResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r RenameChatResponse) GetApplicationproblemJSON413() *TooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r RenameChatResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r RenameChatResponse) GetApplicationproblemJSON422() *Invalid {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON428 returns the response for an HTTP 428 `application/problem+json` response
+func (r RenameChatResponse) GetApplicationproblemJSON428() *PreconditionRequired {
+	return r.ApplicationproblemJSON428
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r RenameChatResponse) GetApplicationproblemJSON429() *RateLimited {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r RenameChatResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r RenameChatResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r RenameChatResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RenameChatResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RenameChatResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RenameChatResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListMessagesResponse200Headers the declared response headers of an HTTP 200 response for ListMessages
+type ListMessagesResponse200Headers struct {
+	XRequestID string
+}
+
+// ListMessagesResponse401Headers the declared response headers of an HTTP 401 response for ListMessages
+type ListMessagesResponse401Headers struct {
+	WWWAuthenticate string
+	XRequestID      string
+}
+
+// ListMessagesResponse404Headers the declared response headers of an HTTP 404 response for ListMessages
+type ListMessagesResponse404Headers struct {
+	XRequestID string
+}
+
+// ListMessagesResponse422Headers the declared response headers of an HTTP 422 response for ListMessages
+type ListMessagesResponse422Headers struct {
+	XRequestID string
+}
+
+// ListMessagesResponse429Headers the declared response headers of an HTTP 429 response for ListMessages
+type ListMessagesResponse429Headers struct {
+	RetryAfter int
+	XRequestID string
+}
+
+// ListMessagesResponse500Headers the declared response headers of an HTTP 500 response for ListMessages
+type ListMessagesResponse500Headers struct {
+	XRequestID string
+}
+
+// ListMessagesResponse503Headers the declared response headers of an HTTP 503 response for ListMessages
+type ListMessagesResponse503Headers struct {
+	RetryAfter int
+	XRequestID string
+}
+
+type ListMessagesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *MessageList
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Invalid
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *RateLimited
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ListMessagesResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListMessagesResponse401Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *ListMessagesResponse404Headers
+	// Headers422 the parsed response headers for an HTTP 422 response
+	Headers422 *ListMessagesResponse422Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListMessagesResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *ListMessagesResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListMessagesResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListMessagesResponse) GetJSON200() *MessageList {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListMessagesResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ListMessagesResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ListMessagesResponse) GetApplicationproblemJSON422() *Invalid {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ListMessagesResponse) GetApplicationproblemJSON429() *RateLimited {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListMessagesResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ListMessagesResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListMessagesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListMessagesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListMessagesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListMessagesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// RestoreChatResponse200Headers the declared response headers of an HTTP 200 response for RestoreChat
+type RestoreChatResponse200Headers struct {
+	ETag       *string
+	XRequestID string
+}
+
+// RestoreChatResponse400Headers the declared response headers of an HTTP 400 response for RestoreChat
+type RestoreChatResponse400Headers struct {
+	XRequestID string
+}
+
+// RestoreChatResponse401Headers the declared response headers of an HTTP 401 response for RestoreChat
+type RestoreChatResponse401Headers struct {
+	WWWAuthenticate string
+	XRequestID      string
+}
+
+// RestoreChatResponse404Headers the declared response headers of an HTTP 404 response for RestoreChat
+type RestoreChatResponse404Headers struct {
+	XRequestID string
+}
+
+// RestoreChatResponse408Headers the declared response headers of an HTTP 408 response for RestoreChat
+type RestoreChatResponse408Headers struct {
+	XRequestID string
+}
+
+// RestoreChatResponse409Headers the declared response headers of an HTTP 409 response for RestoreChat
+type RestoreChatResponse409Headers struct {
+	XRequestID string
+}
+
+// RestoreChatResponse413Headers the declared response headers of an HTTP 413 response for RestoreChat
+type RestoreChatResponse413Headers struct {
+	XRequestID string
+}
+
+// RestoreChatResponse415Headers the declared response headers of an HTTP 415 response for RestoreChat
+type RestoreChatResponse415Headers struct {
+	XRequestID string
+}
+
+// RestoreChatResponse422Headers the declared response headers of an HTTP 422 response for RestoreChat
+type RestoreChatResponse422Headers struct {
+	XRequestID string
+}
+
+// RestoreChatResponse429Headers the declared response headers of an HTTP 429 response for RestoreChat
+type RestoreChatResponse429Headers struct {
+	RetryAfter int
+	XRequestID string
+}
+
+// RestoreChatResponse500Headers the declared response headers of an HTTP 500 response for RestoreChat
+type RestoreChatResponse500Headers struct {
+	XRequestID string
+}
+
+// RestoreChatResponse503Headers the declared response headers of an HTTP 503 response for RestoreChat
+type RestoreChatResponse503Headers struct {
+	RetryAfter int
+	XRequestID string
+}
+
+type RestoreChatResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ChatDetails
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON408 the response for an HTTP 408 `application/problem+json` response
+	ApplicationproblemJSON408 *RequestTimeout
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *TooLarge
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *UnsupportedMediaType
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Invalid
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *RateLimited
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *RestoreChatResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *RestoreChatResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *RestoreChatResponse401Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *RestoreChatResponse404Headers
+	// Headers408 the parsed response headers for an HTTP 408 response
+	Headers408 *RestoreChatResponse408Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *RestoreChatResponse409Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *RestoreChatResponse413Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *RestoreChatResponse415Headers
+	// Headers422 the parsed response headers for an HTTP 422 response
+	Headers422 *RestoreChatResponse422Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *RestoreChatResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *RestoreChatResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *RestoreChatResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r RestoreChatResponse) GetJSON200() *ChatDetails {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r RestoreChatResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r RestoreChatResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r RestoreChatResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON408 returns the response for an HTTP 408 `application/problem+json` response
+func (r RestoreChatResponse) GetApplicationproblemJSON408() *RequestTimeout {
+	return r.ApplicationproblemJSON408
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r RestoreChatResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r RestoreChatResponse) GetApplicationproblemJSON413() *TooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r RestoreChatResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r RestoreChatResponse) GetApplicationproblemJSON422() *Invalid {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r RestoreChatResponse) GetApplicationproblemJSON429() *RateLimited {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r RestoreChatResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r RestoreChatResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r RestoreChatResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RestoreChatResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RestoreChatResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RestoreChatResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetChatStatisticsResponse200Headers the declared response headers of an HTTP 200 response for GetChatStatistics
+type GetChatStatisticsResponse200Headers struct {
+	XRequestID string
+}
+
+// GetChatStatisticsResponse401Headers the declared response headers of an HTTP 401 response for GetChatStatistics
+type GetChatStatisticsResponse401Headers struct {
+	WWWAuthenticate string
+	XRequestID      string
+}
+
+// GetChatStatisticsResponse404Headers the declared response headers of an HTTP 404 response for GetChatStatistics
+type GetChatStatisticsResponse404Headers struct {
+	XRequestID string
+}
+
+// GetChatStatisticsResponse422Headers the declared response headers of an HTTP 422 response for GetChatStatistics
+type GetChatStatisticsResponse422Headers struct {
+	XRequestID string
+}
+
+// GetChatStatisticsResponse429Headers the declared response headers of an HTTP 429 response for GetChatStatistics
+type GetChatStatisticsResponse429Headers struct {
+	RetryAfter int
+	XRequestID string
+}
+
+// GetChatStatisticsResponse500Headers the declared response headers of an HTTP 500 response for GetChatStatistics
+type GetChatStatisticsResponse500Headers struct {
+	XRequestID string
+}
+
+// GetChatStatisticsResponse503Headers the declared response headers of an HTTP 503 response for GetChatStatistics
+type GetChatStatisticsResponse503Headers struct {
+	RetryAfter int
+	XRequestID string
+}
+
+type GetChatStatisticsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ChatStatistics
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Invalid
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *RateLimited
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetChatStatisticsResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetChatStatisticsResponse401Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *GetChatStatisticsResponse404Headers
+	// Headers422 the parsed response headers for an HTTP 422 response
+	Headers422 *GetChatStatisticsResponse422Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetChatStatisticsResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *GetChatStatisticsResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetChatStatisticsResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetChatStatisticsResponse) GetJSON200() *ChatStatistics {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetChatStatisticsResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetChatStatisticsResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r GetChatStatisticsResponse) GetApplicationproblemJSON422() *Invalid {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetChatStatisticsResponse) GetApplicationproblemJSON429() *RateLimited {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetChatStatisticsResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetChatStatisticsResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetChatStatisticsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetChatStatisticsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetChatStatisticsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetChatStatisticsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DrawChatActivityResponse200Headers the declared response headers of an HTTP 200 response for DrawChatActivity
+type DrawChatActivityResponse200Headers struct {
+	ContentSecurityPolicy *string
+	XContentTypeOptions   *string
+	XRequestID            string
+}
+
+// DrawChatActivityResponse401Headers the declared response headers of an HTTP 401 response for DrawChatActivity
+type DrawChatActivityResponse401Headers struct {
+	WWWAuthenticate string
+	XRequestID      string
+}
+
+// DrawChatActivityResponse404Headers the declared response headers of an HTTP 404 response for DrawChatActivity
+type DrawChatActivityResponse404Headers struct {
+	XRequestID string
+}
+
+// DrawChatActivityResponse422Headers the declared response headers of an HTTP 422 response for DrawChatActivity
+type DrawChatActivityResponse422Headers struct {
+	XRequestID string
+}
+
+// DrawChatActivityResponse429Headers the declared response headers of an HTTP 429 response for DrawChatActivity
+type DrawChatActivityResponse429Headers struct {
+	RetryAfter int
+	XRequestID string
+}
+
+// DrawChatActivityResponse500Headers the declared response headers of an HTTP 500 response for DrawChatActivity
+type DrawChatActivityResponse500Headers struct {
+	XRequestID string
+}
+
+// DrawChatActivityResponse503Headers the declared response headers of an HTTP 503 response for DrawChatActivity
+type DrawChatActivityResponse503Headers struct {
+	RetryAfter int
+	XRequestID string
+}
+
+type DrawChatActivityResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Invalid
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *RateLimited
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *DrawChatActivityResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *DrawChatActivityResponse401Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *DrawChatActivityResponse404Headers
+	// Headers422 the parsed response headers for an HTTP 422 response
+	Headers422 *DrawChatActivityResponse422Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DrawChatActivityResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *DrawChatActivityResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *DrawChatActivityResponse503Headers
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DrawChatActivityResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DrawChatActivityResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r DrawChatActivityResponse) GetApplicationproblemJSON422() *Invalid {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r DrawChatActivityResponse) GetApplicationproblemJSON429() *RateLimited {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r DrawChatActivityResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r DrawChatActivityResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r DrawChatActivityResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DrawChatActivityResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DrawChatActivityResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DrawChatActivityResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DrawChatTimelineResponse200Headers the declared response headers of an HTTP 200 response for DrawChatTimeline
+type DrawChatTimelineResponse200Headers struct {
+	ContentSecurityPolicy *string
+	XContentTypeOptions   *string
+	XRequestID            string
+}
+
+// DrawChatTimelineResponse401Headers the declared response headers of an HTTP 401 response for DrawChatTimeline
+type DrawChatTimelineResponse401Headers struct {
+	WWWAuthenticate string
+	XRequestID      string
+}
+
+// DrawChatTimelineResponse404Headers the declared response headers of an HTTP 404 response for DrawChatTimeline
+type DrawChatTimelineResponse404Headers struct {
+	XRequestID string
+}
+
+// DrawChatTimelineResponse422Headers the declared response headers of an HTTP 422 response for DrawChatTimeline
+type DrawChatTimelineResponse422Headers struct {
+	XRequestID string
+}
+
+// DrawChatTimelineResponse429Headers the declared response headers of an HTTP 429 response for DrawChatTimeline
+type DrawChatTimelineResponse429Headers struct {
+	RetryAfter int
+	XRequestID string
+}
+
+// DrawChatTimelineResponse500Headers the declared response headers of an HTTP 500 response for DrawChatTimeline
+type DrawChatTimelineResponse500Headers struct {
+	XRequestID string
+}
+
+// DrawChatTimelineResponse503Headers the declared response headers of an HTTP 503 response for DrawChatTimeline
+type DrawChatTimelineResponse503Headers struct {
+	RetryAfter int
+	XRequestID string
+}
+
+type DrawChatTimelineResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Invalid
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *RateLimited
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *DrawChatTimelineResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *DrawChatTimelineResponse401Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *DrawChatTimelineResponse404Headers
+	// Headers422 the parsed response headers for an HTTP 422 response
+	Headers422 *DrawChatTimelineResponse422Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DrawChatTimelineResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *DrawChatTimelineResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *DrawChatTimelineResponse503Headers
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DrawChatTimelineResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DrawChatTimelineResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r DrawChatTimelineResponse) GetApplicationproblemJSON422() *Invalid {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r DrawChatTimelineResponse) GetApplicationproblemJSON429() *RateLimited {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r DrawChatTimelineResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r DrawChatTimelineResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r DrawChatTimelineResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DrawChatTimelineResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DrawChatTimelineResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DrawChatTimelineResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -6083,6 +9320,171 @@ func (c *ClientWithResponses) ListAllPaymentsWithResponse(ctx context.Context, p
 	return ParseListAllPaymentsResponse(rsp)
 }
 
+// ListChatsWithResponse List your chats
+//
+// Pages through the caller's chats, newest first. Deleted chats are not listed.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/chats (the `ListChats` operationId).
+func (c *ClientWithResponses) ListChatsWithResponse(ctx context.Context, params *ListChatsParams, reqEditors ...RequestEditorFn) (*ListChatsResponse, error) {
+	rsp, err := c.ListChats(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListChatsResponse(rsp)
+}
+
+// UploadChatWithBodyWithResponse Upload a chat export
+//
+// Imports an exported chat: a WhatsApp export (the .txt, or the .zip with its media), a Telegram Desktop JSON export, or a DiscordChatExporter JSON export, sent as multipart/form-data with the file in the part named `file` (the other fields may come before or after it). The body is read as it arrives, never held whole; the file may be up to the deployment's limit (256 MiB by default; beyond it a 413), and must arrive within the deployment's upload timeout (10 minutes by default; a 408 after it). The chat is stored with its messages and statistics all at once, or not at all: a failed or abandoned upload leaves nothing. Answers 201 with the chat and its import report; 200 with the chat already made from the same file (nothing is imported again). A file that is not an export, or holds no message, is a 422 whose `report` says what the parser found. An account may upload a limited number of files an hour (429 with Retry-After beyond) and keep a limited total of bytes in its chats (413 beyond; deleting chats frees them). A body that is not multipart/form-data is a 415; a malformed one a 400.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/chats (the `UploadChat` operationId).
+func (c *ClientWithResponses) UploadChatWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UploadChatResponse, error) {
+	rsp, err := c.UploadChatWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUploadChatResponse(rsp)
+}
+
+// DeleteChatWithResponse Delete a chat
+//
+// Deletes the chat with its messages and statistics at once: it is no longer listed, read or searched, and its bytes no longer count. It can be restored for the deployment's retention period (30 days by default), then it is removed for good.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /v1/chats/{id} (the `DeleteChat` operationId).
+func (c *ClientWithResponses) DeleteChatWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*DeleteChatResponse, error) {
+	rsp, err := c.DeleteChat(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteChatResponse(rsp)
+}
+
+// GetChatWithResponse Get one of your chats
+//
+// The chat with its participants, its messages counted by kind, the times of its first and last message and the import's report. The ETag header is its version, to send as If-Match when renaming it. Another user's chat, a deleted one and an unknown one are all a 404.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/chats/{id} (the `GetChat` operationId).
+func (c *ClientWithResponses) GetChatWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*GetChatResponse, error) {
+	rsp, err := c.GetChat(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetChatResponse(rsp)
+}
+
+// RenameChatWithBodyWithResponse Rename a chat
+//
+// Sets the chat's title. If-Match is required: the ETag of the chat as last read (428 without it); a chat that changed since is a 412 and keeps its title. Answers the renamed chat with its new ETag.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /v1/chats/{id} (the `RenameChat` operationId).
+func (c *ClientWithResponses) RenameChatWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *RenameChatParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RenameChatResponse, error) {
+	rsp, err := c.RenameChatWithBody(ctx, id, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRenameChatResponse(rsp)
+}
+
+// RenameChatWithResponse Rename a chat
+//
+// Sets the chat's title. If-Match is required: the ETag of the chat as last read (428 without it); a chat that changed since is a 412 and keeps its title. Answers the renamed chat with its new ETag.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /v1/chats/{id} (the `RenameChat` operationId).
+func (c *ClientWithResponses) RenameChatWithResponse(ctx context.Context, id openapi_types.UUID, params *RenameChatParams, body RenameChatJSONRequestBody, reqEditors ...RequestEditorFn) (*RenameChatResponse, error) {
+	rsp, err := c.RenameChat(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRenameChatResponse(rsp)
+}
+
+// ListMessagesWithResponse List or search a chat's messages
+//
+// Pages through the chat's messages in chat order (the export's), optionally only those between from and to, of one author, or holding the words of q. A search's results come in chat order too, each with the marks of what matched, as offsets in UTF-16 code units (JavaScript string indices).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/chats/{id}/messages (the `ListMessages` operationId).
+func (c *ClientWithResponses) ListMessagesWithResponse(ctx context.Context, id openapi_types.UUID, params *ListMessagesParams, reqEditors ...RequestEditorFn) (*ListMessagesResponse, error) {
+	rsp, err := c.ListMessages(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListMessagesResponse(rsp)
+}
+
+// RestoreChatWithResponse Restore a deleted chat
+//
+// Brings back a chat deleted within the retention period, with exactly what was deleted with it. Restoring a live chat returns it unchanged. A 409 when the same file was uploaded again since (delete that chat first); a 404 once the chat is removed for good.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/chats/{id}/restore (the `RestoreChat` operationId).
+func (c *ClientWithResponses) RestoreChatWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*RestoreChatResponse, error) {
+	rsp, err := c.RestoreChat(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRestoreChatResponse(rsp)
+}
+
+// GetChatStatisticsWithResponse Get a chat's statistics
+//
+// What the import counted: messages, words, media and emoji per author, activity by weekday and hour and per day, conversations and who started them, response times, top words and emoji. Durations are in seconds.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/chats/{id}/statistics (the `GetChatStatistics` operationId).
+func (c *ClientWithResponses) GetChatStatisticsWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*GetChatStatisticsResponse, error) {
+	rsp, err := c.GetChatStatistics(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetChatStatisticsResponse(rsp)
+}
+
+// DrawChatActivityWithResponse Draw a chat's activity by weekday and hour
+//
+// An SVG heat map of the participants' messages by weekday and hour of the day, on the chat's clock. Served as image/svg+xml with a Content-Security-Policy that lets it load and run nothing (default-src 'none'), and X-Content-Type-Options: nosniff.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/chats/{id}/statistics/activity.svg (the `DrawChatActivity` operationId).
+func (c *ClientWithResponses) DrawChatActivityWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*DrawChatActivityResponse, error) {
+	rsp, err := c.DrawChatActivity(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDrawChatActivityResponse(rsp)
+}
+
+// DrawChatTimelineWithResponse Draw a chat's messages per day
+//
+// An SVG chart of the participants' messages per day, stacked by author. Served as image/svg+xml with a Content-Security-Policy that lets it load and run nothing (default-src 'none'), and X-Content-Type-Options: nosniff.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/chats/{id}/statistics/timeline.svg (the `DrawChatTimeline` operationId).
+func (c *ClientWithResponses) DrawChatTimelineWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*DrawChatTimelineResponse, error) {
+	rsp, err := c.DrawChatTimeline(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDrawChatTimelineResponse(rsp)
+}
+
 // GetBalanceWithResponse Get your balance
 //
 // Returns the caller's credit balance; the ledger explains every change.
@@ -7691,6 +11093,1940 @@ func ParseListAllPaymentsResponse(rsp *http.Response) (*ListAllPaymentsResponse,
 		response.Headers500 = &headers
 	case rsp.StatusCode == 503:
 		var headers ListAllPaymentsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListChatsResponse parses an HTTP response from a ListChatsWithResponse call
+func ParseListChatsResponse(rsp *http.Response) (*ListChatsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListChatsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ChatList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest RateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ListChatsResponse200Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers ListChatsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 404:
+		var headers ListChatsResponse404Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 422:
+		var headers ListChatsResponse422Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers422 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListChatsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers ListChatsResponse500Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListChatsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUploadChatResponse parses an HTTP response from a UploadChatWithResponse call
+func ParseUploadChatResponse(rsp *http.Response) (*UploadChatResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UploadChatResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ChatDetails
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest ChatDetails
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 408:
+		var dest RequestTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON408 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest RateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers UploadChatResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 201:
+		var headers UploadChatResponse201Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers201 = &headers
+	case rsp.StatusCode == 400:
+		var headers UploadChatResponse400Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers UploadChatResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 408:
+		var headers UploadChatResponse408Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers408 = &headers
+	case rsp.StatusCode == 413:
+		var headers UploadChatResponse413Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers413 = &headers
+	case rsp.StatusCode == 415:
+		var headers UploadChatResponse415Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers415 = &headers
+	case rsp.StatusCode == 422:
+		var headers UploadChatResponse422Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers422 = &headers
+	case rsp.StatusCode == 429:
+		var headers UploadChatResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers UploadChatResponse500Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers UploadChatResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDeleteChatResponse parses an HTTP response from a DeleteChatWithResponse call
+func ParseDeleteChatResponse(rsp *http.Response) (*DeleteChatResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteChatResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest RateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		var headers DeleteChatResponse204Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers204 = &headers
+	case rsp.StatusCode == 401:
+		var headers DeleteChatResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 404:
+		var headers DeleteChatResponse404Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 422:
+		var headers DeleteChatResponse422Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers422 = &headers
+	case rsp.StatusCode == 429:
+		var headers DeleteChatResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers DeleteChatResponse500Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers DeleteChatResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetChatResponse parses an HTTP response from a GetChatWithResponse call
+func ParseGetChatResponse(rsp *http.Response) (*GetChatResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetChatResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ChatDetails
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest RateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetChatResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers GetChatResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 404:
+		var headers GetChatResponse404Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 422:
+		var headers GetChatResponse422Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers422 = &headers
+	case rsp.StatusCode == 429:
+		var headers GetChatResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers GetChatResponse500Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetChatResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseRenameChatResponse parses an HTTP response from a RenameChatWithResponse call
+func ParseRenameChatResponse(rsp *http.Response) (*RenameChatResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RenameChatResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ChatDetails
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 408:
+		var dest RequestTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON408 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 428:
+		var dest PreconditionRequired
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON428 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest RateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers RenameChatResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers RenameChatResponse400Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers RenameChatResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 404:
+		var headers RenameChatResponse404Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 408:
+		var headers RenameChatResponse408Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers408 = &headers
+	case rsp.StatusCode == 412:
+		var headers RenameChatResponse412Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers412 = &headers
+	case rsp.StatusCode == 413:
+		var headers RenameChatResponse413Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers413 = &headers
+	case rsp.StatusCode == 415:
+		var headers RenameChatResponse415Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers415 = &headers
+	case rsp.StatusCode == 422:
+		var headers RenameChatResponse422Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers422 = &headers
+	case rsp.StatusCode == 428:
+		var headers RenameChatResponse428Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers428 = &headers
+	case rsp.StatusCode == 429:
+		var headers RenameChatResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers RenameChatResponse500Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers RenameChatResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListMessagesResponse parses an HTTP response from a ListMessagesWithResponse call
+func ParseListMessagesResponse(rsp *http.Response) (*ListMessagesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListMessagesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest MessageList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest RateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ListMessagesResponse200Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers ListMessagesResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 404:
+		var headers ListMessagesResponse404Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 422:
+		var headers ListMessagesResponse422Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers422 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListMessagesResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers ListMessagesResponse500Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListMessagesResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseRestoreChatResponse parses an HTTP response from a RestoreChatWithResponse call
+func ParseRestoreChatResponse(rsp *http.Response) (*RestoreChatResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RestoreChatResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ChatDetails
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 408:
+		var dest RequestTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON408 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest RateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers RestoreChatResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers RestoreChatResponse400Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers RestoreChatResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 404:
+		var headers RestoreChatResponse404Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 408:
+		var headers RestoreChatResponse408Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers408 = &headers
+	case rsp.StatusCode == 409:
+		var headers RestoreChatResponse409Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers409 = &headers
+	case rsp.StatusCode == 413:
+		var headers RestoreChatResponse413Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers413 = &headers
+	case rsp.StatusCode == 415:
+		var headers RestoreChatResponse415Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers415 = &headers
+	case rsp.StatusCode == 422:
+		var headers RestoreChatResponse422Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers422 = &headers
+	case rsp.StatusCode == 429:
+		var headers RestoreChatResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers RestoreChatResponse500Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers RestoreChatResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetChatStatisticsResponse parses an HTTP response from a GetChatStatisticsWithResponse call
+func ParseGetChatStatisticsResponse(rsp *http.Response) (*GetChatStatisticsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetChatStatisticsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ChatStatistics
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest RateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetChatStatisticsResponse200Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers GetChatStatisticsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 404:
+		var headers GetChatStatisticsResponse404Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 422:
+		var headers GetChatStatisticsResponse422Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers422 = &headers
+	case rsp.StatusCode == 429:
+		var headers GetChatStatisticsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers GetChatStatisticsResponse500Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetChatStatisticsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDrawChatActivityResponse parses an HTTP response from a DrawChatActivityWithResponse call
+func ParseDrawChatActivityResponse(rsp *http.Response) (*DrawChatActivityResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DrawChatActivityResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest RateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers DrawChatActivityResponse200Headers
+		if values := rsp.Header.Values("Content-Security-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Security-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentSecurityPolicy = &value
+		}
+		if values := rsp.Header.Values("X-Content-Type-Options"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Content-Type-Options", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XContentTypeOptions = &value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers DrawChatActivityResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 404:
+		var headers DrawChatActivityResponse404Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 422:
+		var headers DrawChatActivityResponse422Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers422 = &headers
+	case rsp.StatusCode == 429:
+		var headers DrawChatActivityResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers DrawChatActivityResponse500Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers DrawChatActivityResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDrawChatTimelineResponse parses an HTTP response from a DrawChatTimelineWithResponse call
+func ParseDrawChatTimelineResponse(rsp *http.Response) (*DrawChatTimelineResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DrawChatTimelineResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest RateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers DrawChatTimelineResponse200Headers
+		if values := rsp.Header.Values("Content-Security-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Security-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentSecurityPolicy = &value
+		}
+		if values := rsp.Header.Values("X-Content-Type-Options"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Content-Type-Options", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XContentTypeOptions = &value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers DrawChatTimelineResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 404:
+		var headers DrawChatTimelineResponse404Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 422:
+		var headers DrawChatTimelineResponse422Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers422 = &headers
+	case rsp.StatusCode == 429:
+		var headers DrawChatTimelineResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers DrawChatTimelineResponse500Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers DrawChatTimelineResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {

@@ -23,7 +23,8 @@ what you sent. 429 and 503 carry ` + "`Retry-After`" + ` (seconds).
 ` + "`next_cursor`" + `; pass it back as ` + "`cursor`" + `. A cursor is opaque; a tampered
 one is a 422. ` + "`limit`" + ` defaults to 50, at most 200.
 
-**Request bodies** are JSON, sent as ` + "`application/json`" + ` (any letter case,
+**Request bodies** are JSON (except a chat upload's, which is
+` + "`multipart/form-data`" + `, read as it arrives), sent as ` + "`application/json`" + ` (any letter case,
 parameters allowed, ` + "`charset`" + ` only ` + "`utf-8`" + `; anything else is a 415), and I-JSON
 (RFC 7493): one value, valid UTF-8, no lone surrogates, no member named twice
 (anything else is a 400). Members are matched by their exact names and only
@@ -63,6 +64,7 @@ func apiConfig() huma.Config {
 	cfg.Tags = []*huma.Tag{
 		{Name: "users", Description: "Accounts and API keys."},
 		{Name: "credits", Description: "Balances and the credit ledger."},
+		{Name: "chats", Description: "Uploaded chat exports: their messages, search and statistics."},
 		{Name: "admin", Description: "Operations only admins may call."},
 		{Name: "health", Description: "Liveness, readiness and pool statistics (no key needed)."},
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/chatlens/chatlens/core"
+	"github.com/chatlens/chatlens/core/chats"
 )
 
 // Retry-After values, in seconds: contention clears in milliseconds, a lost
@@ -24,6 +25,7 @@ type mapped struct {
 	detail  string
 	errors  []*huma.ErrorDetail
 	headers http.Header
+	report  *ImportReport // an upload's, when it could not be imported
 }
 
 // mapError is the one place where domain errors become HTTP statuses. The
@@ -32,11 +34,21 @@ type mapped struct {
 // since its problem text never contains the offending value.
 func mapError(err error) mapped {
 	var (
-		ve *core.ValidationError
-		rl *RateLimitedError
-		be *bodyReadError
+		ve     *core.ValidationError
+		rl     *RateLimitedError
+		be     *bodyReadError
+		tooBig *http.MaxBytesError
+		ul     *chats.UploadLimitError
+		ie     *chats.ImportError
+		mm     *malformedMultipartError
 	)
 	switch {
+	case errors.As(err, &tooBig), errors.Is(err, chats.ErrTooLarge):
+		// http.MaxBytesReader's error would otherwise read as a broken body.
+		return mapped{kind: kindTooLarge, detail: "the file is larger than this service accepts"}
+	case isTimeout(err):
+		// The body did not arrive before the operation's read deadline.
+		return mapped{kind: kindTimeout, detail: "the request body did not arrive in time"}
 	case errors.As(err, &be):
 		// The client sent less than it announced, or its connection broke
 		// mid-body: its fault, whatever error the read carried.
@@ -46,6 +58,19 @@ func mapError(err error) mapped {
 	case errors.As(err, &rl):
 		return mapped{kind: kindRateLimited, detail: "too many requests from this address; retry after the delay in Retry-After",
 			headers: http.Header{"Retry-After": {retryAfter(rl.retryAfterSeconds())}}}
+	case errors.As(err, &mm):
+		return mapped{kind: kindBadRequest, detail: "the body is not multipart/form-data as RFC 7578 writes it"}
+	case errors.Is(err, errNotMultipart):
+		return mapped{kind: kindMediaType, detail: "send the body as multipart/form-data",
+			errors: []*huma.ErrorDetail{{Location: "header.Content-Type", Message: "send the body as multipart/form-data"}}}
+	case errors.As(err, &ul):
+		return uploadLimitProblem(ul)
+	case errors.As(err, &ie):
+		return importProblem(ie)
+	case errors.Is(err, errPreconditionRequired):
+		return mapped{kind: kindNeedsIfMatch, detail: "send If-Match with the ETag of the chat as last read"}
+	case errors.Is(err, chats.ErrVersionMismatch):
+		return mapped{kind: kindPrecondition, detail: "the chat changed since it was read (If-Match names another version); read it again"}
 	case errors.As(err, &ve):
 		return mapped{kind: kindValidation, detail: ve.Error(), errors: []*huma.ErrorDetail{{
 			Location: fieldLocation(ve.Field), Message: ve.Problem,
@@ -82,7 +107,11 @@ func mapError(err error) mapped {
 }
 
 // queryFields are the core validation fields that arrive in the query.
-var queryFields = map[string]bool{"cursor": true, "limit": true}
+var queryFields = map[string]bool{"cursor": true, "limit": true, "q": true, "from": true, "to": true, "author": true}
+
+// errPreconditionRequired is a change sent without If-Match where one is
+// required (a chat's rename).
+var errPreconditionRequired = errors.New("If-Match is required")
 
 // headerFields are the core validation fields that arrive in a header.
 var headerFields = map[string]bool{"Idempotency-Key": true}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/chatlens/chatlens/adapters/memory"
 	"github.com/chatlens/chatlens/adapters/system"
+	"github.com/chatlens/chatlens/core/chats"
 	"github.com/chatlens/chatlens/core/credits"
 	"github.com/chatlens/chatlens/core/users"
 	"github.com/chatlens/chatlens/ports"
@@ -22,14 +23,17 @@ import (
 // fixture is the API on the memory adapter, driven through humatest (whose
 // requests pass through the same middleware as a real client's).
 type fixture struct {
-	t       *testing.T
-	srv     *Server
-	api     humatest.TestAPI
-	users   *users.Service
-	credits *credits.Service
-	logs    *syncBuffer
-	svc     Services
-	opts    Options
+	t        *testing.T
+	srv      *Server
+	api      humatest.TestAPI
+	users    *users.Service
+	credits  *credits.Service
+	chats    *chats.Service
+	store    *memory.Store
+	spoolDir string // the chats service's
+	logs     *syncBuffer
+	svc      Services
+	opts     Options
 }
 
 // syncBuffer collects log output from concurrent requests.
@@ -53,14 +57,15 @@ func (s *syncBuffer) String() string {
 func newFixture(t *testing.T, configure ...func(*Options)) *fixture {
 	t.Helper()
 	store := memory.New(ports.DefaultStoreOptions())
-	f := &fixture{t: t, logs: &syncBuffer{}}
+	f := &fixture{t: t, logs: &syncBuffer{}, store: store, spoolDir: t.TempDir()}
 	f.users = users.NewService(store, system.Clock{}, &system.UUIDv7{})
 	f.credits = credits.NewService(store, system.Clock{}, &system.UUIDv7{}, credits.DefaultOptions())
+	f.chats = chats.NewService(store, system.Clock{}, &system.UUIDv7{}, chats.Config{SpoolDir: f.spoolDir})
 	opts := Options{Logger: slog.New(slog.NewJSONHandler(f.logs, nil))}
 	for _, c := range configure {
 		c(&opts)
 	}
-	f.svc, f.opts = Services{Users: f.users, Credits: f.credits, Storage: okStorage{}}, opts
+	f.svc, f.opts = Services{Users: f.users, Credits: f.credits, Chats: f.chats, Storage: okStorage{}}, opts
 	f.build()
 	return f
 }

@@ -23,6 +23,9 @@ type Problem struct {
 	Detail    string              `json:"detail,omitempty" doc:"What went wrong this time. Never echoes request content." example:"the balance is too low for this operation"`
 	RequestID string              `json:"request_id" doc:"Identifies the request in the service's logs; quote it when reporting a problem." example:"b7c1e0a4d2f3e6a9c8b5d4e1"`
 	Errors    []*huma.ErrorDetail `json:"errors,omitempty" doc:"Each invalid input, when the request was invalid."`
+	// Report is what the parser found in an upload it could not import
+	// (422), without the names the file holds.
+	Report *ImportReport `json:"report,omitempty"`
 }
 
 // Error satisfies error.
@@ -57,6 +60,8 @@ var (
 	kindNotAcceptable = kind{http.StatusNotAcceptable, "not-acceptable", "Not acceptable"}
 	kindTimeout       = kind{http.StatusRequestTimeout, "request-timeout", "Request timeout"}
 	kindConflict      = kind{http.StatusConflict, "conflict", "Conflict"}
+	kindPrecondition  = kind{http.StatusPreconditionFailed, "precondition-failed", "Precondition failed"}
+	kindNeedsIfMatch  = kind{http.StatusPreconditionRequired, "precondition-required", "Precondition required"}
 	kindTooLarge      = kind{http.StatusRequestEntityTooLarge, "too-large", "Request body too large"}
 	kindMediaType     = kind{http.StatusUnsupportedMediaType, "unsupported-media-type", "Unsupported media type"}
 	kindValidation    = kind{http.StatusUnprocessableEntity, "validation", "Invalid input"}
@@ -129,7 +134,7 @@ func newProblem(ctx context.Context, op *huma.Operation, status int, msg string,
 	}
 	return &Problem{
 		Type: ProblemTypeBase + m.kind.slug, Title: m.kind.title, Status: m.kind.status,
-		Detail: m.detail, RequestID: info.id, Errors: m.errors,
+		Detail: m.detail, RequestID: info.id, Errors: m.errors, Report: m.report,
 	}
 }
 

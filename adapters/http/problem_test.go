@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +14,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/chatlens/chatlens/core"
+	"github.com/chatlens/chatlens/core/chats"
 	"github.com/chatlens/chatlens/core/credits"
 )
 
@@ -35,6 +38,18 @@ func TestMapError(t *testing.T) {
 		{&RateLimitedError{Wait: 1500 * time.Millisecond}, 429, "rate-limited", "2"},
 		{context.DeadlineExceeded, 503, "unavailable", "5"},
 		{errors.New("disk on fire"), 500, "internal", ""},
+		// The chats module's.
+		{chats.ErrTooLarge, 413, "too-large", ""},
+		{&http.MaxBytesError{Limit: 10}, 413, "too-large", ""},
+		{&bodyReadError{os.ErrDeadlineExceeded}, 408, "request-timeout", ""},
+		{&bodyReadError{io.ErrUnexpectedEOF}, 400, "bad-request", ""},
+		{&malformedMultipartError{errors.New("multipart: NextPart: EOF")}, 400, "bad-request", ""},
+		{errNotMultipart, 415, "unsupported-media-type", ""},
+		{&chats.UploadLimitError{RetryAfter: 90 * time.Second}, 429, "rate-limited", "90"},
+		{&chats.UploadLimitError{Bytes: true}, 413, "too-large", ""},
+		{&chats.ImportError{Reason: "not a recognised chat export"}, 422, "validation", ""},
+		{errPreconditionRequired, 428, "precondition-required", ""},
+		{chats.ErrVersionMismatch, 412, "precondition-failed", ""},
 	}
 	for _, tc := range cases {
 		for _, err := range []error{tc.err, fmt.Errorf("doing it: %w", tc.err)} {

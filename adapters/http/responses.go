@@ -11,6 +11,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/chatlens/chatlens/core"
+	"github.com/chatlens/chatlens/core/chats"
 )
 
 // What finishDocument adds to the document huma generates: the responses
@@ -89,7 +90,7 @@ type problemResponse struct {
 // here fails at start (finishDocument).
 var problemResponses = map[int]problemResponse{
 	http.StatusBadRequest: {name: "BadRequest",
-		description: "The body is not JSON the decoder accepts (a syntax error, invalid UTF-8, an escaped lone surrogate, a member named twice in one object, anything after the value), or it ended before its Content-Length; errors says which.",
+		description: "The body is not JSON the decoder accepts (a syntax error, invalid UTF-8, an escaped lone surrogate, a member named twice in one object, anything after the value), or it ended before its Content-Length; errors says which. For an upload: the body is not well-formed multipart/form-data.",
 		example: exampleProblem(kindBadRequest, humaDetail(http.StatusBadRequest, "validation failed"),
 			&huma.ErrorDetail{Location: "body", Message: "not valid JSON"})},
 	http.StatusUnauthorized: {name: "Unauthenticated",
@@ -106,13 +107,19 @@ var problemResponses = map[int]problemResponse{
 		description: "Absent, deleted, or someone else's: never told apart.",
 		example:     mappedProblem(core.ErrNotFound)},
 	http.StatusRequestTimeout: {name: "RequestTimeout",
-		description: "The body did not arrive in time.",
+		description: "The body did not arrive in time (5 seconds for a JSON body; an upload's timeout is the deployment's, 10 minutes by default).",
 		example:     exampleProblem(kindTimeout, "request body read timeout")},
 	http.StatusConflict: {name: "Conflict",
 		description: "The request conflicts with what is stored; detail says how.",
 		example:     mappedProblem(core.ErrConflict)},
+	http.StatusPreconditionFailed: {name: "PreconditionFailed",
+		description: "If-Match names another version than the stored one: the resource changed since it was read, and nothing changed now.",
+		example:     mappedProblem(chats.ErrVersionMismatch)},
+	http.StatusPreconditionRequired: {name: "PreconditionRequired",
+		description: "The change needs If-Match, the ETag of the resource as last read.",
+		example:     mappedProblem(errPreconditionRequired)},
 	http.StatusRequestEntityTooLarge: {name: "TooLarge",
-		description: "The body is larger than " + strconv.Itoa(maxJSONBody>>10) + " KiB.",
+		description: "The body is larger than the operation accepts: " + strconv.Itoa(maxJSONBody>>10) + " KiB for a JSON body; for an upload, a file over the deployment's limit, or one that would take the account's chats over the bytes an account may keep.",
 		example:     exampleProblem(kindTooLarge, humaDetail(http.StatusRequestEntityTooLarge, ""))},
 	http.StatusUnsupportedMediaType: {name: "UnsupportedMediaType",
 		description: "The body has no Content-Type, two, or one the operation does not declare (JSON: application/json in any letter case, parameters allowed, charset only utf-8).",
@@ -123,7 +130,7 @@ var problemResponses = map[int]problemResponse{
 		example: exampleProblem(kindValidation, humaDetail(http.StatusUnprocessableEntity, "validation failed"),
 			&huma.ErrorDetail{Location: "body.amount", Message: "expected number >= 1", Value: 0})},
 	http.StatusTooManyRequests: {name: "RateLimited",
-		description: "Too many requests from this address (sign-ups, or failed authentications); retry after Retry-After.",
+		description: "Too many requests: from this address (sign-ups, or failed authentications), or uploads by this account in the last hour; retry after Retry-After.",
 		headers:     []string{headerRetryAfter},
 		example:     mappedProblem(&RateLimitedError{Wait: time.Second})},
 	http.StatusInternalServerError: {name: "Internal",

@@ -68,6 +68,8 @@ type Services struct {
 	Storage Storage
 	// Payments sells credit packs (payments.go).
 	Payments Payments
+	// Chats imports, reads and searches chats (chats.go).
+	Chats Chats
 }
 
 // Options configure the API. None of them changes the OpenAPI document.
@@ -95,6 +97,9 @@ type Options struct {
 	// uses the connection's peer address. Never set it without such a
 	// proxy: a client could then choose its own address.
 	ClientAddrHeader string
+	// Uploads bound chat uploads: size, and how long reading and
+	// importing may take (chats_upload.go). They change no document.
+	Uploads UploadLimits
 }
 
 // Server is the HTTP API: a huma API on a ServeMux, wrapped in the
@@ -141,6 +146,7 @@ func New(svc Services, opts Options) *Server {
 	registerKeys(s.api, svc.Users, s.recentKeys)
 	registerCredits(s.api, svc.Credits)
 	registerPayments(s.api, svc.Payments)
+	registerChats(s.api, svc.Chats, opts.Uploads)
 	s.mountDocs()
 	s.mountCheckoutPages()
 	finishDocument(s.api.OpenAPI())
