@@ -62,7 +62,7 @@ CREATE INDEX chats_deleted ON chats (deleted_at) WHERE deleted_at IS NOT NULL;
 
 -- Messages belong to a chat and are hidden through it: deleting a chat
 -- never rewrites them. They are read per chat in seq order (the primary
--- key); the author and time filters run over that one chat's rows.
+-- key); the time filter runs over that chat's rows in that order.
 CREATE TABLE messages (
     chat_id     uuid NOT NULL REFERENCES chats (id),
     seq         bigint NOT NULL CHECK (seq >= 1),
@@ -93,3 +93,8 @@ CREATE TABLE messages (
 );
 
 CREATE INDEX messages_search ON messages USING gin (search);
+-- One author's messages in seq order: without it an author with few
+-- messages (or none) in a chat of 100,000 meant reading them all (560 ms
+-- measured, 8 ms with it). A time index was not used under ORDER BY seq
+-- LIMIT, so there is none.
+CREATE INDEX messages_author ON messages (chat_id, author, seq);

@@ -281,10 +281,7 @@ func (r *messages) List(ctx context.Context, chat core.ChatID, filter core.Messa
 	if filter.Author != "" {
 		q = q.Where("m.author = ?", filter.Author)
 	}
-	if filter.Search != nil {
-		if len(filter.Search.Terms) == 0 {
-			return nil, core.Invalid("q", "has no word to search for")
-		}
+	if filter.Search != nil && len(filter.Search.Terms) > 0 { // no terms: every message holds them all
 		q = q.Where("m.search @@ ?::tsquery", tsquery(filter.Search.Terms))
 	}
 	var from []any
