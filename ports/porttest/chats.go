@@ -910,6 +910,8 @@ func testChatsReadOnly(t *testing.T, s ports.UnitOfWork) {
 		"Chats.Delete":     func(ctx context.Context, tx ports.Tx) error { return tx.Chats().Delete(ctx, u.ID, c.ID, now()) },
 		"Chats.Restore":    func(ctx context.Context, tx ports.Tx) error { return tx.Chats().Restore(ctx, u.ID, gone.ID) },
 		"Chats.ClaimPurge": func(ctx context.Context, tx ports.Tx) error { return second(tx.Chats().ClaimPurge(ctx, now(), 10)) },
+		"Chats.Purge":      func(ctx context.Context, tx ports.Tx) error { return tx.Chats().Purge(ctx, gone.ID) },
+		"Messages.Purge":   func(ctx context.Context, tx ports.Tx) error { return second(tx.Messages().Purge(ctx, c.ID, 10)) },
 		"Messages.Insert": func(ctx context.Context, tx ports.Tx) error {
 			more := plainMessages(3)[2:]
 			return second(tx.Messages().Insert(ctx, c.ID, seqOf(more, nil)))
