@@ -114,7 +114,16 @@ func (r *chats) ByHash(_ context.Context, user core.UserID, sha256 string) (core
 	return core.Chat{}, errChatNotFound
 }
 
+// Lock locks only a row its query would return, as SELECT … FOR UPDATE
+// does: another user's chat, or a deleted one, is not found and not
+// locked. The chat is read again under the lock.
 func (r *chats) Lock(ctx context.Context, user core.UserID, id core.ChatID) (core.Chat, error) {
+	if err := r.u().writable(); err != nil {
+		return core.Chat{}, err
+	}
+	if _, err := r.live(user, id); err != nil {
+		return core.Chat{}, err
+	}
 	if err := r.u().lock(ctx, r.u().s.chats.lockKey(id)); err != nil {
 		return core.Chat{}, err
 	}
