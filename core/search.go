@@ -123,7 +123,8 @@ const maxSearchTermBytes = 2047
 //   - hyphenated words, as the whole and each part: "well-known" ->
 //     "well-known", "well", "known" (a part that is only digits breaks the
 //     compound: "covid-19" -> "covid", "-19");
-//   - numbers: "42", "-5", "+5", "3.14", "1.2.3", "1e10"; "1,000" is "1"
+//   - numbers: "42", "-5", "+5", "3.14", "1.2.3" ("-1.2.3" too: a
+//     version has no sign), "1e10"; "1,000" is "1"
 //     and "000", "12:30" is "12" and "30", "2024-01-31" is "2024", "-01",
 //     "-31";
 //   - e-mail addresses, host names (with a port), URLs (as the URL without
@@ -145,10 +146,10 @@ const maxSearchTermBytes = 2047
 // index, stated in the API's description.
 //
 // Known differences from PostgreSQL, all rare in chats (adapters/postgres
-// TestSearchTokensAgreeOnRandomText measures them: 3 in 2,000 random texts
-// of chat-like pieces): a signed version ("-1.2.3", which PostgreSQL reads
-// as "1.2.3"), a bare ".." and a hyphenated compound with an exponent in
-// it ("E-3E-3") are cut differently. And a database whose LC_CTYPE is C or
+// TestSearchTokensAgreeOnRandomText measures them: 1 in 2,000 random texts
+// of chat-like pieces): a bare ".." (a path to PostgreSQL, nothing here)
+// and a hyphenated compound whose part reads as a number with an exponent
+// ("CdE-3E-3") are cut differently. And a database whose LC_CTYPE is C or
 // POSIX (not C.UTF-8 or another glibc UTF-8 locale) does not lower-case
 // non-ASCII letters and takes every non-ASCII character for a letter: it
 // then agrees with this only on ASCII text.
@@ -316,7 +317,10 @@ func (s *searchScanner) number(i int) int {
 	switch {
 	case j < len(t) && t[j] == '.' && j+1 < len(t) && isASCIIDigit(t[j+1]):
 		j = digits(t, j+1)
-		for !signed && j+1 < len(t) && t[j] == '.' && isASCIIDigit(t[j+1]) {
+		if signed && j+1 < len(t) && t[j] == '.' && isASCIIDigit(t[j+1]) {
+			return 0 // a version has no sign: "-1.2.3" is "1.2.3", read after the sign
+		}
+		for j+1 < len(t) && t[j] == '.' && isASCIIDigit(t[j+1]) {
 			j, version = digits(t, j+1), true
 		}
 	case !signed && j < len(t) && (t[j] == '/' || continuesWord(t, j)) && !isExponent(t, j):
@@ -379,19 +383,15 @@ func wordRun(t string, i int) int {
 	return j
 }
 
-func hasLetter(s string) bool {
-	for _, r := range s {
-		if isSearchLetter(r) {
-			return true
-		}
-	}
-	return false
-}
-
 // email returns the end of an e-mail address starting at i, or 0.
 func email(t string, i int) int {
 	j := i
-	for j < len(t) && (isASCIIAlnum(rune(t[j])) || t[j] == '.' || t[j] == '-' || t[j] == '_') {
+	for j < len(t) {
+		c := t[j]
+		sep := (c == '.' || c == '-') && j > i && j+1 < len(t) && (isASCIIAlnum(rune(t[j+1])) || t[j+1] == '_')
+		if !isASCIIAlnum(rune(c)) && c != '_' && !sep {
+			break
+		}
 		j++
 	}
 	if j == i || j >= len(t) || t[j] != '@' {
@@ -534,7 +534,10 @@ func pathFrom(t string, i int) int {
 	switch {
 	case t[i] == '~':
 		j = i + 1
-		for j < len(t) && isFileChar(t[j]) && t[j] != '-' {
+		if j >= len(t) || t[j] == '-' || !isFileChar(t[j]) && t[j] != '/' {
+			return 0
+		}
+		for j < len(t) && isFileChar(t[j]) {
 			j++
 		}
 	case strings.HasPrefix(t[i:], "../"):
@@ -670,15 +673,6 @@ func isASCIIDigit(c byte) bool { return c >= '0' && c <= '9' }
 
 func isASCIIAlnum(r rune) bool {
 	return r < utf8.RuneSelf && (isASCIILetter(byte(r)) || isASCIIDigit(byte(r)))
-}
-
-func allASCIILetters(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if !isASCIILetter(s[i]) {
-			return false
-		}
-	}
-	return true
 }
 
 func allASCIIDigits(s string) bool {

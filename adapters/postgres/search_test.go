@@ -199,7 +199,7 @@ var searchCorpus = []string{
 	"3.14 1,000 1.2.3 -5 +5 42 1e10 1e-3 -5.5 v2 3.14.15 .5 5. 12:30 2024-01-01 1.2a 1/2 123abc abc123 a1b2",
 	"/usr/local/bin/file.txt C:\\dir\\f.txt ./a/b.go and/or yes/no ~/dir/f.txt ~user /a /",
 	"e.g. i.e. Hello.World end.Next www.x.y.zz foo.b a.b.c.d photo.jpg IMG-20240101-WA0001.jpg abc1.txt abc1.t",
-	"hello 👍🏽 world 😀x ❤️ ok👌🏻 🇫🇷 👨‍👩‍👧",
+	"hello 👍🏽 world 😀x ❤\ufe0f ok👌🏻 🇫🇷 👨\u200d👩\u200d👧",
 	"Привет мир Γειά σου مرحبا بالعالم नमस्ते दुनिया",
 	"我爱北京天安门 日本語のテキスト カタカナ ひらがな 한국어 문장",
 	"foo_bar snake_case #hashtag @mention $100 50% a&b",
@@ -234,9 +234,9 @@ func minus(a, b []string) []string {
 func TestSearchTokensAgreeOnRandomText(t *testing.T) {
 	t.Parallel()
 	db := openStore(t, ports.DefaultStoreOptions()).DB()
-	pieces := strings.Fields(`a B ab Cd xyz é É ß ø ж Ω 中文 の ह ि ् 1 23 0.5 . , ; : ! ? ' " - -- + / \ _ @ # & < > ( ) [ ] ~ % * = 😀 👍🏽 ‍ ️
+	pieces := strings.Fields(`a B ab Cd xyz é É ß ø ж Ω 中文 の ह ि ् 1 23 0.5 . , ; : ! ? ' " - -- + / \ _ @ # & < > ( ) [ ] ~ % * = 😀 👍🏽
 		com org co uk www http https :// example .jpg .txt a.b x@y.com 1.2.3 e5 E-3 &amp; <b> </b> café naïve`)
-	pieces = append(pieces, " ", " ", " ", "\n")
+	pieces = append(pieces, " ", " ", " ", "\n", "\u200d", "\ufe0f") // zero-width joiner, emoji presentation
 	rng := rand.New(rand.NewPCG(1, 2))
 	const n = 2000
 	var differ int
@@ -254,7 +254,7 @@ func TestSearchTokensAgreeOnRandomText(t *testing.T) {
 		}
 	}
 	t.Logf("%d of %d random texts cut differently", differ, n)
-	if differ > n/200 {
-		t.Errorf("%d of %d random texts cut differently (more than 0.5%%)", differ, n)
+	if differ > n/400 {
+		t.Errorf("%d of %d random texts cut differently (more than 0.25%%)", differ, n)
 	}
 }
