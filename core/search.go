@@ -54,10 +54,33 @@ func containsString(list []string, s string) bool {
 	return false
 }
 
-// Matches reports whether text holds every term of q.
+// SearchIndexedRunes is how much of a message's text search indexes: its
+// first 100,000 characters. PostgreSQL refuses a tsvector over 1 MB, which
+// a message of distinct words near core/chatparse's 1 MiB cap would make,
+// failing its whole import; 100,000 characters make at most about 750 kB.
+const SearchIndexedRunes = 100_000
+
+// SearchedText is the part of a message's text that search indexes (see
+// SearchIndexedRunes), as PostgreSQL's left(text, 100000) cuts it.
+func SearchedText(text string) string {
+	if len(text) <= SearchIndexedRunes {
+		return text
+	}
+	n := 0
+	for i := range text {
+		if n == SearchIndexedRunes {
+			return text[:i]
+		}
+		n++
+	}
+	return text
+}
+
+// Matches reports whether a message's text holds every term of q, in the
+// part of it search indexes (SearchedText).
 func (q SearchQuery) Matches(text string) bool {
 	have := map[string]bool{}
-	for _, t := range SearchTokens(text) {
+	for _, t := range SearchTokens(SearchedText(text)) {
 		have[t.Term] = true
 	}
 	for _, term := range q.Terms {
@@ -69,12 +92,12 @@ func (q SearchQuery) Matches(text string) bool {
 }
 
 // Marks returns the spans of text whose tokens are terms of q, in order,
-// for a result to show what matched. A compound token and its parts can
+// for a result to show what matched (in the part search indexes). A compound token and its parts can
 // both match ("well-known" and "well"): spans that overlap are merged, so
 // marks never overlap.
 func (q SearchQuery) Marks(text string) []Span {
 	var marks []Span
-	for _, t := range SearchTokens(text) {
+	for _, t := range SearchTokens(SearchedText(text)) {
 		if !containsString(q.Terms, t.Term) {
 			continue
 		}

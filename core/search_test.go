@@ -125,3 +125,17 @@ func TestSearchMatchesAndMarks(t *testing.T) {
 		t.Fatalf("marks %q, want %q", m2, want)
 	}
 }
+
+func TestSearchedText(t *testing.T) {
+	long := strings.Repeat("é", SearchIndexedRunes) + " tail"
+	if got := SearchedText(long); got != strings.Repeat("é", SearchIndexedRunes) {
+		t.Fatalf("SearchedText kept %d bytes", len(got))
+	}
+	if SearchedText("short") != "short" {
+		t.Fatal("a short text was cut")
+	}
+	q, _ := ParseSearchQuery("tail")
+	if q.Matches(long) || len(q.Marks(long)) != 0 {
+		t.Fatal("a term past the indexed part matched")
+	}
+}

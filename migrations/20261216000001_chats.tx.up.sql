@@ -87,7 +87,9 @@ CREATE TABLE messages (
     edited      boolean NOT NULL,
     reply_to    text NOT NULL,
     platform_id text NOT NULL,
-    search      tsvector GENERATED ALWAYS AS (to_tsvector('chatlens_search'::regconfig, text)) STORED,
+    -- The first 100,000 characters (core.SearchIndexedRunes): a tsvector
+    -- holds at most 1 MB, and a longer one would fail the whole import.
+    search      tsvector GENERATED ALWAYS AS (to_tsvector('chatlens_search'::regconfig, left(text, 100000))) STORED,
     PRIMARY KEY (chat_id, seq),
     CONSTRAINT messages_geo_pair CHECK ((geo_lat IS NULL) = (geo_lon IS NULL))
 );

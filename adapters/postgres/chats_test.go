@@ -150,3 +150,41 @@ func TestUnitTimeout(t *testing.T) {
 		t.Fatalf("after: statement_timeout %s, lock_timeout %s; want the pool's", stmt, lock)
 	}
 }
+
+// A message near chatparse's 1 MiB cap, of distinct words, would make a
+// tsvector over PostgreSQL's 1 MB: only its first
+// core.SearchIndexedRunes characters are indexed, so its import succeeds.
+func TestLongMessageImports(t *testing.T) {
+	t.Parallel()
+	s := openStore(t, ports.DefaultStoreOptions())
+	chat := newChat(t, s)
+	var b strings.Builder
+	for i := 0; b.Len() < 1<<20-16; i++ {
+		fmt.Fprintf(&b, "w%d ", i)
+	}
+	text := b.String()
+	if !strings.Contains(text, " w50000 ") {
+		t.Fatal("the text lacks the word past the indexed part")
+	}
+	err := s.Do(context.Background(), func(ctx context.Context, tx ports.Tx) error {
+		_, err := tx.Messages().Insert(ctx, chat, func(yield func(core.Message, error) bool) {
+			yield(core.Message{Seq: 1, Local: time.Unix(0, 0).UTC(), Author: "A", Kind: core.MessageText, Text: text}, nil)
+		})
+		return err
+	})
+	if err != nil {
+		t.Fatalf("importing a 1 MiB message: %v", err)
+	}
+	for _, c := range []struct {
+		word string
+		want int
+	}{{"w1", 1}, {"w50000", 0}} {
+		q, err := core.ParseSearchQuery(c.word)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := listAll(t, s, chat, core.MessageFilter{Search: &q}); len(got) != c.want || q.Matches(text) != (c.want == 1) {
+			t.Errorf("search %q found %d messages (Matches %t); want %d", c.word, len(got), q.Matches(text), c.want)
+		}
+	}
+}
