@@ -1682,7 +1682,7 @@ type ListMessagesParams struct {
 	// Author Only this author's messages, by the name the export wrote (as in participants).
 	Author *string `form:"author,omitempty" json:"author,omitempty"`
 
-	// Q Full-text search: only messages holding every word of q (at most 200 characters and 16 words). A word is a run of letters and digits, compared in lower case and without accents ("Éte" finds "ete"); punctuation separates words and is otherwise ignored, and a q with no word is a 422. Scripts written without spaces between words (Chinese, Japanese, Thai, …) are not split into words: a run of such text between spaces or punctuation is one word, so a search finds it only by the whole run, not by a word inside it. Each result carries marks, the parts of its text that matched.
+	// Q Full-text search: only messages holding every term of q (at most 200 characters and 16 terms; a q with no term, only punctuation or emoji, is a 422). Terms are cut as PostgreSQL's text search cuts them: words are runs of letters and digits, compared in lower case and without accents ("Zoë" finds "zoe"); a hyphenated word is a term whole and in its parts ("well-known", "well", "known"); numbers, e-mail addresses, host names, URLs and file paths are each one term, so "example" does not find "example.com" and "yes" does not find "yes/no"; emoji, symbols and punctuation are no term. Scripts written without spaces between words (Chinese, Japanese, Thai) are one term per run of letters: a search finds such text only by a whole run between spaces or punctuation ("天安门" does not find "我爱北京天安门"). Each result carries marks, the parts of its text that matched.
 	Q *string `form:"q,omitempty" json:"q,omitempty"`
 }
 

@@ -1,7 +1,11 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
+	"io"
+	"mime/multipart"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -80,6 +84,8 @@ func TestWalkThrough(t *testing.T) {
 		t.Fatalf("balance after the problems: %s", describe(balance, balance.Body))
 	}
 
+	chatSteps(t, c, key)
+
 	// Revoking the first key closes it at once.
 	revoked := must(c.RevokeKeyWithResponse(ctx, signUp.JSON201.ApiKey.Id, key))(t)
 	if revoked.StatusCode() != 204 {
@@ -89,12 +95,115 @@ func TestWalkThrough(t *testing.T) {
 	checkProblem(t, "revoked key", closed.ApplicationproblemJSON401, 401, "unauthenticated")
 
 	bin.stop(t)
-	for _, secret := range []string{bin.key, signUp.JSON201.ApiKey.Secret, second.JSON201.Secret, "ada@example.com"} {
+	for _, secret := range []string{bin.key, signUp.JSON201.ApiKey.Secret, second.JSON201.Secret, "ada@example.com",
+		"Dinner", "dinner", "Grace", "Family", "chat.txt", "secret-words"} {
 		if strings.Contains(bin.stderr.String(), secret) {
 			t.Errorf("the logs hold %q", secret)
 		}
 	}
 	if n := strings.Count(bin.stderr.String(), `"msg":"request"`); n < 15 {
 		t.Errorf("%d request log lines for the walk-through", n)
+	}
+}
+
+// chatExport is the README's chat: a WhatsApp export of two people.
+const chatExport = "01/03/2024, 09:15 - Ada: Dinner at eight?\n" +
+	"01/03/2024, 09:16 - Grace: 😂 dinner sounds good\n" +
+	"02/03/2024, 21:00 - Ada: See you there\n"
+
+// chatForm is a multipart body with the file and the given fields.
+func chatForm(t *testing.T, file string, fields ...string) (*bytes.Buffer, string) {
+	t.Helper()
+	var b bytes.Buffer
+	w := multipart.NewWriter(&b)
+	for i := 0; i+1 < len(fields); i += 2 {
+		if err := w.WriteField(fields[i], fields[i+1]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fw, err := w.CreateFormFile("file", "chat.txt")
+	if err == nil {
+		_, err = io.WriteString(fw, file)
+	}
+	if err == nil {
+		err = w.Close()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &b, w.FormDataContentType()
+}
+
+// chatSteps are the README's chats steps: upload (and the same file
+// again), read, search, rename under If-Match, statistics and a picture,
+// delete and restore, and an upload that is no export.
+func chatSteps(t *testing.T, c *ClientWithResponses, key RequestEditorFn) {
+	ctx := context.Background()
+	body, ct := chatForm(t, chatExport, "title", "Family", "time_zone", "Europe/Madrid")
+	up := must(c.UploadChatWithBodyWithResponse(ctx, ct, body, key))(t)
+	if up.JSON201 == nil || up.JSON201.Messages != 3 || up.JSON201.Report.ParserVersion < 1 || up.HTTPResponse.Header.Get("Location") == "" {
+		t.Fatalf("upload: %s", describe(up, up.Body))
+	}
+	id := up.JSON201.Id
+	body, ct = chatForm(t, chatExport)
+	again := must(c.UploadChatWithBodyWithResponse(ctx, ct, body, key))(t)
+	if again.JSON200 == nil || again.JSON200.Id != id {
+		t.Fatalf("the same file again: %s", describe(again, again.Body))
+	}
+
+	got := must(c.GetChatWithResponse(ctx, id, key))(t)
+	tag := got.HTTPResponse.Header.Get("ETag")
+	if got.JSON200 == nil || len(got.JSON200.Participants) != 2 || tag != `"1"` {
+		t.Fatalf("get: %s (ETag %q)", describe(got, got.Body), tag)
+	}
+	found := must(c.ListMessagesWithResponse(ctx, id, &ListMessagesParams{Q: ptr("dinner")}, key))(t)
+	if found.JSON200 == nil || len(found.JSON200.Items) != 2 || found.JSON200.Items[1].Marks == nil ||
+		(*found.JSON200.Items[1].Marks)[0].Start != 3 {
+		t.Fatalf("search: %s", describe(found, found.Body))
+	}
+	many := "secret-words"
+	for i := range 20 {
+		many += " w" + strconv.Itoa(i)
+	}
+	bad := must(c.ListMessagesWithResponse(ctx, id, &ListMessagesParams{Q: &many}, key))(t)
+	checkProblem(t, "a search with too many words", bad.ApplicationproblemJSON422, 422, "validation")
+	if bytes.Contains(bad.Body, []byte("secret")) {
+		t.Fatalf("a 422 repeats the query: %s", bad.Body)
+	}
+
+	rename := RenameChatJSONRequestBody{Title: "Family (2024)"}
+	noTag := must(c.RenameChatWithResponse(ctx, id, &RenameChatParams{}, rename, key))(t)
+	checkProblem(t, "rename without If-Match", noTag.ApplicationproblemJSON428, 428, "precondition-required")
+	renamed := must(c.RenameChatWithResponse(ctx, id, &RenameChatParams{IfMatch: &tag}, rename, key))(t)
+	if renamed.JSON200 == nil || renamed.JSON200.Title != "Family (2024)" {
+		t.Fatalf("rename: %s", describe(renamed, renamed.Body))
+	}
+	stale := must(c.RenameChatWithResponse(ctx, id, &RenameChatParams{IfMatch: &tag}, rename, key))(t)
+	checkProblem(t, "rename with a stale ETag", stale.ApplicationproblemJSON412, 412, "precondition-failed")
+
+	st := must(c.GetChatStatisticsWithResponse(ctx, id, key))(t)
+	if st.JSON200 == nil || st.JSON200.Messages != 3 || len(st.JSON200.Authors) != 2 {
+		t.Fatalf("statistics: %s", describe(st, st.Body))
+	}
+	pic := must(c.DrawChatActivityWithResponse(ctx, id, key))(t)
+	if pic.StatusCode() != 200 || pic.HTTPResponse.Header.Get("Content-Type") != "image/svg+xml" || !bytes.Contains(pic.Body, []byte("<svg")) {
+		t.Fatalf("activity picture: %d %.200s", pic.StatusCode(), pic.Body)
+	}
+
+	if del := must(c.DeleteChatWithResponse(ctx, id, key))(t); del.StatusCode() != 204 {
+		t.Fatalf("delete: %s", describe(del, del.Body))
+	}
+	gone := must(c.GetChatWithResponse(ctx, id, key))(t)
+	checkProblem(t, "deleted chat", gone.ApplicationproblemJSON404, 404, "not-found")
+	back := must(c.RestoreChatWithResponse(ctx, id, key))(t)
+	if back.JSON200 == nil || back.JSON200.Id != id {
+		t.Fatalf("restore: %s", describe(back, back.Body))
+	}
+
+	body, ct = chatForm(t, "secret-words, not a chat\n", "title", "Secret Title")
+	notChat := must(c.UploadChatWithBodyWithResponse(ctx, ct, body, key))(t)
+	checkProblem(t, "not an export", notChat.ApplicationproblemJSON422, 422, "validation")
+	if notChat.ApplicationproblemJSON422.Report == nil || bytes.Contains(notChat.Body, []byte("secret-words")) || bytes.Contains(notChat.Body, []byte("Secret Title")) {
+		t.Fatalf("not an export: %s", notChat.Body)
 	}
 }

@@ -382,3 +382,33 @@ func TestSlowUploadTimesOut(t *testing.T) {
 		t.Fatalf("upload past its deadline: %d %s", code, body)
 	}
 }
+
+// brokenBody yields data, then fails as a connection the client dropped.
+type brokenBody struct{ data []byte }
+
+func (b *brokenBody) Read(p []byte) (int, error) {
+	if len(b.data) == 0 {
+		return 0, io.ErrClosedPipe
+	}
+	n := copy(p, b.data)
+	b.data = b.data[n:]
+	return n, nil
+}
+
+// TestAbandonedUploadLeavesNothing: a client that goes away mid-file
+// leaves no chat and no spooled file.
+func TestAbandonedUploadLeavesNothing(t *testing.T) {
+	f := newFixture(t)
+	_, key := f.signUp("ada@example.com")
+	body, ct := form(t, "title", "Family", "file", chatExport+strings.Repeat("01/03/2024, 09:15 - Ada: more\n", 500))
+	resp := f.send(http.MethodPost, "/v1/chats", &brokenBody{body[:len(body)/2]}, "Authorization", "Bearer "+key, "Content-Type", ct)
+	problem(t, resp, http.StatusBadRequest, "bad-request")
+	var list ChatList
+	decode(t, f.api.Get("/v1/chats", bearer(key)), &list)
+	if len(list.Items) != 0 {
+		t.Fatalf("an abandoned upload left %d chats", len(list.Items))
+	}
+	if spooled, _ := os.ReadDir(f.spoolDir); len(spooled) != 0 {
+		t.Fatalf("spool left %d files", len(spooled))
+	}
+}
