@@ -1055,3 +1055,41 @@ func testTelegramAccountExport(t *testing.T, open opener) {
 		t.Errorf("chat %+v", d.Chat)
 	}
 }
+
+func TestLargeChatImportsAndPurgesInBatches(t *testing.T) {
+	forEachBackend(t, testLargeChatImportsAndPurgesInBatches)
+}
+
+func testLargeChatImportsAndPurgesInBatches(t *testing.T, open opener) {
+	fx := newFixture(t, open, withConfig(func(c *chats.Config) { c.PurgeBatch = 700; c.Retention = time.Hour }))
+	const n = 5000
+	var b strings.Builder
+	start := time.Date(2020, 1, 1, 8, 0, 0, 0, time.UTC)
+	for i := range n {
+		at := start.Add(time.Duration(i) * 7 * time.Minute)
+		fmt.Fprintf(&b, "%s - %s: message number %d\n", at.Format("02/01/2006, 15:04"), []string{"Alice", "Bob", "Carol"}[i%3], i+1)
+	}
+	d := fx.mustImport(b.String(), chats.ImportOptions{})
+	if d.Chat.Messages != n || d.Report.Messages != n {
+		t.Fatalf("%d messages stored, report %d", d.Chat.Messages, d.Report.Messages)
+	}
+	_, st := fx.statistics(d.Chat.ID)
+	if st.Messages != n || len(st.Authors) != 3 {
+		t.Errorf("statistics: %d messages by %d authors", st.Messages, len(st.Authors))
+	}
+	last, err := fx.svc.Messages(fx.ctx, fx.user, string(d.Chat.ID), chats.MessageQuery{Q: "4999"})
+	if err != nil || len(last.Items) != 1 || last.Items[0].Message.Seq != 4999 {
+		t.Fatalf("search for one message: %+v, %v", last.Items, err)
+	}
+	if err := fx.svc.Delete(fx.ctx, fx.user, string(d.Chat.ID)); err != nil {
+		t.Fatal(err)
+	}
+	fx.clock.advance(2 * time.Hour)
+	if removed, err := fx.svc.Purge(fx.ctx); err != nil || removed != 1 {
+		t.Fatalf("purge: %d, %v", removed, err)
+	}
+	// The file can come back as a new chat, with all its messages.
+	if again := fx.mustImport(b.String(), chats.ImportOptions{}); again.Chat.Messages != n {
+		t.Errorf("imported again with %d messages", again.Chat.Messages)
+	}
+}
