@@ -51,24 +51,6 @@ func newPaymentTables(d *data) {
 	}
 }
 
-// all returns the unit's view of every row of t, deleted ones included, in
-// no particular order (an admin's listing across users).
-func (t *table[K, V]) all(u *unit) []V {
-	staged := t.staged(u)
-	t.d.mu.Lock()
-	out := make([]V, 0, len(t.rows)+len(staged))
-	for k, v := range t.rows {
-		if _, mine := staged[k]; !mine {
-			out = append(out, v)
-		}
-	}
-	t.d.mu.Unlock()
-	for _, v := range staged {
-		out = append(out, v)
-	}
-	return out
-}
-
 func (u *unit) Packs() ports.Packs       { return (*packs)(u) }
 func (u *unit) Payments() ports.Payments { return (*payments)(u) }
 
@@ -82,7 +64,7 @@ func (r *packs) List(_ context.Context, inactiveToo bool) ([]core.CreditPack, er
 	if err := r.u().statement(); err != nil {
 		return nil, err
 	}
-	out := slices.DeleteFunc(r.u().s.packs.all(r.u()), func(p core.CreditPack) bool { return !inactiveToo && !p.Active })
+	out := r.u().s.packs.scan(r.u(), func(p core.CreditPack) bool { return inactiveToo || p.Active })
 	slices.SortFunc(out, func(a, b core.CreditPack) int {
 		return cmp.Or(cmp.Compare(a.PriceMinor, b.PriceMinor), cmp.Compare(a.Slug, b.Slug))
 	})
@@ -238,8 +220,8 @@ func (r *payments) ListAll(_ context.Context, filter core.PaymentFilter, before 
 			return nil, err
 		}
 	}
-	rows := slices.DeleteFunc(r.u().s.payments.all(r.u()), func(p core.Payment) bool {
-		return filter.Shortfall && p.Shortfall == 0 || filter.Flagged && p.Flag == ""
+	rows := r.u().s.payments.scan(r.u(), func(p core.Payment) bool {
+		return !(filter.Shortfall && p.Shortfall == 0 || filter.Flagged && p.Flag == "")
 	})
 	slices.SortFunc(rows, func(a, b core.Payment) int { return b.PageKey().Compare(a.PageKey()) })
 	return pageAfter(rows, before, core.Payment.PageKey, newestFirst, limit), nil

@@ -301,7 +301,7 @@ func (t *table[K, V]) uniqueTaken(ctx context.Context, u *unit, v V) (string, bo
 
 // scan returns the unit's view of every row of t that keep accepts,
 // deleted ones included, in no particular order: a sweep across parents
-// (a purge). It sees the unit's removals.
+// (a purge, an admin's listing across users). It sees the unit's removals.
 func (t *table[K, V]) scan(u *unit, keep func(V) bool) []V {
 	st := t.stage(u)
 	var out []V

@@ -15,7 +15,7 @@ type unit struct {
 	s    *Store
 	opts ports.UnitOptions
 	held []string
-	// staged holds the unit's writes per table (*table -> map[K]V), and
+	// staged holds the unit's writes per table (*table -> *stage[K, V]), and
 	// publish the functions that commit them (table.staged).
 	staged  map[any]any
 	publish []func()
