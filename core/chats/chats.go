@@ -58,7 +58,10 @@ type Config struct {
 	// 10,000): small enough that no unit holds its locks for long.
 	PurgeBatch int
 	// ParseLimits bound what the parser holds in memory and unpacks from a
-	// zip (chatparse.Limits; zero fields take the parser's defaults).
+	// zip (chatparse.Limits; zero fields take the parser's defaults, but
+	// for MaxZipChatBytes, which defaults to MaxUploadBytes: a zip's chat
+	// may unpack to what could have been uploaded as a .txt, and a zip
+	// bomb is refused as too large once it passes that).
 	ParseLimits chatparse.Limits
 }
 
@@ -94,6 +97,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.PurgeBatch <= 0 {
 		c.PurgeBatch = d.PurgeBatch
+	}
+	if c.ParseLimits.MaxZipChatBytes <= 0 {
+		c.ParseLimits.MaxZipChatBytes = c.MaxUploadBytes
 	}
 	return c
 }

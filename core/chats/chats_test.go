@@ -544,6 +544,23 @@ func testZipChatTooLargeToUnpack(t *testing.T, open opener) {
 	}
 }
 
+// By default a zip's chat may unpack to no more than a .txt upload may
+// hold: a small zip that inflates past MaxUploadBytes is refused.
+func TestZipChatUnpacksToTheUploadLimit(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, open opener) {
+		chat := whatsApp + strings.Repeat("04/03/2021, 10:05 - Alice: and again\n", 500)
+		fx := newFixture(t, open, withConfig(func(c *chats.Config) { c.MaxUploadBytes = int64(len(chat)) - 1 }))
+		zipped := zipOf(t, "_chat.txt", chat)
+		if len(zipped) >= len(chat)-1 {
+			t.Fatalf("the zip (%d bytes) does not fit under the limit (%d): the test proves nothing", len(zipped), len(chat)-1)
+		}
+		_, _, err := fx.importAs(fx.user, zipped, chats.ImportOptions{})
+		if !errors.Is(err, chats.ErrTooLarge) {
+			t.Fatalf("got %v, want ErrTooLarge", err)
+		}
+	})
+}
+
 func TestUploadLimits(t *testing.T) { forEachBackend(t, testUploadLimits) }
 
 func testUploadLimits(t *testing.T, open opener) {
