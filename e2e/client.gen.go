@@ -1622,6 +1622,12 @@ type UnsupportedMediaType = Problem
 
 // ListAllPaymentsParams defines parameters for ListAllPayments.
 type ListAllPaymentsParams struct {
+	// Cursor next_cursor of the previous page; empty for the first page.
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// Limit Items per page.
+	Limit *int64 `form:"limit,omitempty" json:"limit,omitempty"`
+
 	// Shortfall Only payments whose refund found credits already spent (a shortfall).
 	Shortfall *bool `form:"shortfall,omitempty" json:"shortfall,omitempty"`
 
@@ -3099,6 +3105,30 @@ func NewListAllPaymentsRequest(server string, params *ListAllPaymentsParams) (*h
 		// styled parameters, preserving literal commas as delimiters
 		// per the OpenAPI spec (e.g. "color=blue,black,brown").
 		var rawQueryFragments []string
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
 
 		if params.Shortfall != nil {
 

@@ -95,10 +95,14 @@ type listPaymentsOutput struct {
 	Body PaymentList
 }
 
+// listAllPaymentsInput names the page's fields: huma skips an embedded
+// struct of an unexported type, so an embedded pageInput would drop cursor
+// and limit from the document and from the request.
 type listAllPaymentsInput struct {
-	pageInput
-	Shortfall bool `query:"shortfall" doc:"Only payments whose refund found credits already spent (a shortfall)."`
-	Flagged   bool `query:"flagged" doc:"Only flagged payments (nothing was granted)."`
+	Cursor    string `query:"cursor" maxLength:"200" pattern:"^[A-Za-z0-9_-]*$" doc:"next_cursor of the previous page; empty for the first page."`
+	Limit     int    `query:"limit" minimum:"1" maximum:"200" default:"50" doc:"Items per page."`
+	Shortfall bool   `query:"shortfall" doc:"Only payments whose refund found credits already spent (a shortfall)."`
+	Flagged   bool   `query:"flagged" doc:"Only flagged payments (nothing was granted)."`
 }
 
 type listAllPaymentsOutput struct {

@@ -203,9 +203,17 @@ func TestBuyAPackOnTheLocalProvider(t *testing.T) {
 		t.Fatalf("refund: %d %s", refund.Code, refund.Body)
 	}
 	var short AdminPaymentList
-	decode(t, f.api.Get("/v1/admin/payments?shortfall=true", bearer(f.admin())), &short)
+	admin := f.admin()
+	decode(t, f.api.Get("/v1/admin/payments?shortfall=true", bearer(admin)), &short)
 	if len(short.Items) != 1 || short.Items[0].Shortfall != 80 || short.Items[0].TakenBack != 20 || short.Items[0].Status != "refunded" || f.balance(key) != 0 {
 		t.Fatalf("shortfall list %+v, balance %d", short, f.balance(key))
+	}
+	// The admin listing pages like every other (its limit is read).
+	problem(t, f.api.Get("/v1/admin/payments?limit=0", bearer(admin)), http.StatusUnprocessableEntity, "validation")
+	var first AdminPaymentList
+	decode(t, f.api.Get("/v1/admin/payments?limit=1", bearer(admin)), &first)
+	if len(first.Items) != 1 {
+		t.Fatalf("admin listing, limit 1: %+v", first)
 	}
 	if strings.Contains(f.logs.String(), page) || strings.Contains(f.logs.String(), string(paySecret)) {
 		t.Fatalf("the logs hold the capability URL or the secret:\n%s", f.logs)
