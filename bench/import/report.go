@@ -68,6 +68,20 @@ func printSummary(r *results) {
 			f, msgs, float64(bytes)/1e6, w, float64(msgs)/w, float64(bytes)/1e6/w, ratio, kib(peak),
 			median(cpu), median(pgcpu), metStr(ratio >= targetRatio), metStr(float64(peak)*1024 <= targetRSS))
 	}
+	fmt.Println("\nimport ÷ COPY paired by round (each round ran both, back to back):")
+	for _, f := range files {
+		var ratios []float64
+		var parts []string
+		for _, im := range r.Imports {
+			for _, c := range r.Copies {
+				if im.File == f && c.File == f && c.Round == im.Round {
+					ratios = append(ratios, c.WallS/im.WallS)
+					parts = append(parts, fmt.Sprintf("%.2f", c.WallS/im.WallS))
+				}
+			}
+		}
+		fmt.Printf("  %s: rounds %s, median %.2f (%s)\n", f, strings.Join(parts, ", "), median(ratios), metStr(median(ratios) >= targetRatio))
+	}
 	if len(files) > 1 {
 		lo, hi := peaks[files[0]], peaks[files[len(files)-1]]
 		fmt.Printf("\npeak RSS %s: %.1f MiB -> %s: %.1f MiB (x%.2f; flat within x%.2f: %s)\n",
@@ -90,6 +104,10 @@ func printSummary(r *results) {
 			fmt.Printf("| %s | `%s` | %s | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f, %.2f | %s | p95 %s, ÷psql %s |\n",
 				l.Name, l.Query, l.Hits, l.APIp50, l.APIp95, l.PSQLp50, l.PSQLp95, ratio, l.AllP50, l.AllP95, l.Plan,
 				metStr(l.APIp95 <= targetSearch), metStr(ratio <= targetVsPSQL))
+		}
+		fmt.Println("\nslowest statement of each search request, timed alone in psql (p50):")
+		for _, l := range r.Search {
+			fmt.Printf("  %s: %s\n", l.Name, l.Slowest)
 		}
 	}
 	if len(r.Stats) > 0 {

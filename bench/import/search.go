@@ -16,18 +16,20 @@ import (
 // latency is one request's timings through the API and, for searches,
 // the same statement's in psql.
 type latency struct {
-	Name    string  `json:"name"`
-	Query   string  `json:"query,omitempty"`
-	Hits    string  `json:"hits,omitempty"` // messages of the chat matching, from ts_stat or counted
-	APIp50  float64 `json:"api_p50_ms"`
-	APIp95  float64 `json:"api_p95_ms"`
-	PSQLp50 float64 `json:"psql_p50_ms,omitempty"`
-	PSQLp95 float64 `json:"psql_p95_ms,omitempty"`
-	AllP50  float64 `json:"psql_request_p50_ms,omitempty"` // every statement of the request, in psql
-	AllP95  float64 `json:"psql_request_p95_ms,omitempty"`
-	Bytes   int     `json:"bytes"` // of one answer
-	Plan    string  `json:"plan,omitempty"`
-	SQL     string  `json:"sql,omitempty"`
+	Name    string    `json:"name"`
+	Query   string    `json:"query,omitempty"`
+	Hits    string    `json:"hits,omitempty"` // messages of the chat matching, from ts_stat or counted
+	APIp50  float64   `json:"api_p50_ms"`
+	APIp95  float64   `json:"api_p95_ms"`
+	PSQLp50 float64   `json:"psql_p50_ms,omitempty"`
+	PSQLp95 float64   `json:"psql_p95_ms,omitempty"`
+	AllP50  float64   `json:"psql_request_p50_ms,omitempty"` // every statement of the request, in psql
+	AllP95  float64   `json:"psql_request_p95_ms,omitempty"`
+	EachP50 []float64 `json:"psql_each_p50_ms,omitempty"` // each statement of the request, in order
+	Bytes   int       `json:"bytes"`                      // of one answer
+	Plan    string    `json:"plan,omitempty"`
+	Slowest string    `json:"slowest_statement,omitempty"` // of the request, by psql p50
+	SQL     string    `json:"sql,omitempty"`
 }
 
 // searchQuery is one query of the fixed set.
@@ -199,10 +201,11 @@ func (b *bench) search(ctx context.Context) error {
 		// Every statement of the request (the key's look-up, the units'
 		// BEGIN and COMMIT, the chat's read, the search) in one psql
 		// session, as often: the database's share of the whole request.
-		if all, err := b.timeAll(ctx, stmts); err != nil {
+		all, each, err := b.timeAll(ctx, stmts)
+		if err != nil {
 			fmt.Printf("    %s: timing the request's statements in psql: %v\n", q.name, err)
 		} else {
-			l.AllP50, l.AllP95 = pct(all, 50), pct(all, 95)
+			l.AllP50, l.AllP95, l.EachP50 = pct(all, 50), pct(all, 95), each
 		}
 		plan, err := b.p.explain(ctx, st.SQL)
 		if err != nil {
@@ -210,10 +213,17 @@ func (b *bench) search(ctx context.Context) error {
 		}
 		l.Plan = planSummary(plan)
 		fmt.Fprintf(&plans, "### %s (q=%q)\n\nstatements of one request:\n", q.name, q.q)
-		for _, s := range stmts {
-			fmt.Fprintf(&plans, "  [%s] %.3f ms  %s\n", s.PID, s.Duration, oneLine(s.SQL))
+		for i, s := range stmts {
+			each := ""
+			if i < len(l.EachP50) {
+				each = fmt.Sprintf(", in psql p50 %.3f ms", l.EachP50[i])
+			}
+			fmt.Fprintf(&plans, "  [%s] logged %.3f ms%s  %s\n", s.PID, s.Duration, each, oneLine(s.SQL))
 		}
 		fmt.Fprintf(&plans, "\n%s\n\n", plan)
+		if i := slowest(l.EachP50); i >= 0 {
+			l.Slowest = fmt.Sprintf("%.2f ms: %s", l.EachP50[i], truncate([]byte(oneLine(stmts[i].SQL)), 90))
+		}
 		b.res.Search = append(b.res.Search, l)
 		fmt.Printf("    %-24s q=%-24q API p50 %6.2f ms p95 %6.2f ms | psql p50 %6.2f ms p95 %6.2f ms | whole request in psql p50 %6.2f p95 %6.2f | %s\n",
 			l.Name, l.Query, l.APIp50, l.APIp95, l.PSQLp50, l.PSQLp95, l.AllP50, l.AllP95, l.Plan)
@@ -233,7 +243,7 @@ func (b *bench) search(ctx context.Context) error {
 // timeAll runs the request's statements searchN+5 times over in one psql
 // session and returns the sum of each repetition's timings, without the
 // first five.
-func (b *bench) timeAll(ctx context.Context, stmts []statement) ([]time.Duration, error) {
+func (b *bench) timeAll(ctx context.Context, stmts []statement) (sums []time.Duration, eachP50 []float64, err error) {
 	var script []string
 	for range b.o.searchN + 5 {
 		for _, s := range stmts {
@@ -242,17 +252,21 @@ func (b *bench) timeAll(ctx context.Context, stmts []statement) ([]time.Duration
 	}
 	ds, err := b.p.timed(ctx, script)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	sums := make([]time.Duration, 0, b.o.searchN)
+	each := make([][]time.Duration, len(stmts))
 	for i := 5 * len(stmts); i < len(ds); i += len(stmts) {
 		var sum time.Duration
-		for _, d := range ds[i : i+len(stmts)] {
+		for j, d := range ds[i : i+len(stmts)] {
 			sum += d
+			each[j] = append(each[j], d)
 		}
 		sums = append(sums, sum)
 	}
-	return sums, nil
+	for _, e := range each {
+		eachP50 = append(eachP50, pct(e, 50))
+	}
+	return sums, eachP50, nil
 }
 
 // profileSearch profiles the server for 10 s while the query set runs
@@ -349,6 +363,17 @@ func planSummary(plan string) string {
 		}
 	}
 	return strings.Join(nodes, " > ") + "; execution " + exec
+}
+
+// slowest is the index of the largest value, -1 for none.
+func slowest(xs []float64) int {
+	best := -1
+	for i, x := range xs {
+		if best < 0 || x > xs[best] {
+			best = i
+		}
+	}
+	return best
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
