@@ -171,7 +171,7 @@ func testChatRows(t *testing.T, s ports.UnitOfWork) {
 			return fmt.Errorf("Get(new chat) = %v", err)
 		}
 		if err := sameChat(got, first); err != nil {
-			return fmt.Errorf("Get does not give back what Create stored: %w", err)
+			return fmt.Errorf("chats.Get does not give back what Create stored: %w", err)
 		}
 		byHash, err := tx.Chats().ByHash(ctx, u.ID, first.SHA256)
 		if err != nil || byHash.ID != first.ID {
@@ -296,7 +296,7 @@ func testChatUpdate(t *testing.T, s ports.UnitOfWork) {
 			return fmt.Errorf("Lock(live chat) = %v", err)
 		}
 		if err := sameChat(cur, c); err != nil {
-			return fmt.Errorf("Lock does not load the stored chat: %w", err)
+			return fmt.Errorf("chats.Lock does not load the stored chat: %w", err)
 		}
 		cur.Title, cur.TimeZone, cur.Messages, cur.Version, cur.UpdatedAt = "Renamed", "", 42, 2, now()
 		cur.Report, cur.Statistics = []byte(`{"skipped":1}`), []byte(`{"messages":42,"authors":["a"]}`)
@@ -510,7 +510,7 @@ func importChat(ctx context.Context, s ports.UnitOfWork, user core.UserID, file 
 		}
 		n, err := tx.Messages().Insert(ctx, c.ID, seqOf(msgs, nil))
 		if err == nil && n != int64(len(msgs)) {
-			err = fmt.Errorf("Insert wrote %d messages; want %d", n, len(msgs))
+			err = fmt.Errorf("messages.Insert wrote %d messages; want %d", n, len(msgs))
 		}
 		return err
 	})
