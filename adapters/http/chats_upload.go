@@ -15,7 +15,9 @@ import (
 	"mime/multipart"
 	"net/http"
 	"os"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -74,11 +76,11 @@ const (
 	maxParts = 5
 )
 
-// uploadFields are the form's small fields, by name, and what each may be.
+// uploadFields are the form's small fields, by name.
 var uploadFields = []string{"title", "date_order", "time_zone", "telegram_chat"}
 
-// uploadInput takes no body: the handler streams it (see the package
-// comment above). Resolve keeps huma's context, through which the handler
+// uploadInput takes no body: the handler streams it (see the comment at
+// the top of this file). Resolve keeps huma's context, through which the handler
 // reaches the request and its connection.
 type uploadInput struct {
 	hctx huma.Context
@@ -179,7 +181,9 @@ func (r chatsResource) upload(ctx context.Context, p principal, in *uploadInput)
 	body := http.MaxBytesReader(w, req.Body, r.limits.MaxBytes+multipartOverhead)
 	form, up, err := r.readForm(ctx, multipart.NewReader(body, params["boundary"]))
 	if up != nil {
-		defer up.Close() //nolint:errcheck // the spool is removed either way; nothing to tell the client
+		// The spooled file goes whatever happens; a failure to remove it
+		// is nothing the client could act on.
+		defer func() { _ = up.Close() }()
 	}
 	if err != nil {
 		return nil, err
@@ -222,7 +226,7 @@ func (r chatsResource) readForm(ctx context.Context, mr *multipart.Reader) (uplo
 			if err != nil {
 				return form, nil, readError(err)
 			}
-		case isUploadField(name):
+		case slices.Contains(uploadFields, name):
 			if _, seen := form.fields[name]; seen {
 				return form, up, invalidForm("body."+name, "is sent more than once")
 			}
@@ -235,33 +239,13 @@ func (r chatsResource) readForm(ctx context.Context, mr *multipart.Reader) (uplo
 			}
 			form.fields[name] = string(v)
 		default:
-			return form, up, invalidForm(safeLocation("body."+name), "is not a field of this form (file, "+joinFields()+")")
+			return form, up, invalidForm(safeLocation("body."+name), "is not a field of this form (file, "+strings.Join(uploadFields, ", ")+")")
 		}
 	}
 	if up == nil {
 		return form, nil, invalidForm("body.file", "is missing: send the export in the part named file")
 	}
 	return form, up, nil
-}
-
-func isUploadField(name string) bool {
-	for _, f := range uploadFields {
-		if f == name {
-			return true
-		}
-	}
-	return false
-}
-
-func joinFields() string {
-	s := ""
-	for i, f := range uploadFields {
-		if i > 0 {
-			s += ", "
-		}
-		s += f
-	}
-	return s
 }
 
 // readError keeps an error reading the body that mapError knows (too
@@ -286,7 +270,7 @@ func readError(err error) error {
 // syntax (its errors say "multipart: …").
 func isMultipartSyntax(err error) bool {
 	for e := err; e != nil; e = errors.Unwrap(e) {
-		if len(e.Error()) >= 10 && e.Error()[:10] == "multipart:" {
+		if strings.HasPrefix(e.Error(), "multipart:") {
 			return true
 		}
 	}
