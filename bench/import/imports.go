@@ -184,8 +184,8 @@ func (b *bench) copyOnce(ctx context.Context, tmp, file string, round int, src s
 	if st, err := os.Stat(rows); err == nil {
 		r.Bytes = st.Size()
 	}
-	// Start from the same page cache state as the upload: the file is
-	// written, then read by the server.
+	// The export was just written, so it is in the page cache, as the
+	// upload's spool file is when the server reads it back.
 	pg0 := postgresCPU(b.postmaster)
 	d, err := b.p.copyFrom(ctx, cols, rows)
 	if err != nil {

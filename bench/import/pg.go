@@ -6,7 +6,6 @@ import (
 	"database/sql"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -370,10 +369,4 @@ type wordFreq struct {
 // explain runs EXPLAIN (ANALYZE, BUFFERS) of sql and returns the plan.
 func (p *pg) explain(ctx context.Context, sql string) (string, error) {
 	return p.psql(ctx, "EXPLAIN (ANALYZE, BUFFERS) "+strings.TrimRight(strings.TrimSpace(sql), ";")+";\n")
-}
-
-// runCmd runs a command and returns its combined output.
-func runCmd(ctx context.Context, name string, args ...string) (string, error) {
-	out, err := exec.CommandContext(ctx, name, args...).CombinedOutput()
-	return string(out), err
 }

@@ -291,26 +291,6 @@ func findString(doc map[string]any, keys ...string) string {
 	return ""
 }
 
-// findNumber is findString for a number.
-func findNumber(doc map[string]any, keys ...string) (float64, bool) {
-	queue := []map[string]any{doc}
-	for len(queue) > 0 {
-		m := queue[0]
-		queue = queue[1:]
-		for _, k := range keys {
-			if v, ok := m[k].(float64); ok {
-				return v, true
-			}
-		}
-		for _, v := range m {
-			if sub, ok := v.(map[string]any); ok {
-				queue = append(queue, sub)
-			}
-		}
-	}
-	return 0, false
-}
-
 // pathEscape escapes one path segment.
 func pathEscape(s string) string { return url.PathEscape(s) }
 
