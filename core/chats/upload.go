@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"sync"
 )
 
@@ -18,8 +19,9 @@ type Upload struct {
 	SHA256 string
 	Bytes  int64
 
-	mu   sync.Mutex
-	file *os.File // nil once closed
+	mu       sync.Mutex
+	file     *os.File // nil once closed
+	unlinked bool     // the file has no name left on disk (see Spool)
 }
 
 // Close removes the spooled file. Closing twice is fine.
@@ -31,6 +33,9 @@ func (u *Upload) Close() error {
 	}
 	f := u.file
 	u.file = nil
+	if u.unlinked {
+		return f.Close()
+	}
 	return errors.Join(f.Close(), os.Remove(f.Name()))
 }
 
@@ -55,6 +60,10 @@ func (u *Upload) open() (*os.File, error) {
 // Spool copies r to a temporary file while hashing it. More than
 // MaxUploadBytes is ErrTooLarge; an error reading r is returned as is
 // (wrapped), and nothing is left on disk.
+//
+// Where the system allows it (not Windows), the file loses its name as soon
+// as it is made: it lives on through the open descriptor alone, so even a
+// process killed mid-upload (kill -9, a crash) leaves nothing in SpoolDir.
 func (s *Service) Spool(ctx context.Context, r io.Reader) (up *Upload, err error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -63,10 +72,13 @@ func (s *Service) Spool(ctx context.Context, r io.Reader) (up *Upload, err error
 	if err != nil {
 		return nil, fmt.Errorf("spooling the upload: %w", err)
 	}
+	unlinked := runtime.GOOS != "windows" && os.Remove(f.Name()) == nil
 	defer func() {
 		if err != nil {
 			f.Close()
-			os.Remove(f.Name())
+			if !unlinked {
+				os.Remove(f.Name())
+			}
 		}
 	}()
 	h := sha256.New()
@@ -80,7 +92,7 @@ func (s *Service) Spool(ctx context.Context, r io.Reader) (up *Upload, err error
 	case n > s.cfg.MaxUploadBytes:
 		return nil, ErrTooLarge
 	}
-	return &Upload{SHA256: hex.EncodeToString(h.Sum(nil)), Bytes: n, file: f}, nil
+	return &Upload{SHA256: hex.EncodeToString(h.Sum(nil)), Bytes: n, file: f, unlinked: unlinked}, nil
 }
 
 // ctxReader stops reading when its context ends, and remembers the error
