@@ -47,7 +47,7 @@ type options struct {
 
 func main() {
 	var o options
-	flag.StringVar(&o.server, "server", "bench/out/import/chatlens", "the chatlens binary to run")
+	flag.StringVar(&o.server, "server", "bench/out/import/chatlens-bench-import", "the chatlens binary to run")
 	flag.StringVar(&o.out, "out", "bench/out/import", "directory for logs, profiles, plans and results")
 	flag.IntVar(&o.rounds, "rounds", 3, "rounds of import and COPY of every file (alternating which goes first)")
 	flag.Int64Var(&o.minRows, "min-rows", 5_000_000, "messages the table holds before the search phase (filled by INSERT … SELECT copies under other users)")
@@ -166,24 +166,30 @@ func run(ctx context.Context, o options) error {
 	}
 
 	b := &bench{o: o, p: p, srv: srv, postmaster: postmaster, res: res}
-	if err := b.imports(ctx); err != nil {
-		return err
-	}
-	if !o.skipSrch {
-		if err := b.search(ctx); err != nil {
-			return err
-		}
-		if err := b.statistics(ctx); err != nil {
-			return err
+	err = b.imports(ctx)
+	if err == nil && !o.skipSrch {
+		if err = b.search(ctx); err == nil {
+			err = b.statistics(ctx)
 		}
 	}
+	// What was measured is printed even when a later phase failed.
 	res.Env.load("end")
 	data, _ := json.MarshalIndent(res, "", "  ")
-	if err := os.WriteFile(filepath.Join(o.out, "results.json"), data, 0o644); err != nil {
-		return err
+	if werr := os.WriteFile(filepath.Join(o.out, "results.json"), data, 0o644); werr != nil && err == nil {
+		err = werr
 	}
 	printSummary(res)
-	return nil
+	select {
+	case <-srv.done:
+		// Someone else stopped the server (a signal, or a crash): say so.
+		died := fmt.Errorf("the server exited during the run: %v; see %s", srv.err, srv.logPath)
+		if err != nil {
+			died = fmt.Errorf("%w (%w)", err, died)
+		}
+		err = died
+	default:
+	}
+	return err
 }
 
 // serverEnv raises, for the bench, what would refuse its uploads: the

@@ -21,7 +21,9 @@ mkdir -p "$out"
 read -r -a sizes <<< "${SIZES:-100000 1000000}"
 shape="${SHAPE:-android12}"
 
-go build -o "$out/chatlens" .
+# Its own name, so that nothing stopping other chatlens processes by name
+# stops the one measured.
+go build -o "$out/chatlens-bench-import" .
 go build -o "$out/gen" ./bench/parse/gen
 gen_hash=$(cat bench/parse/gen/*.go | sha256sum | cut -c1-12)
 files=()
@@ -33,14 +35,14 @@ for n in "${sizes[@]}"; do
 done
 
 go build -o "$out/bench-import" ./bench/import
-"$out/bench-import" -server "$out/chatlens" -out "$out" "$@" "${files[@]}"
+"$out/bench-import" -server "$out/chatlens-bench-import" -out "$out" "$@" "${files[@]}"
 
 # Where the server's time went, when -profile was given.
 for p in import search; do
   prof="$out/cpu-$p.prof"
   if [ -s "$prof" ] && [ "$prof" -nt "$out/bench-import" ]; then
     echo "--- CPU profile of the server, $p ($prof), top by flat and by cumulative time"
-    go tool pprof -top -nodecount 20 "$out/chatlens" "$prof" 2>/dev/null | sed -n '/flat%/,$p'
-    go tool pprof -top -cum -nodecount 25 "$out/chatlens" "$prof" 2>/dev/null | sed -n '/flat%/,$p'
+    go tool pprof -top -nodecount 20 "$out/chatlens-bench-import" "$prof" 2>/dev/null | sed -n '/flat%/,$p'
+    go tool pprof -top -cum -nodecount 25 "$out/chatlens-bench-import" "$prof" 2>/dev/null | sed -n '/flat%/,$p'
   fi
 done
