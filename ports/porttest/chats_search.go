@@ -26,6 +26,10 @@ func runChatSearch(t *testing.T, newDatabase NewDatabase) {
 		t.Parallel()
 		testSearchFiltersAndPages(t, store(t, newDatabase, options(ports.LockNoWait, 3)))
 	})
+	t.Run("LongChat", func(t *testing.T) {
+		t.Parallel()
+		testSearchLongChat(t, store(t, newDatabase, options(ports.LockNoWait, 3)))
+	})
 }
 
 // searchCorpus is the text of a chat's messages, by seq (from 1).
@@ -159,3 +163,103 @@ func testSearchFiltersAndPages(t *testing.T, s ports.UnitOfWork) {
 		t.Errorf("search in a deleted chat found seqs %v", got)
 	}
 }
+
+// testSearchLongChat lists a chat of 10,000 messages, long enough that an
+// adapter reading in steps (a window in seq order, then an index) meets
+// every step: terms in every message, in one in three, in a handful far
+// apart, in none; time windows narrow and wide, early and late; pages
+// small and large. The expected seqs are the filter applied message by
+// message, in order.
+func testSearchLongChat(t *testing.T, s ports.UnitOfWork) {
+	u := newUser(t, s, "long@example.com", 0)
+	const n = 10000
+	base := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	needles := map[int64]bool{2: true, 4001: true, 4002: true, 7777: true, 9999: true, 10000: true}
+	msgs := make([]core.Message, n)
+	for i := range msgs {
+		seq := int64(i + 1)
+		text := "every"
+		if seq%3 == 0 {
+			text += " third"
+		}
+		if needles[seq] {
+			text += " needle"
+		}
+		if seq > 9000 {
+			text += " late"
+		}
+		msgs[i] = core.Message{Seq: seq, Local: base.Add(time.Duration(i) * time.Minute),
+			Author: []string{"Ada", "Bob"}[i%2], Kind: core.MessageText, Text: text}
+	}
+	chat := mustImport(t, s, u.ID, "long.txt", msgs)
+	// Another chat where the rare term is everywhere: a search never
+	// leaves its chat, however frequent a term is elsewhere.
+	other := make([]core.Message, 500)
+	for i := range other {
+		other[i] = core.Message{Seq: int64(i + 1), Local: base.Add(time.Duration(i) * time.Minute),
+			Author: "Ada", Kind: core.MessageText, Text: "needle absent"}
+	}
+	mustImport(t, s, u.ID, "other.txt", other)
+	at := func(seq int64) time.Time { return base.Add(time.Duration(seq-1) * time.Minute) }
+	for _, c := range []struct {
+		q    string
+		f    core.MessageFilter
+		size int
+	}{
+		{"needle", core.MessageFilter{}, 1},
+		{"needle", core.MessageFilter{}, 2},
+		{"needle", core.MessageFilter{}, 50},
+		{"absent", core.MessageFilter{}, 50},
+		{"every", core.MessageFilter{}, 200},
+		{"third", core.MessageFilter{}, 200},
+		{"third needle", core.MessageFilter{}, 3},
+		{"late", core.MessageFilter{}, 120},
+		{"needle", core.MessageFilter{Author: "Bob"}, 1},
+		{"needle", core.MessageFilter{From: at(4002)}, 2},
+		{"needle", core.MessageFilter{To: at(9999)}, 2},
+		{"third", core.MessageFilter{From: at(8000), To: at(8100)}, 7},
+		{"", core.MessageFilter{From: at(8000), To: at(8100)}, 30},
+		{"", core.MessageFilter{From: at(8000), To: at(8100), Author: "Ada"}, 30},
+		{"", core.MessageFilter{From: at(3000), To: at(9500)}, 1000},
+		{"", core.MessageFilter{From: at(9990)}, 4},
+		{"", core.MessageFilter{To: at(5)}, 2},
+	} {
+		f := c.f
+		var want []int64
+		for _, m := range msgs {
+			mt := core.MessageTime(m)
+			if (!f.From.IsZero() && mt.Before(f.From)) || (!f.To.IsZero() && !mt.Before(f.To)) ||
+				(f.Author != "" && m.Author != f.Author) {
+				continue
+			}
+			if c.q != "" {
+				query, err := core.ParseSearchQuery(c.q)
+				if err != nil {
+					t.Fatalf("ParseSearchQuery(%q): %v", c.q, err)
+				}
+				if !query.Matches(m.Text) {
+					continue
+				}
+			}
+			want = append(want, m.Seq)
+		}
+		var got []int64
+		if c.q != "" {
+			got = searchSeqs(t, s, chat.ID, c.q, f, c.size)
+		} else {
+			var msgs []core.Message
+			do(t, s, func(ctx context.Context, tx ports.Tx) (err error) {
+				msgs, err = allMessages(ctx, tx, chat.ID, f, c.size, nil)
+				return err
+			})
+			got = seqs(msgs)
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("search %q with %+v in pages of %d found %d seqs %v…; want %d %v…",
+				c.q, f, c.size, len(got), head(got), len(want), head(want))
+		}
+	}
+}
+
+// head is the first ten of seqs.
+func head(seqs []int64) []int64 { return seqs[:min(len(seqs), 10)] }
