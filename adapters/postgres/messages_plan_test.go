@@ -8,8 +8,11 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/uptrace/bun"
 
 	"github.com/chatlens/chatlens/adapters/postgres"
 	"github.com/chatlens/chatlens/core"
@@ -18,8 +21,15 @@ import (
 
 // TestMessagesPlanBench times Messages.List by query class on a large
 // database built beforehand (CHATLENS_PLAN_DSN; skipped without it): a chat
-// of 1M messages (CHATLENS_PLAN_CHAT) among other chats, words drawn from
-// a Zipf-like vocabulary in the table vocab (id = rank in that chat).
+// of 1M messages (CHATLENS_PLAN_CHAT), seq s at 2019-01-01 + 2s minutes,
+// authors "Author 0" to "Author 6", among 4M messages of other chats, then
+// VACUUM ANALYZE. Words are drawn from a table vocab (id, w) of 60,000
+// made-up Latin, Cyrillic and Greek words, rank r with probability about
+// 1/r (floor(exp(random()*ln(50000)))), 1 to 12 words a message; in the
+// big chat word id = rank, so ids 50,001 and up are absent from it. Half
+// the other chats draw the same way, half through a permutation of the
+// ranks. CHATLENS_PLAN_ONLY keeps the classes whose names contain one of
+// its comma-separated parts; CHATLENS_PLAN_SLOW logs searches over 20 ms.
 func TestMessagesPlanBench(t *testing.T) {
 	dsn := os.Getenv("CHATLENS_PLAN_DSN")
 	if dsn == "" {
@@ -111,7 +121,7 @@ func TestMessagesPlanBench(t *testing.T) {
 	var report strings.Builder
 	fmt.Fprintf(&report, "\n| class | n | median ms | p95 ms | max ms | rows/page (median) | load avg |\n|---|---|---|---|---|---|---|\n")
 	for _, c := range classes {
-		if only != "" && !strings.Contains(c.name, only) {
+		if only != "" && !slices.ContainsFunc(strings.Split(only, ","), func(o string) bool { return strings.Contains(c.name, o) }) {
 			continue
 		}
 		load, _ := os.ReadFile("/proc/loadavg")
@@ -132,6 +142,9 @@ func TestMessagesPlanBench(t *testing.T) {
 				}
 			}
 			got, d := list(f, after)
+			if os.Getenv("CHATLENS_PLAN_SLOW") != "" && d > 20*time.Millisecond && f.Search != nil {
+				t.Logf("slow: %s %v after %v: %v", c.name, f.Search.Terms, after, d)
+			}
 			times = append(times, d)
 			sizes = append(sizes, len(got))
 			total += d
@@ -143,4 +156,108 @@ func TestMessagesPlanBench(t *testing.T) {
 		fmt.Fprintf(&report, "| %s | %d | %s | %s | %s | %d | %s |\n", c.name, len(times), ms(times[len(times)/2]), ms(p95), ms(times[len(times)-1]), sizes[len(sizes)/2], strings.Join(strings.Fields(string(load))[:3], " "))
 	}
 	t.Log(report.String())
+}
+
+// planHook keeps the text of every query the store runs.
+type planHook struct {
+	mu      sync.Mutex
+	queries []string
+}
+
+func (h *planHook) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context { return ctx }
+func (h *planHook) AfterQuery(_ context.Context, e *bun.QueryEvent) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.queries = append(h.queries, e.Query)
+}
+
+// TestMessagesListPlans holds List's steps to their indexes when the
+// statistics mislead: a term in every message of another chat and in few
+// of this one, as frequent table-wide as a stop word. Each step's query is
+// explained as it ran: the window walks the primary key, the search
+// through buckets and the rest of a chat go through messages_search, a
+// narrow time window through messages_time.
+func TestMessagesListPlans(t *testing.T) {
+	t.Parallel()
+	dsn := newDatabase(t)
+	s := openStoreOn(t, dsn, ports.DefaultStoreOptions())
+	ctx := context.Background()
+	const chat, other = "00000000-0000-4000-8000-00000000000a", "00000000-0000-4000-8000-00000000000b"
+	for _, stmt := range []string{
+		`INSERT INTO users (id, email, email_key, display_name, role, created_at)
+		 VALUES ('00000000-0000-4000-8000-000000000001', 'a@example.com', 'a@example.com', 'A', 'user', now())`,
+		`INSERT INTO chats (id, user_id, title, sha256, bytes, format, time_zone, messages, version, created_at, updated_at)
+		 SELECT id::uuid, '00000000-0000-4000-8000-000000000001', 'chat', repeat(n, 64), 0, 'whatsapp', '', 30000, 1, now(), now()
+		 FROM (VALUES ('` + chat + `', 'a'), ('` + other + `', 'b')) v (id, n)`,
+		// In this chat: "sparse" in one message in 1,000, "skew" in none.
+		`INSERT INTO messages (chat_id, seq, filter_at, author, author_id, kind, text, media_type, attachment, edited, reply_to, platform_id)
+		 SELECT '` + chat + `', s, timestamptz '2025-01-01' + s * interval '1 min', 'Ada', '', 'text',
+		        CASE WHEN s % 1000 = 0 THEN 'word sparse' ELSE 'word' END, '', '', false, '', ''
+		 FROM generate_series(1, 30000) s`,
+		// In the other: both in every message.
+		`INSERT INTO messages (chat_id, seq, filter_at, author, author_id, kind, text, media_type, attachment, edited, reply_to, platform_id)
+		 SELECT '` + other + `', s, timestamptz '2025-01-01' + s * interval '1 min', 'Ada', '', 'text', 'word sparse skew', '', '', false, '', ''
+		 FROM generate_series(1, 30000) s`,
+		`ANALYZE messages`,
+	} {
+		if _, err := s.DB().ExecContext(ctx, stmt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	hook := &planHook{}
+	s.DB().AddQueryHook(hook)
+	base := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	search := func(q string) *core.SearchQuery {
+		sq, err := core.ParseSearchQuery(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &sq
+	}
+	for _, c := range []struct {
+		f    core.MessageFilter
+		want int
+	}{
+		{core.MessageFilter{Search: search("skew")}, 0},
+		{core.MessageFilter{Search: search("sparse")}, 30},
+		{core.MessageFilter{From: base.Add(25000 * time.Minute), To: base.Add(25100 * time.Minute)}, 51},
+	} {
+		err := s.Do(ctx, func(ctx context.Context, tx ports.Tx) error {
+			got, err := tx.Messages().List(ctx, core.ChatID(chat), c.f, nil, 51)
+			if err == nil && len(got) != c.want {
+				t.Errorf("List(%+v) = %d messages; want %d", c.f, len(got), c.want)
+			}
+			return err
+		}, ports.ReadOnly())
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	steps := map[string]string{}
+	for _, q := range hook.queries {
+		var step, index string
+		switch {
+		case strings.Contains(q, "LIMIT 4000"):
+			step, index = "window", "messages_pkey"
+		case strings.Contains(q, "(seq >> 13)"):
+			step, index = "buckets", "messages_search"
+		case strings.Contains(q, "ARRAY[chat_id] @>"):
+			step, index = "rest of the chat", "messages_search"
+		case strings.Contains(q, "OFFSET 0) AS m"):
+			step, index = "time window", "messages_time"
+		default:
+			continue
+		}
+		var plan []string
+		if err := s.DB().NewRaw("EXPLAIN "+q).Scan(ctx, &plan); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(strings.Join(plan, "\n"), " "+index+" ") {
+			t.Errorf("%s: not through %s:\n%s\n%s", step, index, q, strings.Join(plan, "\n"))
+		}
+		steps[step] = index
+	}
+	if len(steps) != 4 {
+		t.Errorf("steps met: %v; want the window, the buckets, the rest of the chat and the time window", steps)
+	}
 }

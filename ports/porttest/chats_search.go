@@ -164,7 +164,7 @@ func testSearchFiltersAndPages(t *testing.T, s ports.UnitOfWork) {
 	}
 }
 
-// testSearchLongChat lists a chat of 10,000 messages, long enough that an
+// testSearchLongChat lists a chat of 20,000 messages, long enough that an
 // adapter reading in steps (a window in seq order, then an index) meets
 // every step: terms in every message, in one in three, in a handful far
 // apart, in none; time windows narrow and wide, early and late; pages
@@ -172,7 +172,7 @@ func testSearchFiltersAndPages(t *testing.T, s ports.UnitOfWork) {
 // message, in order.
 func testSearchLongChat(t *testing.T, s ports.UnitOfWork) {
 	u := newUser(t, s, "long@example.com", 0)
-	const n = 10000
+	const n = 20000
 	base := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 	needles := map[int64]bool{2: true, 4001: true, 4002: true, 7777: true, 9999: true, 10000: true}
 	msgs := make([]core.Message, n)
@@ -187,6 +187,9 @@ func testSearchLongChat(t *testing.T, s ports.UnitOfWork) {
 		}
 		if seq > 9000 {
 			text += " late"
+		}
+		if (seq <= 4000 && seq%100 == 0) || seq == 19000 || seq == 19500 {
+			text += " early" // frequent at first, then rare
 		}
 		msgs[i] = core.Message{Seq: seq, Local: base.Add(time.Duration(i) * time.Minute),
 			Author: []string{"Ada", "Bob"}[i%2], Kind: core.MessageText, Text: text}
@@ -214,6 +217,10 @@ func testSearchLongChat(t *testing.T, s ports.UnitOfWork) {
 		{"third", core.MessageFilter{}, 200},
 		{"third needle", core.MessageFilter{}, 3},
 		{"late", core.MessageFilter{}, 120},
+		{"early", core.MessageFilter{}, 51},
+		{"early", core.MessageFilter{}, 41},
+		{"early", core.MessageFilter{}, 7},
+		{"early third", core.MessageFilter{}, 5},
 		{"needle", core.MessageFilter{Author: "Bob"}, 1},
 		{"needle", core.MessageFilter{From: at(4002)}, 2},
 		{"needle", core.MessageFilter{To: at(9999)}, 2},
