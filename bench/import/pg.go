@@ -328,16 +328,17 @@ func bind(sql, detail string) string {
 	})
 }
 
-// messagesStatement picks, among a request's statements, the one reading
-// the messages table (the search), the last if several.
-func messagesStatement(stmts []statement) (statement, bool) {
-	re := regexp.MustCompile(`(?is)\bfrom\s+("?public"?\.)?"?messages"?\b`)
-	for i := len(stmts) - 1; i >= 0; i-- {
-		if re.MatchString(stmts[i].SQL) {
-			return stmts[i], true
+// messagesStatements picks, among a request's statements, those reading
+// the messages table (the search), in order.
+func messagesStatements(stmts []statement) []statement {
+	re := regexp.MustCompile(`(?is)\bfrom\s+(\(\s*select\s.*?\bfrom\s+)?("?public"?\.)?"?messages"?\b`)
+	var out []statement
+	for _, s := range stmts {
+		if re.MatchString(s.SQL) {
+			out = append(out, s)
 		}
 	}
-	return statement{}, false
+	return out
 }
 
 // wordFrequencies returns the lexemes of chat id's search column with the
