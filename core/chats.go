@@ -31,11 +31,12 @@ type Chat struct {
 	TimeZone string
 	// Messages counts the stored messages, system notices included.
 	Messages int64
-	// Report and Statistics are documents the chats service writes at
-	// import (the parser's report, and core/chatstats' result) and reads
-	// back; storage keeps them as given and never looks inside.
-	Report     []byte
-	Statistics []byte
+	// Report is a document the chats service writes at import (the
+	// parser's report) and reads back; storage keeps it as given and never
+	// looks inside. The chat's statistics, a larger document of the same
+	// kind (0.8 MB for a million messages), are kept apart
+	// (ports.Chats.Statistics), so that reading a chat never carries them.
+	Report []byte
 	// Version goes up with every change of the chat; it is the ETag a
 	// rename's If-Match names.
 	Version   int64

@@ -24,9 +24,17 @@ type Chats interface {
 	// under the unit's lock policy; core.ErrNotFound when there is none.
 	Lock(ctx context.Context, user core.UserID, id core.ChatID) (core.Chat, error)
 	// Update writes a chat's changed fields: title, time zone, message
-	// count, report, statistics, version and UpdatedAt (never its id, user,
-	// hash, size, format or creation time).
+	// count, report, version and UpdatedAt (never its id, user, hash, size,
+	// format or creation time).
 	Update(ctx context.Context, c core.Chat) error
+	// SetStatistics stores the statistics document of the user's live chat
+	// as given, replacing any before; core.ErrNotFound when there is no
+	// such live chat.
+	SetStatistics(ctx context.Context, user core.UserID, id core.ChatID, doc []byte) error
+	// Statistics returns the statistics document of the user's live chat,
+	// the very bytes SetStatistics stored (nil when none was), or
+	// core.ErrNotFound.
+	Statistics(ctx context.Context, user core.UserID, id core.ChatID) ([]byte, error)
 	// List returns the user's live chats newest first (CreatedAt, then
 	// id), strictly before the key when one is given, at most limit.
 	List(ctx context.Context, user core.UserID, before *core.PageKey, limit int) ([]core.Chat, error)

@@ -24,7 +24,8 @@ import (
 // chatRow is a stored chat and whether a purge has claimed it.
 type chatRow struct {
 	core.Chat
-	claimed bool // by ClaimPurge: no restore brings the chat back
+	statistics []byte // the chat's statistics document (Chats.Statistics)
+	claimed    bool   // by ClaimPurge: no restore brings the chat back
 }
 
 var chatsSpec = tableSpec[chatRow]{
@@ -64,7 +65,7 @@ var errChatNotFound = fmt.Errorf("chat: %w", core.ErrNotFound)
 // copied so that the caller's slices are not the stored ones.
 func storedChat(c core.Chat) core.Chat {
 	c.CreatedAt, c.UpdatedAt, c.DeletedAt = micro(c.CreatedAt), micro(c.UpdatedAt), micro(c.DeletedAt)
-	c.Report, c.Statistics = bytes.Clone(c.Report), bytes.Clone(c.Statistics)
+	c.Report = bytes.Clone(c.Report)
 	return c
 }
 
@@ -72,7 +73,7 @@ func storedChat(c core.Chat) core.Chat {
 // documents without changing the store.
 func chatOut(v chatRow) core.Chat {
 	c := v.Chat
-	c.Report, c.Statistics = bytes.Clone(c.Report), bytes.Clone(c.Statistics)
+	c.Report = bytes.Clone(c.Report)
 	return c
 }
 
@@ -146,8 +147,36 @@ func (r *chats) Update(ctx context.Context, c core.Chat) error {
 	}
 	c = storedChat(c)
 	v.Title, v.TimeZone, v.Messages = c.Title, c.TimeZone, c.Messages
-	v.Report, v.Statistics, v.Version, v.UpdatedAt = c.Report, c.Statistics, c.Version, c.UpdatedAt
+	v.Report, v.Version, v.UpdatedAt = c.Report, c.Version, c.UpdatedAt
 	return t.update(ctx, u, v)
+}
+
+// SetStatistics writes the document as an UPDATE of the live row does.
+func (r *chats) SetStatistics(ctx context.Context, user core.UserID, id core.ChatID, doc []byte) error {
+	u, t := r.u(), r.u().s.chats
+	if err := u.writable(); err != nil {
+		return err
+	}
+	if err := u.reserve(ctx, t.lockKey(id)); err != nil {
+		return err
+	}
+	v, err := r.live(user, id)
+	if err != nil {
+		return err
+	}
+	v.statistics = bytes.Clone(doc)
+	return t.update(ctx, u, v)
+}
+
+func (r *chats) Statistics(_ context.Context, user core.UserID, id core.ChatID) ([]byte, error) {
+	if err := r.u().statement(); err != nil {
+		return nil, err
+	}
+	v, err := r.live(user, id)
+	if err != nil {
+		return nil, err
+	}
+	return bytes.Clone(v.statistics), nil
 }
 
 func (r *chats) List(_ context.Context, user core.UserID, before *core.PageKey, limit int) ([]core.Chat, error) {

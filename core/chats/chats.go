@@ -419,7 +419,16 @@ func (s *Service) Statistics(ctx context.Context, user core.UserID, id string) (
 	if err != nil {
 		return Details{}, chatstats.Result{}, err
 	}
-	c, err := s.get(ctx, user, cid)
+	var c core.Chat
+	var doc []byte
+	err = s.uow.Do(ctx, func(ctx context.Context, tx ports.Tx) error {
+		var err error
+		if c, err = tx.Chats().Get(ctx, user, cid); err != nil {
+			return err
+		}
+		doc, err = tx.Chats().Statistics(ctx, user, cid)
+		return err
+	}, ports.ReadOnly())
 	if err != nil {
 		return Details{}, chatstats.Result{}, err
 	}
@@ -427,7 +436,7 @@ func (s *Service) Statistics(ctx context.Context, user core.UserID, id string) (
 	if err != nil {
 		return Details{}, chatstats.Result{}, err
 	}
-	st, err := decodeStatistics(c.Statistics)
+	st, err := decodeStatistics(doc)
 	if err != nil {
 		return Details{}, chatstats.Result{}, fmt.Errorf("chat %s: %w", c.ID, err)
 	}

@@ -307,7 +307,7 @@ func testImportEachFormat(t *testing.T, open opener) {
 			}
 			want := core.Chat{ID: c.ID, User: fx.user, Title: tc.title, Format: tc.format, Messages: tc.messages,
 				Bytes: int64(len(tc.content)), Version: 1, CreatedAt: fx.clock.Now(), UpdatedAt: fx.clock.Now(),
-				SHA256: c.SHA256, Report: c.Report, Statistics: c.Statistics}
+				SHA256: c.SHA256, Report: c.Report}
 			if !reflect.DeepEqual(c, want) {
 				t.Errorf("chat\n got %+v\nwant %+v", c, want)
 			}

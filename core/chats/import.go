@@ -214,13 +214,9 @@ func (s *Service) importUnit(ctx context.Context, user core.UserID, p importPlan
 		if err != nil {
 			return err
 		}
-		noStats, err := encodeStatistics(chatstats.Result{})
-		if err != nil {
-			return err
-		}
 		c := core.Chat{
 			ID: core.ChatID(id), User: user, Title: p.title, SHA256: p.sha256, Bytes: p.size,
-			Format: chatFormat(p.parse.Format), TimeZone: p.zone, Report: empty, Statistics: noStats,
+			Format: chatFormat(p.parse.Format), TimeZone: p.zone, Report: empty,
 			Version: 1, CreatedAt: now, UpdatedAt: now,
 		}
 		if c.Title == "" {
@@ -252,11 +248,15 @@ func (s *Service) importUnit(ctx context.Context, user core.UserID, p importPlan
 		if c.Report, err = encodeReport(rep); err != nil {
 			return err
 		}
-		if c.Statistics, err = encodeStatistics(stats); err != nil {
+		doc, err := encodeStatistics(stats)
+		if err != nil {
 			return err
 		}
 		if err := tx.Chats().Update(ctx, c); err != nil {
 			return fmt.Errorf("storing the import's results: %w", err)
+		}
+		if err := tx.Chats().SetStatistics(ctx, user, c.ID, doc); err != nil {
+			return fmt.Errorf("storing the chat's statistics: %w", err)
 		}
 		// What Get will read: the report as stored, not as parsed.
 		out, err = details(c)

@@ -28,6 +28,7 @@ func runChats(t *testing.T, newDatabase NewDatabase) {
 		{"CreateGetListNewestFirst", testChatRows},
 		{"AnotherUsersChatIsNotFound", testChatOwnership},
 		{"UpdateWritesItsFieldsOnly", testChatUpdate},
+		{"StatisticsKeptApart", testChatStatistics},
 		{"UsageCountsDeletedUploadsAndLiveBytes", testChatUsage},
 		{"SameFileOneLiveChat", testChatSameFile},
 		{"MessagesRoundTripInSeqOrder", testMessagesRoundTrip},
@@ -83,7 +84,7 @@ func chatOf(user core.UserID, file string) core.Chat {
 	return core.Chat{
 		ID: core.ChatID(newID()), User: user, Title: "Chat " + file, SHA256: fileHash(file),
 		Bytes: int64(1000 + len(file)), Format: "whatsapp", TimeZone: "Europe/Berlin", Messages: 3,
-		Report: []byte(`{"skipped":0,"lines":[1,2]}`), Statistics: []byte(`{"messages":3}`),
+		Report:  []byte(`{"skipped":0,"lines":[1,2]}`),
 		Version: 1, CreatedAt: at, UpdatedAt: at,
 	}
 }
@@ -106,14 +107,14 @@ func newChat(t *testing.T, s ports.UnitOfWork, user core.UserID, file string) co
 func sameChat(got, want core.Chat) error {
 	g, w := got, want
 	for _, p := range []*core.Chat{&g, &w} {
-		p.Report, p.Statistics = nil, nil
+		p.Report = nil
 		p.CreatedAt, p.UpdatedAt, p.DeletedAt = time.Time{}, time.Time{}, time.Time{}
 	}
 	switch {
 	case !reflect.DeepEqual(g, w):
 		return fmt.Errorf("chat %+v; want %+v", g, w)
-	case !bytes.Equal(got.Report, want.Report) || !bytes.Equal(got.Statistics, want.Statistics):
-		return fmt.Errorf("documents %q, %q; want the very bytes %q, %q", got.Report, got.Statistics, want.Report, want.Statistics)
+	case !bytes.Equal(got.Report, want.Report):
+		return fmt.Errorf("report %q; want the very bytes %q", got.Report, want.Report)
 	case !got.CreatedAt.Equal(want.CreatedAt) || !got.UpdatedAt.Equal(want.UpdatedAt) || !got.DeletedAt.Equal(want.DeletedAt):
 		return fmt.Errorf("times %v, %v, %v; want %v, %v, %v (microseconds)", got.CreatedAt, got.UpdatedAt, got.DeletedAt, want.CreatedAt, want.UpdatedAt, want.DeletedAt)
 	}
@@ -184,10 +185,10 @@ func testChatRows(t *testing.T, s ports.UnitOfWork) {
 			return fmt.Errorf("Get(unknown) = %v; want ErrNotFound", err)
 		}
 		// The caller's copy is its own: changing it changes nothing stored.
-		got.Report[0], got.Statistics[0] = 'X', 'X'
+		got.Report[0] = 'X'
 		again, err := tx.Chats().Get(ctx, u.ID, first.ID)
-		if err != nil || !bytes.Equal(again.Report, first.Report) || !bytes.Equal(again.Statistics, first.Statistics) {
-			return fmt.Errorf("a caller's edit of a chat it read reached the store: %q, %q, %v", again.Report, again.Statistics, err)
+		if err != nil || !bytes.Equal(again.Report, first.Report) {
+			return fmt.Errorf("a caller's edit of a chat it read reached the store: %q, %v", again.Report, err)
 		}
 		return nil
 	})
@@ -286,6 +287,65 @@ func testChatOwnership(t *testing.T, s ports.UnitOfWork) {
 	})
 }
 
+// testChatStatistics: a chat's statistics are stored and read apart from
+// the chat (reading a chat never carries them), as the very bytes given,
+// for the owner's live chat only, and Update leaves them alone.
+func testChatStatistics(t *testing.T, s ports.UnitOfWork) {
+	u := newUser(t, s, "stats@example.com", 0)
+	other := newUser(t, s, "stats-other@example.com", 0)
+	c := newChat(t, s, u.ID, "stats.zip")
+	doc := []byte(`{"v":1, "messages":3,"authors":["Ann","Bob"]}`) // spacing kept: the very bytes
+	do(t, s, func(ctx context.Context, tx ports.Tx) error {
+		if got, err := tx.Chats().Statistics(ctx, u.ID, c.ID); err != nil || got != nil {
+			return fmt.Errorf("chats.Statistics before any were set = %q, %v; want nil, nil", got, err)
+		}
+		return tx.Chats().SetStatistics(ctx, u.ID, c.ID, doc)
+	})
+	do(t, s, func(ctx context.Context, tx ports.Tx) error {
+		got, err := tx.Chats().Statistics(ctx, u.ID, c.ID)
+		if err != nil || !bytes.Equal(got, doc) {
+			return fmt.Errorf("chats.Statistics = %q, %v; want the very bytes %q", got, err, doc)
+		}
+		got[0] = 'X' // the caller's copy is its own
+		if _, err := tx.Chats().Statistics(ctx, other.ID, c.ID); !errors.Is(err, core.ErrNotFound) {
+			return fmt.Errorf("Statistics(another user's chat) = %v; want ErrNotFound", err)
+		}
+		if err := tx.Chats().SetStatistics(ctx, other.ID, c.ID, []byte(`{}`)); !errors.Is(err, core.ErrNotFound) {
+			return fmt.Errorf("SetStatistics(another user's chat) = %v; want ErrNotFound", err)
+		}
+		if err := tx.Chats().SetStatistics(ctx, u.ID, core.ChatID(newID()), []byte(`{}`)); !errors.Is(err, core.ErrNotFound) {
+			return fmt.Errorf("SetStatistics(unknown chat) = %v; want ErrNotFound", err)
+		}
+		cur, err := tx.Chats().Lock(ctx, u.ID, c.ID)
+		if err != nil {
+			return err
+		}
+		cur.Title, cur.Version = "Renamed", 2
+		return tx.Chats().Update(ctx, cur)
+	})
+	do(t, s, func(ctx context.Context, tx ports.Tx) error {
+		if got, err := tx.Chats().Statistics(ctx, u.ID, c.ID); err != nil || !bytes.Equal(got, doc) {
+			return fmt.Errorf("after a caller's edit and an Update, Statistics = %q, %v; want %q unchanged", got, err, doc)
+		}
+		return tx.Chats().Delete(ctx, u.ID, c.ID, now())
+	})
+	do(t, s, func(ctx context.Context, tx ports.Tx) error {
+		if _, err := tx.Chats().Statistics(ctx, u.ID, c.ID); !errors.Is(err, core.ErrNotFound) {
+			return fmt.Errorf("Statistics(deleted chat) = %v; want ErrNotFound", err)
+		}
+		if err := tx.Chats().SetStatistics(ctx, u.ID, c.ID, []byte(`{}`)); !errors.Is(err, core.ErrNotFound) {
+			return fmt.Errorf("SetStatistics(deleted chat) = %v; want ErrNotFound", err)
+		}
+		return tx.Chats().Restore(ctx, u.ID, c.ID)
+	})
+	do(t, s, func(ctx context.Context, tx ports.Tx) error {
+		if got, err := tx.Chats().Statistics(ctx, u.ID, c.ID); err != nil || !bytes.Equal(got, doc) {
+			return fmt.Errorf("chats.Statistics after a restore = %q, %v; want %q back", got, err, doc)
+		}
+		return nil
+	})
+}
+
 func testChatUpdate(t *testing.T, s ports.UnitOfWork) {
 	u := newUser(t, s, "renamer@example.com", 0)
 	c := newChat(t, s, u.ID, "rename.zip")
@@ -299,9 +359,9 @@ func testChatUpdate(t *testing.T, s ports.UnitOfWork) {
 			return fmt.Errorf("chats.Lock does not load the stored chat: %w", err)
 		}
 		cur.Title, cur.TimeZone, cur.Messages, cur.Version, cur.UpdatedAt = "Renamed", "", 42, 2, now()
-		cur.Report, cur.Statistics = []byte(`{"skipped":1}`), []byte(`{"messages":42,"authors":["a"]}`)
+		cur.Report = []byte(`{"skipped":1}`)
 		want.Title, want.TimeZone, want.Messages, want.Version, want.UpdatedAt = cur.Title, cur.TimeZone, cur.Messages, cur.Version, core.StorageTime(cur.UpdatedAt)
-		want.Report, want.Statistics = slices.Clone(cur.Report), slices.Clone(cur.Statistics)
+		want.Report = slices.Clone(cur.Report)
 		// What a chat never changes, Update leaves alone.
 		cur.SHA256, cur.Bytes, cur.Format, cur.CreatedAt = fileHash("else.zip"), 1, "telegram", now()
 		return tx.Chats().Update(ctx, cur)
@@ -907,7 +967,10 @@ func testChatsReadOnly(t *testing.T, s ports.UnitOfWork) {
 			renamed.Title = "read-only rename"
 			return tx.Chats().Update(ctx, renamed)
 		},
-		"Chats.Delete":     func(ctx context.Context, tx ports.Tx) error { return tx.Chats().Delete(ctx, u.ID, c.ID, now()) },
+		"Chats.Delete": func(ctx context.Context, tx ports.Tx) error { return tx.Chats().Delete(ctx, u.ID, c.ID, now()) },
+		"Chats.SetStatistics": func(ctx context.Context, tx ports.Tx) error {
+			return tx.Chats().SetStatistics(ctx, u.ID, c.ID, []byte(`{"read":"only"}`))
+		},
 		"Chats.Restore":    func(ctx context.Context, tx ports.Tx) error { return tx.Chats().Restore(ctx, u.ID, gone.ID) },
 		"Chats.ClaimPurge": func(ctx context.Context, tx ports.Tx) error { return second(tx.Chats().ClaimPurge(ctx, now(), 10)) },
 		"Chats.Purge":      func(ctx context.Context, tx ports.Tx) error { return tx.Chats().Purge(ctx, gone.ID) },
