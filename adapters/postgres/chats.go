@@ -24,20 +24,20 @@ var errChatNotFound = fmt.Errorf("chat: %w", core.ErrNotFound)
 type chatRow struct {
 	bun.BaseModel `bun:"table:chats,alias:c"`
 
-	ID         string          `bun:"id,pk,type:uuid"`
-	UserID     string          `bun:"user_id,notnull,type:uuid"`
-	Title      string          `bun:"title,notnull"`
-	SHA256     string          `bun:"sha256,notnull"`
-	Bytes      int64           `bun:"bytes,notnull"`
-	Format     string          `bun:"format,notnull"`
-	TimeZone   string          `bun:"time_zone,notnull"`
-	Messages   int64           `bun:"messages,notnull"`
-	Report     json.RawMessage `bun:"report,type:json,nullzero"` // written as is: bun would encode a []byte as a JSON string
-	Version    int64           `bun:"version,notnull"`
-	CreatedAt  time.Time       `bun:"created_at,notnull"`
-	UpdatedAt  time.Time       `bun:"updated_at,notnull"`
-	DeletedAt  time.Time       `bun:"deleted_at,soft_delete,nullzero"`
-	Purging    bool            `bun:"purging,notnull"`
+	ID        string          `bun:"id,pk,type:uuid"`
+	UserID    string          `bun:"user_id,notnull,type:uuid"`
+	Title     string          `bun:"title,notnull"`
+	SHA256    string          `bun:"sha256,notnull"`
+	Bytes     int64           `bun:"bytes,notnull"`
+	Format    string          `bun:"format,notnull"`
+	TimeZone  string          `bun:"time_zone,notnull"`
+	Messages  int64           `bun:"messages,notnull"`
+	Report    json.RawMessage `bun:"report,type:json,nullzero"` // written as is: bun would encode a []byte as a JSON string
+	Version   int64           `bun:"version,notnull"`
+	CreatedAt time.Time       `bun:"created_at,notnull"`
+	UpdatedAt time.Time       `bun:"updated_at,notnull"`
+	DeletedAt time.Time       `bun:"deleted_at,soft_delete,nullzero"`
+	Purging   bool            `bun:"purging,notnull"`
 }
 
 func fromChat(c core.Chat) *chatRow {
