@@ -14,7 +14,8 @@ import (
 type Chats interface {
 	// Create stores a new chat. A live chat of the same user with the same
 	// SHA256 is core.ErrConflict (a unique key among live chats, which a
-	// concurrent upload of the same file meets too).
+	// concurrent upload of the same file meets too); a user never created
+	// is core.ErrNotFound.
 	Create(ctx context.Context, c core.Chat) error
 	// Get returns the user's live chat or core.ErrNotFound.
 	Get(ctx context.Context, user core.UserID, id core.ChatID) (core.Chat, error)

@@ -81,6 +81,10 @@ func (r *chats) Create(ctx context.Context, c core.Chat) error {
 	if err := canonical(string(c.ID), string(c.User)); err != nil {
 		return err
 	}
+	// As PostgreSQL's foreign key: the user's row must exist, deleted or not.
+	if _, ok := r.u().s.users.row(r.u(), c.User); !ok {
+		return fmt.Errorf("user: %w", core.ErrNotFound)
+	}
 	_, err := r.u().s.chats.insert(ctx, r.u(), chatRow{Chat: storedChat(c)}, false)
 	if errors.Is(err, core.ErrConflict) {
 		return fmt.Errorf("%w: the user has a live chat of that file", core.ErrConflict)

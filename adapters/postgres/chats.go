@@ -77,8 +77,12 @@ func (r *chats) Create(ctx context.Context, c core.Chat) error {
 		return err
 	}
 	_, err := r.u().tx.NewInsert().Model(fromChat(c)).Exec(ctx)
-	if err = r.u().check(err); errors.Is(err, core.ErrConflict) && constraint(err) == "chats_user_sha256_live" {
+	name := constraint(err)
+	switch err = r.u().check(err); {
+	case errors.Is(err, core.ErrConflict) && name == "chats_user_sha256_live":
 		return fmt.Errorf("%w: a live chat of that file exists", core.ErrConflict)
+	case err != nil && name == "chats_user_id_fkey":
+		return fmt.Errorf("user: %w", core.ErrNotFound)
 	}
 	return err
 }

@@ -266,6 +266,12 @@ func testChatOwnership(t *testing.T, s ports.UnitOfWork) {
 			t.Errorf("%s of another user's chat = %v; want ErrNotFound", name, err)
 		}
 	}
+	// A chat of a user that was never created is refused alike everywhere
+	// (PostgreSQL's foreign key).
+	nobody := chatOf(core.UserID(newID()), "nobody.zip")
+	if err := s.Do(context.Background(), func(ctx context.Context, tx ports.Tx) error { return tx.Chats().Create(ctx, nobody) }); !errors.Is(err, core.ErrNotFound) {
+		t.Errorf("Create for a user never created = %v; want ErrNotFound", err)
+	}
 	if theirs := listChats(t, s, other.ID); len(theirs) != 0 {
 		t.Errorf("List(other user) = %v; want none of another user's chats", chatIDs(theirs))
 	}
