@@ -67,8 +67,9 @@ func (o *output) String() string {
 }
 
 // startBinary builds chatlens and runs `chatlens serve` on dsn, on a free
-// port, with a bootstrap admin, as the README's walk-through does.
-func startBinary(t *testing.T, dsn string) *binary {
+// port, with a bootstrap admin, as the README's walk-through does; env
+// adds or overrides settings.
+func startBinary(t *testing.T, dsn string, env ...string) *binary {
 	t.Helper()
 	exe := filepath.Join(t.TempDir(), "chatlens")
 	build := exec.Command("go", "build", "-o", exe, "..")
@@ -80,6 +81,7 @@ func startBinary(t *testing.T, dsn string) *binary {
 	b.cmd = exec.Command(exe, "serve")
 	b.cmd.Env = append(os.Environ(), "CHATLENS_DATABASE_URL="+dsn, "CHATLENS_ADDR=127.0.0.1:0",
 		"CHATLENS_ADMIN_EMAIL=admin@example.com", "CHATLENS_INTERNAL_ADDR=", "CHATLENS_ENV=production")
+	b.cmd.Env = append(b.cmd.Env, env...) // later entries win
 	b.cmd.Stdout, b.cmd.Stderr = stdout, b.stderr
 	if err := b.cmd.Start(); err != nil {
 		t.Fatal(err)
