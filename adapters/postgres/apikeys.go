@@ -44,19 +44,7 @@ func (r *apiKeys) Authenticate(ctx context.Context, hash core.KeyHash) (core.API
 }
 
 func (r *apiKeys) List(ctx context.Context, user core.UserID, after *core.PageKey, limit int) ([]core.APIKey, error) {
-	from, err := pageFrom(after)
-	if err != nil {
-		return nil, err
-	}
-	if !validUUID(string(user)) {
-		return nil, nil
-	}
-	var rows []apiKeyRow
-	q := r.u().tx.NewSelect().Model(&rows).Where("user_id = ?", string(user))
-	if err := page(q, "created_at, id", from, !newestFirst, limit).Scan(ctx); err != nil {
-		return nil, r.u().check(err)
-	}
-	return all(rows, (*apiKeyRow).toAPIKey), nil
+	return userPage(ctx, r.u(), string(user), after, !newestFirst, limit, (*apiKeyRow).toAPIKey)
 }
 
 func (r *apiKeys) CountActive(ctx context.Context, user core.UserID) (int, error) {

@@ -182,19 +182,7 @@ func (r *chats) Statistics(ctx context.Context, user core.UserID, id core.ChatID
 }
 
 func (r *chats) List(ctx context.Context, user core.UserID, before *core.PageKey, limit int) ([]core.Chat, error) {
-	from, err := pageFrom(before)
-	if err != nil {
-		return nil, err
-	}
-	if !validUUID(string(user)) {
-		return nil, nil
-	}
-	var rows []chatRow
-	q := r.u().tx.NewSelect().Model(&rows).Where("c.user_id = ?", string(user))
-	if err := page(q, "c.created_at, c.id", from, newestFirst, limit).Scan(ctx); err != nil {
-		return nil, r.u().check(err)
-	}
-	return all(rows, (*chatRow).toChat), nil
+	return userPage(ctx, r.u(), string(user), before, newestFirst, limit, (*chatRow).toChat)
 }
 
 func (r *chats) Usage(ctx context.Context, user core.UserID, since time.Time) (int, int64, error) {

@@ -95,17 +95,5 @@ func (r *credits) EntryByReference(ctx context.Context, user core.UserID, refere
 }
 
 func (r *credits) Ledger(ctx context.Context, user core.UserID, before *core.PageKey, limit int) ([]core.LedgerEntry, error) {
-	from, err := pageFrom(before)
-	if err != nil {
-		return nil, err
-	}
-	if !validUUID(string(user)) {
-		return nil, nil
-	}
-	var rows []ledgerRow
-	q := r.u().tx.NewSelect().Model(&rows).Where("user_id = ?", string(user))
-	if err := page(q, "created_at, id", from, newestFirst, limit).Scan(ctx); err != nil {
-		return nil, r.u().check(err)
-	}
-	return all(rows, (*ledgerRow).toEntry), nil
+	return userPage(ctx, r.u(), string(user), before, newestFirst, limit, (*ledgerRow).toEntry)
 }

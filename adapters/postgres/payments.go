@@ -240,19 +240,7 @@ func (r *payments) Update(ctx context.Context, p core.Payment) error {
 }
 
 func (r *payments) List(ctx context.Context, user core.UserID, before *core.PageKey, limit int) ([]core.Payment, error) {
-	from, err := pageFrom(before)
-	if err != nil {
-		return nil, err
-	}
-	if !validUUID(string(user)) {
-		return nil, nil
-	}
-	var rows []paymentRow
-	q := r.u().tx.NewSelect().Model(&rows).Where("user_id = ?", string(user))
-	if err := page(q, "created_at, id", from, newestFirst, limit).Scan(ctx); err != nil {
-		return nil, r.u().check(err)
-	}
-	return all(rows, (*paymentRow).toPayment), nil
+	return userPage(ctx, r.u(), string(user), before, newestFirst, limit, (*paymentRow).toPayment)
 }
 
 func (r *payments) ListAll(ctx context.Context, filter core.PaymentFilter, before *core.PageKey, limit int) ([]core.Payment, error) {
@@ -272,17 +260,6 @@ func (r *payments) ListAll(ctx context.Context, filter core.PaymentFilter, befor
 		return nil, r.u().check(err)
 	}
 	return all(rows, (*paymentRow).toPayment), nil
-}
-
-// pageFrom checks a page key and returns its column values.
-func pageFrom(before *core.PageKey) ([]any, error) {
-	if before == nil {
-		return nil, nil
-	}
-	if err := before.Check(); err != nil {
-		return nil, err
-	}
-	return []any{micro(before.Time), before.ID}, nil
 }
 
 // RecordEvent inserts unless the event is stored. ON CONFLICT DO NOTHING

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+
+	"github.com/chatlens/chatlens/core"
 )
 
 // Helpers every repository shares: reading one row or many, keyset pages,
@@ -53,6 +55,38 @@ func page(q *bun.SelectQuery, columns string, from []any, desc bool, limit int) 
 		cols[i] = strings.TrimSpace(c) + order
 	}
 	return q.OrderExpr(strings.Join(cols, ", ")).Limit(int64(limit))
+}
+
+// userPage reads a page of a user's rows of one table in (created_at, id)
+// order, strictly after the key (before it, newest first) when one is
+// given: the listing of keys, ledger entries, payments and chats. An id
+// that is not a UUID names no user, so its page is empty.
+func userPage[R, V any](ctx context.Context, u *unit, user string, key *core.PageKey, desc bool, limit int, to func(*R) V) ([]V, error) {
+	from, err := pageFrom(key)
+	if err != nil {
+		return nil, err
+	}
+	if !validUUID(user) {
+		return nil, nil
+	}
+	var rows []R
+	q := u.tx.NewSelect().Model(&rows).Where("user_id = ?", user)
+	if err := page(q, "created_at, id", from, desc, limit).Scan(ctx); err != nil {
+		return nil, u.check(err)
+	}
+	return all(rows, to), nil
+}
+
+// pageFrom is a (time, id) page key as page's key values, checked once
+// more (core.PageKey.Check): an unchecked key is refused, never sent.
+func pageFrom(key *core.PageKey) ([]any, error) {
+	if key == nil {
+		return nil, nil
+	}
+	if err := key.Check(); err != nil {
+		return nil, err
+	}
+	return []any{micro(key.Time), key.ID}, nil
 }
 
 // cascade is a table whose rows belong to a parent row through column and
