@@ -135,28 +135,9 @@ func (r *chats) Lock(ctx context.Context, user core.UserID, id core.ChatID) (cor
 	return r.Get(ctx, user, id)
 }
 
-// Update writes what a chat may change, as an UPDATE does: waiting for the
+// change edits the user's live chat as an UPDATE does: waiting for the
 // row, then finding the live row of that user or nothing.
-func (r *chats) Update(ctx context.Context, c core.Chat) error {
-	u, t := r.u(), r.u().s.chats
-	if err := u.writable(); err != nil {
-		return err
-	}
-	if err := u.reserve(ctx, t.lockKey(c.ID)); err != nil {
-		return err
-	}
-	v, err := r.live(c.User, c.ID)
-	if err != nil {
-		return err
-	}
-	c = storedChat(c)
-	v.Title, v.TimeZone, v.Messages = c.Title, c.TimeZone, c.Messages
-	v.Report, v.Version, v.UpdatedAt = c.Report, c.Version, c.UpdatedAt
-	return t.update(ctx, u, v)
-}
-
-// SetStatistics writes the document as an UPDATE of the live row does.
-func (r *chats) SetStatistics(ctx context.Context, user core.UserID, id core.ChatID, doc []byte) error {
+func (r *chats) change(ctx context.Context, user core.UserID, id core.ChatID, edit func(*chatRow)) error {
 	u, t := r.u(), r.u().s.chats
 	if err := u.writable(); err != nil {
 		return err
@@ -168,8 +149,23 @@ func (r *chats) SetStatistics(ctx context.Context, user core.UserID, id core.Cha
 	if err != nil {
 		return err
 	}
-	v.statistics = bytes.Clone(doc)
+	edit(&v)
 	return t.update(ctx, u, v)
+}
+
+// Update writes what a chat may change.
+func (r *chats) Update(ctx context.Context, c core.Chat) error {
+	c = storedChat(c)
+	return r.change(ctx, c.User, c.ID, func(v *chatRow) {
+		v.Title, v.TimeZone, v.Messages = c.Title, c.TimeZone, c.Messages
+		v.Report, v.Version, v.UpdatedAt = c.Report, c.Version, c.UpdatedAt
+	})
+}
+
+// SetStatistics replaces the chat's statistics document.
+func (r *chats) SetStatistics(ctx context.Context, user core.UserID, id core.ChatID, doc []byte) error {
+	doc = bytes.Clone(doc)
+	return r.change(ctx, user, id, func(v *chatRow) { v.statistics = doc })
 }
 
 func (r *chats) Statistics(_ context.Context, user core.UserID, id core.ChatID) ([]byte, error) {
@@ -214,19 +210,7 @@ func (r *chats) Usage(_ context.Context, user core.UserID, since time.Time) (upl
 // Delete marks the chat. Its messages are hidden through it and stay as
 // they are.
 func (r *chats) Delete(ctx context.Context, user core.UserID, id core.ChatID, at time.Time) error {
-	u, t := r.u(), r.u().s.chats
-	if err := u.writable(); err != nil {
-		return err
-	}
-	if err := u.reserve(ctx, t.lockKey(id)); err != nil {
-		return err
-	}
-	v, err := r.live(user, id)
-	if err != nil {
-		return err
-	}
-	v.DeletedAt = micro(at)
-	return t.update(ctx, u, v)
+	return r.change(ctx, user, id, func(v *chatRow) { v.DeletedAt = micro(at) })
 }
 
 // Restore locks the deleted chat's row first (under the unit's policy, as
