@@ -64,11 +64,5 @@ func (r *apiKeys) Revoke(ctx context.Context, user core.UserID, id core.KeyID, a
 	res, err := r.u().tx.NewUpdate().Model((*apiKeyRow)(nil)).
 		Set("revoked_at = COALESCE(revoked_at, ?)", micro(at)).
 		Where("id = ? AND user_id = ?", string(id), string(user)).Exec(ctx)
-	if err := r.u().check(err); err != nil {
-		return err
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return errKeyNotFound
-	}
-	return nil
+	return r.u().wrote(res, err, errKeyNotFound)
 }

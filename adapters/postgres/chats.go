@@ -137,13 +137,7 @@ func (r *chats) Update(ctx context.Context, c core.Chat) error {
 	res, err := r.u().tx.NewUpdate().Model(row).
 		Column("title", "time_zone", "messages", "report", "version", "updated_at").
 		WherePK().Where("user_id = ?", string(c.User)).Exec(ctx)
-	if err := r.u().check(err); err != nil {
-		return err
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return errChatNotFound
-	}
-	return nil
+	return r.u().wrote(res, err, errChatNotFound)
 }
 
 // The statistics column is not in chatRow: a chat is read often (before
@@ -156,13 +150,7 @@ func (r *chats) SetStatistics(ctx context.Context, user core.UserID, id core.Cha
 	}
 	res, err := r.u().tx.NewUpdate().Model((*chatRow)(nil)).Set("statistics = ?", json.RawMessage(document(doc))).
 		Where("id = ? AND user_id = ?", string(id), string(user)).Exec(ctx)
-	if err := r.u().check(err); err != nil {
-		return err
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return errChatNotFound
-	}
-	return nil
+	return r.u().wrote(res, err, errChatNotFound)
 }
 
 func (r *chats) Statistics(ctx context.Context, user core.UserID, id core.ChatID) ([]byte, error) {
@@ -211,11 +199,8 @@ func (r *chats) Delete(ctx context.Context, user core.UserID, id core.ChatID, at
 	at = micro(at)
 	res, err := r.u().tx.NewUpdate().Model((*chatRow)(nil)).Set("deleted_at = ?", at).
 		Where("id = ? AND user_id = ?", string(id), string(user)).Exec(ctx)
-	if err := r.u().check(err); err != nil {
+	if err := r.u().wrote(res, err, errChatNotFound); err != nil {
 		return err
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return errChatNotFound
 	}
 	return r.u().cascadeDelete(ctx, chatChildren, string(id), at)
 }

@@ -59,13 +59,7 @@ func (r *credits) get(ctx context.Context, user core.UserID, query string) (core
 
 func (r *credits) SetBalance(ctx context.Context, user core.UserID, balance int64, at time.Time) error {
 	res, err := r.u().preparedExec(ctx, sqlSetBalance, string(user), balance, micro(at))
-	if err := r.u().check(err); err != nil {
-		return err
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return errAccountNotFound
-	}
-	return nil
+	return r.u().wrote(res, err, errAccountNotFound)
 }
 
 // Append inserts unless the account already has the reference. ON CONFLICT

@@ -26,6 +26,18 @@ func (u *unit) one(ctx context.Context, q *bun.SelectQuery, notFound error) erro
 	return u.check(err)
 }
 
+// wrote checks a write that must change a row: its error as check sees
+// it, and no row changed is notFound.
+func (u *unit) wrote(res sql.Result, err error, notFound error) error {
+	if err := u.check(err); err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return notFound
+	}
+	return nil
+}
+
 // all converts the rows a query scanned into domain values.
 func all[R, V any](rows []R, to func(*R) V) []V {
 	out := make([]V, len(rows))

@@ -61,11 +61,8 @@ func (r *users) Delete(ctx context.Context, id core.UserID, at time.Time) error 
 	at = micro(at)
 	tx := r.u().tx
 	res, err := tx.NewUpdate().Model((*userRow)(nil)).Set("deleted_at = ?", at).Where("id = ?", string(id)).Exec(ctx)
-	if err := r.u().check(err); err != nil {
+	if err := r.u().wrote(res, err, errUserNotFound); err != nil {
 		return err
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return errUserNotFound
 	}
 	return r.u().cascadeDelete(ctx, userChildren, string(id), at)
 }
