@@ -315,7 +315,7 @@ type parseRun struct {
 func (r *parseRun) messages(ctx context.Context) iter.Seq2[core.Message, error] {
 	return func(yield func(core.Message, error) bool) {
 		p := r.plan
-		r.src = &fileSource{ctx: ctx, r: io.NewSectionReader(p.file, 0, p.size)}
+		r.src = newFileSource(ctx, p.file, p.size)
 		r.yielded, r.bad = nil, false
 		if p.parse.Format == chatparse.FormatWhatsAppZip {
 			r.stream = chatparse.ParseZip(r.src, p.size, p.parse)
@@ -404,39 +404,26 @@ func noMessagesReason(rep chatparse.Report) string {
 	return "the export holds no message"
 }
 
-// fileSource reads the spooled file for one attempt, stopping when the
-// context ends, and remembers a failed read (io.EOF aside): that is the
-// server's trouble, not the file's.
+// fileSource reads the spooled file for one attempt, in order or (a zip)
+// at offsets, as ctxReader reads: a failed read is the server's trouble,
+// not the file's.
 type fileSource struct {
-	ctx context.Context
-	r   *io.SectionReader
-	err error
+	ctxReader
+	section *io.SectionReader
 }
 
-func (s *fileSource) Read(p []byte) (int, error) {
-	if err := s.ctx.Err(); err != nil {
-		s.err = err
-		return 0, err
-	}
-	n, err := s.r.Read(p)
-	s.note(err)
-	return n, err
+func newFileSource(ctx context.Context, f *os.File, size int64) *fileSource {
+	section := io.NewSectionReader(f, 0, size)
+	return &fileSource{ctxReader: ctxReader{ctx: ctx, r: section}, section: section}
 }
 
 func (s *fileSource) ReadAt(p []byte, off int64) (int, error) {
-	if err := s.ctx.Err(); err != nil {
-		s.err = err
+	if err := s.live(); err != nil {
 		return 0, err
 	}
-	n, err := s.r.ReadAt(p, off)
+	n, err := s.section.ReadAt(p, off)
 	s.note(err)
 	return n, err
-}
-
-func (s *fileSource) note(err error) {
-	if err != nil && err != io.EOF && s.err == nil {
-		s.err = err
-	}
 }
 
 // chatFormat is a chat's Format: the platform, a zip being a WhatsApp

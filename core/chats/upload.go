@@ -95,9 +95,10 @@ func (s *Service) Spool(ctx context.Context, r io.Reader) (up *Upload, err error
 	return &Upload{SHA256: hex.EncodeToString(h.Sum(nil)), Bytes: n, file: f, unlinked: unlinked}, nil
 }
 
-// ctxReader stops reading when its context ends, and remembers the error
-// its reader returned (io.EOF aside), so that a failed read of the upload
-// is told apart from a failed write of the spool file.
+// ctxReader stops reading when its context ends, and remembers the first
+// error its reader returned (io.EOF aside), so that a failed read (of the
+// upload, of the spooled file) is told apart from what the reading was for
+// failing (the spool's write, the parse).
 type ctxReader struct {
 	ctx context.Context
 	r   io.Reader
@@ -105,13 +106,23 @@ type ctxReader struct {
 }
 
 func (c *ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		c.err = err
+	if err := c.live(); err != nil {
 		return 0, err
 	}
 	n, err := c.r.Read(p)
-	if err != nil && err != io.EOF {
+	c.note(err)
+	return n, err
+}
+
+// live fails, and remembers why, once the context has ended.
+func (c *ctxReader) live() error {
+	err := c.ctx.Err()
+	c.note(err)
+	return err
+}
+
+func (c *ctxReader) note(err error) {
+	if err != nil && err != io.EOF && c.err == nil {
 		c.err = err
 	}
-	return n, err
 }
