@@ -30,6 +30,10 @@ type Tx interface {
 	Users() Users
 	APIKeys() APIKeys
 	Credits() Credits
+	Catalog() Catalog
+	Insights() Insights
+	Idempotency() Idempotency
+	Jobs() Jobs
 }
 
 // Isolation is a transaction isolation level.
