@@ -164,7 +164,7 @@ const (
 type RunnerConfig struct {
 	Handlers []JobHandler
 	// Workers is how many jobs run at once in this runner (default 4).
-	Workers int
+	Workers  int
 	Periodic []PeriodicJob
 	// RescueAfter: a job running longer than this is taken to have lost
 	// its worker (a crash): it runs again, or is discarded when that was
