@@ -13,17 +13,20 @@ type Catalog interface {
 	Categories(ctx context.Context) ([]core.InsightCategory, error)
 	// Category returns one category or core.ErrNotFound.
 	Category(ctx context.Context, slug core.CategorySlug) (core.InsightCategory, error)
-	// PutCategory creates the category or replaces the one with its slug
-	// (all fields as given, Version included), and reports whether it was
-	// created.
+	// PutCategory stores c (all fields as given) if its Version is one
+	// more than the stored category's, or 1 when there is none, and
+	// reports whether it created the category; otherwise (another edit
+	// came first) it writes nothing and returns core.ErrConflict. The
+	// check and the write are one statement, so of two edits of one
+	// version exactly one lands.
 	PutCategory(ctx context.Context, c core.InsightCategory) (created bool, err error)
 	// Types returns every type, inactive ones included, by category, then
 	// cost, then slug.
 	Types(ctx context.Context) ([]core.InsightType, error)
 	// Type returns one type, active or not, or core.ErrNotFound.
 	Type(ctx context.Context, slug core.InsightTypeSlug) (core.InsightType, error)
-	// PutType creates the type or replaces the one with its slug, as
-	// PutCategory does; a category that does not exist is core.ErrNotFound.
+	// PutType stores a type as PutCategory stores a category; a category
+	// that does not exist is core.ErrNotFound.
 	PutType(ctx context.Context, t core.InsightType) (created bool, err error)
 }
 
