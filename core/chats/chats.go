@@ -110,7 +110,19 @@ type Service struct {
 	clock ports.Clock
 	ids   ports.IDs
 	cfg   Config
+	// onDelete run inside a deletion's unit (OnDelete).
+	onDelete []DeleteHook
 }
+
+// DeleteHook is another module's part of deleting a chat, run inside the
+// deletion's unit of work before the chat is marked deleted (the insights
+// module cancels and refunds the insights not yet made). Its error rolls
+// the deletion back.
+type DeleteHook func(ctx context.Context, tx ports.Tx, user core.UserID, chat core.ChatID) error
+
+// OnDelete adds a hook every deletion runs. Call it while wiring, before
+// the service is used.
+func (s *Service) OnDelete(h DeleteHook) { s.onDelete = append(s.onDelete, h) }
 
 // NewService returns a chats service.
 func NewService(uow ports.UnitOfWork, clock ports.Clock, ids ports.IDs, cfg Config) *Service {
@@ -273,6 +285,18 @@ func (s *Service) Delete(ctx context.Context, user core.UserID, id string) error
 		return err
 	}
 	return s.uow.Do(ctx, func(ctx context.Context, tx ports.Tx) error {
+		if len(s.onDelete) > 0 {
+			// The chat's row lock first, as any change of the chat takes
+			// it: the hooks then act on a chat no one else deletes.
+			if _, err := tx.Chats().Lock(ctx, user, cid); err != nil {
+				return err
+			}
+			for _, h := range s.onDelete {
+				if err := h(ctx, tx, user, cid); err != nil {
+					return err
+				}
+			}
+		}
 		return tx.Chats().Delete(ctx, user, cid, s.clock.Now())
 	})
 }
@@ -302,6 +326,13 @@ func (s *Service) Restore(ctx context.Context, user core.UserID, id string) (Det
 		return Details{}, err
 	}
 	return details(c)
+}
+
+// StatisticsOf returns the stored statistics of one of user's live chats,
+// for other modules (the insights' generators).
+func (s *Service) StatisticsOf(ctx context.Context, user core.UserID, chat core.ChatID) (chatstats.Result, error) {
+	_, st, err := s.Statistics(ctx, user, string(chat))
+	return st, err
 }
 
 // MessageQuery selects and pages a chat's messages.
