@@ -285,7 +285,8 @@ func (r *chats) ClaimPurge(ctx context.Context, deletedBefore time.Time, limit i
 
 // Purge removes the claimed chat's row. Like the messages' foreign key on
 // PostgreSQL, it refuses while messages are left (Messages.Purge empties
-// them first, in batches).
+// them first, in batches); the chat's insights go with it, as the
+// insights' foreign key cascades.
 func (r *chats) Purge(ctx context.Context, id core.ChatID) error {
 	u, t := r.u(), r.u().s.chats
 	if err := u.writable(); err != nil {
@@ -299,6 +300,9 @@ func (r *chats) Purge(ctx context.Context, id core.ChatID) error {
 	}
 	if left, _ := u.s.chatMessages.row(u, id); len(left.list) > 0 {
 		return u.fail(fmt.Errorf("purging chat %s: %d messages are left", id, len(left.list)))
+	}
+	if err := (*insights)(u).purgeChat(ctx, id); err != nil {
+		return err
 	}
 	_, err := t.remove(ctx, u, id)
 	return err

@@ -37,6 +37,16 @@ type data struct {
 	chats        *table[core.ChatID, chatRow]
 	chatMessages *table[core.ChatID, messageRows]
 
+	// categories, insightTypes, insights and idempotency: insights.go.
+	categories   *table[core.CategorySlug, core.InsightCategory]
+	insightTypes *table[core.InsightTypeSlug, core.InsightType]
+	insights     *table[core.InsightID, core.Insight]
+	idempotency  *table[string, core.IdempotencyRecord]
+
+	// jobs and the queue's state beside it: jobs.go.
+	jobs  *table[string, jobRow]
+	queue jobQueue
+
 	mu       sync.Mutex // guards the tables' committed rows and locks, held only briefly
 	locks    map[string]*rowLock
 	users    *table[core.UserID, core.User]
@@ -57,6 +67,8 @@ func New(opts ports.StoreOptions) *Store {
 	d := &data{locks: map[string]*rowLock{}}
 	newPaymentTables(d)
 	newChatTables(d)
+	newInsightTables(d)
+	newJobTables(d)
 	d.users = newTable(d, "users", func(v core.User) core.UserID { return v.ID }, usersSpec)
 	d.keys = newTable(d, "api_keys", func(v core.APIKey) core.KeyID { return v.ID }, keysSpec)
 	d.accounts = newTable(d, "credit_accounts", func(v core.CreditAccount) core.UserID { return v.UserID }, tableSpec[core.CreditAccount]{})
