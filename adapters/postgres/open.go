@@ -12,10 +12,12 @@ import (
 	"database/sql"
 	"fmt"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/riverqueue/river"
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
 
@@ -96,6 +98,14 @@ type Store struct {
 	db    *bun.DB
 	opts  ports.StoreOptions
 	gates gates
+	// dsn opens the pools of job runners (NewRunner), which must not
+	// share the request pool's timeouts; empty for a store made by New.
+	dsn   string
+	river struct { // the units' job client (jobClient), built on first use
+		once   sync.Once
+		client *river.Client[*sql.Tx]
+		err    error
+	}
 }
 
 // Open opens the database and returns a store on it.
@@ -104,7 +114,9 @@ func Open(cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return New(db, cfg.Store), nil
+	s := New(db, cfg.Store)
+	s.dsn = cfg.DSN
+	return s, nil
 }
 
 // New returns a store on an open database. opts.LockTimeout should match the
