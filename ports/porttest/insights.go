@@ -50,6 +50,10 @@ func runInsights(t *testing.T, newDatabase NewDatabase) {
 		})
 	}
 	for _, tp := range topologies {
+		t.Run("ConcurrentCatalogEditsOneLands/"+tp.name, func(t *testing.T) {
+			t.Parallel()
+			testConcurrentCatalogEdits(t, tp.open(t, newDatabase, options(ports.LockWait, 30)))
+		})
 		t.Run("ConcurrentRequestsOneChargeOneJob/"+tp.name, func(t *testing.T) {
 			t.Parallel()
 			testConcurrentRequests(t, tp.open(t, newDatabase, options(ports.LockWait, 30)))
@@ -145,20 +149,37 @@ func sameType(got, want core.InsightType) error {
 	return nil
 }
 
+// putErr runs put in a unit of its own (a refused write fails its unit)
+// and returns its error.
+func putErr(s ports.UnitOfWork, put func(ctx context.Context, c ports.Catalog) (bool, error)) error {
+	return s.Do(context.Background(), func(ctx context.Context, tx ports.Tx) error { return second(put(ctx, tx.Catalog())) })
+}
+
+// testCatalogPut: a Put stores its row only over the version before it
+// (or as version 1 when there is none), every field as given; any other
+// version is core.ErrConflict and writes nothing.
 func testCatalogPut(t *testing.T, s ports.UnitOfWork) {
 	cat := categoryOf(core.CategorySlug(uniqueSlug("put")), 7)
 	other := putCategory(t, s, categoryOf(core.CategorySlug(uniqueSlug("other")), 8))
 	typ := typeOf(core.InsightTypeSlug(uniqueSlug("put")), cat.Slug, 25)
+	putCat := func(c core.InsightCategory) error {
+		return putErr(s, func(ctx context.Context, cl ports.Catalog) (bool, error) { return cl.PutCategory(ctx, c) })
+	}
+	putTyp := func(typ core.InsightType) error {
+		return putErr(s, func(ctx context.Context, cl ports.Catalog) (bool, error) { return cl.PutType(ctx, typ) })
+	}
+	if err := putTyp(typ); !errors.Is(err, core.ErrNotFound) {
+		t.Fatalf("PutType(category not yet put) = %v; want ErrNotFound", err)
+	}
+	ahead := cat
+	ahead.Version = 2
+	if err := putCat(ahead); !errors.Is(err, core.ErrConflict) {
+		t.Fatalf("PutCategory(new, version 2) = %v; want ErrConflict (a new category is version 1)", err)
+	}
 	do(t, s, func(ctx context.Context, tx ports.Tx) error {
 		if _, err := tx.Catalog().Category(ctx, cat.Slug); !errors.Is(err, core.ErrNotFound) {
-			return fmt.Errorf("Category(not yet put) = %v; want ErrNotFound", err)
+			return fmt.Errorf("Category(refused, never put) = %v; want ErrNotFound", err)
 		}
-		if created, err := tx.Catalog().PutType(ctx, typ); !errors.Is(err, core.ErrNotFound) {
-			return fmt.Errorf("PutType(category not yet put) = %v, %v; want ErrNotFound", created, err)
-		}
-		return nil
-	})
-	do(t, s, func(ctx context.Context, tx ports.Tx) error {
 		if created, err := tx.Catalog().PutCategory(ctx, cat); err != nil || !created {
 			return fmt.Errorf("PutCategory(new) = %v, %v; want created", created, err)
 		}
@@ -167,26 +188,38 @@ func testCatalogPut(t *testing.T, s ports.UnitOfWork) {
 		}
 		return nil
 	})
-	// Replacing writes every field as given, the version included.
+	// The next version replaces every field as given.
 	cat2 := cat
 	cat2.Name, cat2.Description, cat2.Position, cat2.Version, cat2.UpdatedAt = "Renamed", "", 3, 2, now()
 	typ2 := typ
 	typ2.Category, typ2.Name, typ2.Description, typ2.Cost, typ2.Generator = other.Slug, "Retyped", "Now longer.\nTwo lines.", 0, "activity-v2"
-	typ2.Timeout, typ2.MaxAttempts, typ2.Active, typ2.Version, typ2.UpdatedAt = 10*time.Minute, 10, false, 5, now()
+	typ2.Timeout, typ2.MaxAttempts, typ2.Active, typ2.Version, typ2.UpdatedAt = 10*time.Minute, 10, false, 2, now()
 	do(t, s, func(ctx context.Context, tx ports.Tx) error {
 		if created, err := tx.Catalog().PutCategory(ctx, cat2); err != nil || created {
-			return fmt.Errorf("PutCategory(existing) = %v, %v; want replaced, not created", created, err)
+			return fmt.Errorf("PutCategory(version 2 over 1) = %v, %v; want replaced, not created", created, err)
 		}
 		if created, err := tx.Catalog().PutType(ctx, typ2); err != nil || created {
-			return fmt.Errorf("PutType(existing) = %v, %v; want replaced, not created", created, err)
+			return fmt.Errorf("PutType(version 2 over 1) = %v, %v; want replaced, not created", created, err)
 		}
 		return nil
 	})
+	// Edits of a version that is not the stored one change nothing.
+	for _, v := range []int64{1, 2, 4} {
+		stale := cat2
+		stale.Name, stale.Version = "stale", v
+		if err := putCat(stale); !errors.Is(err, core.ErrConflict) {
+			t.Errorf("PutCategory(version %d over 2) = %v; want ErrConflict", v, err)
+		}
+		staleType := typ2
+		staleType.Name, staleType.Version = "stale", v
+		if err := putTyp(staleType); !errors.Is(err, core.ErrConflict) {
+			t.Errorf("PutType(version %d over 2) = %v; want ErrConflict", v, err)
+		}
+	}
 	moved := typ2
-	moved.Category = core.CategorySlug(uniqueSlug("missing"))
-	err := s.Do(context.Background(), func(ctx context.Context, tx ports.Tx) error { return second(tx.Catalog().PutType(ctx, moved)) })
-	if !errors.Is(err, core.ErrNotFound) {
-		t.Fatalf("PutType(existing, into a category that does not exist) = %v; want ErrNotFound", err)
+	moved.Category, moved.Version = core.CategorySlug(uniqueSlug("missing")), 3
+	if err := putTyp(moved); !errors.Is(err, core.ErrNotFound) {
+		t.Fatalf("PutType(next version, into a category that does not exist) = %v; want ErrNotFound", err)
 	}
 	cat2.UpdatedAt, typ2.UpdatedAt = core.StorageTime(cat2.UpdatedAt), core.StorageTime(typ2.UpdatedAt)
 	do(t, s, func(ctx context.Context, tx ports.Tx) error {
@@ -195,14 +228,14 @@ func testCatalogPut(t *testing.T, s ports.UnitOfWork) {
 			return fmt.Errorf("Category(put) = %v", err)
 		}
 		if err := sameCategory(got, cat2); err != nil {
-			return fmt.Errorf("Category after a replace: %w", err)
+			return fmt.Errorf("Category after an edit and refused ones: %w", err)
 		}
 		gotType, err := tx.Catalog().Type(ctx, typ.Slug)
 		if err != nil {
 			return fmt.Errorf("Type(inactive) = %v; want it: Type returns inactive types too", err)
 		}
 		if err := sameType(gotType, typ2); err != nil {
-			return fmt.Errorf("Type after a replace (and a refused move to a missing category): %w", err)
+			return fmt.Errorf("Type after an edit and refused ones: %w", err)
 		}
 		if _, err := tx.Catalog().Type(ctx, core.InsightTypeSlug(uniqueSlug("unknown"))); !errors.Is(err, core.ErrNotFound) {
 			return fmt.Errorf("Type(unknown) = %v; want ErrNotFound", err)
@@ -213,6 +246,39 @@ func testCatalogPut(t *testing.T, s ports.UnitOfWork) {
 		}
 		if !slices.ContainsFunc(all, func(x core.InsightType) bool { return x.Slug == typ.Slug && !x.Active }) {
 			return fmt.Errorf("Types does not list the inactive type %s; it lists every type", typ.Slug)
+		}
+		return nil
+	}, ports.ReadOnly())
+}
+
+// testConcurrentCatalogEdits: 20 edits of one version of a category, and
+// of a type, at once: exactly one of each lands, and it is the one stored.
+func testConcurrentCatalogEdits(t *testing.T, stores []ports.UnitOfWork) {
+	const n = 20
+	s := stores[0]
+	cat := putCategory(t, s, categoryOf(core.CategorySlug(uniqueSlug("edited")), 1))
+	typ := putType(t, s, typeOf(core.InsightTypeSlug(uniqueSlug("edited")), cat.Slug, 1))
+	catWins := race(t, stores, n, func(i int) func(ctx context.Context, tx ports.Tx) error {
+		c := cat
+		c.Name, c.Version = fmt.Sprint("edit ", i), 2
+		return func(ctx context.Context, tx ports.Tx) error { return second(tx.Catalog().PutCategory(ctx, c)) }
+	}, core.ErrConflict)
+	typeWins := race(t, stores, n, func(i int) func(ctx context.Context, tx ports.Tx) error {
+		x := typ
+		x.Name, x.Version = fmt.Sprint("edit ", i), 2
+		return func(ctx context.Context, tx ports.Tx) error { return second(tx.Catalog().PutType(ctx, x)) }
+	}, core.ErrConflict)
+	if catWins != 1 || typeWins != 1 {
+		t.Fatalf("%d edits of one category version and %d of one type version landed; want exactly 1 each", catWins, typeWins)
+	}
+	do(t, s, func(ctx context.Context, tx ports.Tx) error {
+		c, err := tx.Catalog().Category(ctx, cat.Slug)
+		if err != nil || c.Version != 2 || !strings.HasPrefix(c.Name, "edit ") {
+			return fmt.Errorf("the category after the edits = %+v, %v; want version 2 under one edit's name", c, err)
+		}
+		got, err := tx.Catalog().Type(ctx, typ.Slug)
+		if err != nil || got.Version != 2 || !strings.HasPrefix(got.Name, "edit ") {
+			return fmt.Errorf("the type after the edits = %+v, %v; want version 2 under one edit's name", got, err)
 		}
 		return nil
 	}, ports.ReadOnly())
@@ -742,7 +808,7 @@ func testInsightsReadOnly(t *testing.T, s ports.UnitOfWork) {
 		"Catalog.PutCategory": func(ctx context.Context, tx ports.Tx) error { return second(tx.Catalog().PutCategory(ctx, newCat)) },
 		"Catalog.PutType": func(ctx context.Context, tx ports.Tx) error {
 			renamed := typ
-			renamed.Name = "read-only rename"
+			renamed.Name, renamed.Version = "read-only rename", typ.Version+1
 			return second(tx.Catalog().PutType(ctx, renamed))
 		},
 		"Insights.Start": func(ctx context.Context, tx ports.Tx) error {
