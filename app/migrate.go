@@ -19,7 +19,9 @@ func MigrateCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: chatlens migrate up|down|status [flags]\n\n"+
 			"Applies, rolls back (the last group) or lists the migrations on PostgreSQL (CHATLENS_DATABASE_URL),\n"+
-			"under an advisory lock. Every flag also reads the CHATLENS_ variable shown.")
+			"under an advisory lock. The job queue's schema (River's versions, listed as river/NNN) is applied\n"+
+			"first and rolled back last, by the down that leaves none of the other migrations applied.\n"+
+			"Every flag also reads the CHATLENS_ variable shown.")
 		fs.PrintDefaults()
 	}
 	b := newBinder(fs)
