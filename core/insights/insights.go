@@ -43,6 +43,10 @@ type Config struct {
 	// MessagePage is how many messages a generator reads per unit of work
 	// (default 5,000).
 	MessagePage int
+	// MaxJobTimeout, when set, caps an insight type's timeout for its
+	// jobs: a job must end before the queue's rescuer takes it for dead
+	// (ports.RunnerConfig.RescueAfter), or it would run twice at once.
+	MaxJobTimeout time.Duration
 }
 
 func (c Config) withDefaults() Config {
@@ -218,8 +222,12 @@ func (s *Service) start(ctx context.Context, tx ports.Tx, user core.UserID, chat
 	if err != nil {
 		return core.Insight{}, err
 	}
+	timeout := t.Timeout
+	if s.cfg.MaxJobTimeout > 0 {
+		timeout = min(timeout, s.cfg.MaxJobTimeout)
+	}
 	in.JobID, _, err = tx.Jobs().Enqueue(ctx, ports.NewJob{
-		Kind: KindGenerate, Args: args, Unique: true, MaxAttempts: t.MaxAttempts, Timeout: t.Timeout,
+		Kind: KindGenerate, Args: args, Unique: true, MaxAttempts: t.MaxAttempts, Timeout: timeout,
 	})
 	if err != nil {
 		return core.Insight{}, fmt.Errorf("enqueueing the insight's job: %w", err)
