@@ -187,16 +187,45 @@ func toJob(row *rivertype.JobRow) (ports.Job, error) {
 		Timeout:     time.Duration(a.TimeoutMS) * time.Millisecond,
 		ScheduledAt: row.ScheduledAt,
 	}
-	if row.State == rivertype.JobStatePending {
+	switch {
+	case row.State == rivertype.JobStatePending:
 		j.State = ports.JobAvailable // River's, for jobs waiting on something; never inserted here
+	case row.State == rivertype.JobStateRunning && cancelAttempted(row.Metadata):
+		// River keeps a job cancelled while running "running" until its
+		// attempt ends; it will never complete or run again (claimJob,
+		// finishCancelled): cancelled, as the port sees it.
+		j.State = ports.JobCancelled
 	}
 	if a.MaxAttemptsUnset && row.Attempt == 0 {
 		j.MaxAttempts = 0 // the handler's, not known until the first attempt
 	}
 	for _, e := range row.Errors {
-		j.Errors = append(j.Errors, e.Error)
+		j.Errors = append(j.Errors, errorClass(e.Error))
 	}
 	return j, nil
+}
+
+// riverRescued is the text River's rescuer stores for the attempt it gave
+// up on.
+const riverRescued = "Stuck job rescued by JobRescuer"
+
+// errorClass reads a stored attempt error as the port reports it: a
+// class. Ours are classes already (classError); the rescuer's is River's
+// own sentence, which means abandoned.
+func errorClass(text string) string {
+	if text == riverRescued {
+		return string(core.ErrClassAbandoned)
+	}
+	return text
+}
+
+// cancelAttempted reports whether River marked the job cancelled (Cancel
+// on a running job).
+func cancelAttempted(metadata []byte) bool {
+	var m struct {
+		At *json.RawMessage `json:"cancel_attempted_at"`
+	}
+	return json.Unmarshal(metadata, &m) == nil && m.At != nil
 }
 
 // jobClient returns the store's River client for units: it inserts,
@@ -239,4 +268,39 @@ func (h minLevel) WithAttrs(attrs []slog.Attr) slog.Handler {
 
 func (h minLevel) WithGroup(name string) slog.Handler {
 	return minLevel{h.Handler.WithGroup(name), h.min}
+}
+
+// The store keeps jobs.
+var _ ports.JobQueue = (*Store)(nil)
+
+// Counts returns how many jobs are in each state, by kind; see
+// ports.JobQueue. States are the port's, as Get reports them.
+func (s *Store) Counts(ctx context.Context) (map[string]map[ports.JobState]int, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT kind, CASE
+			WHEN state = 'running' AND metadata->>'cancel_attempted_at' IS NOT NULL THEN 'cancelled'
+			WHEN state = 'pending' THEN 'available'
+			ELSE state::text END, count(*)
+		FROM river_job GROUP BY 1, 2`)
+	if err != nil {
+		return nil, fmt.Errorf("counting jobs: %w", translate(err))
+	}
+	defer rows.Close()
+	out := map[string]map[ports.JobState]int{}
+	for rows.Next() {
+		var (
+			kind, state string
+			n           int
+		)
+		if err := rows.Scan(&kind, &state, &n); err != nil {
+			return nil, fmt.Errorf("counting jobs: %w", translate(err))
+		}
+		if out[kind] == nil {
+			out[kind] = map[ports.JobState]int{}
+		}
+		out[kind][ports.JobState(state)] += n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("counting jobs: %w", translate(err))
+	}
+	return out, nil
 }
