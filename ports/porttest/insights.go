@@ -228,14 +228,14 @@ func testCatalogPut(t *testing.T, s ports.UnitOfWork) {
 			return fmt.Errorf("Category(put) = %v", err)
 		}
 		if err := sameCategory(got, cat2); err != nil {
-			return fmt.Errorf("Category after an edit and refused ones: %w", err)
+			return fmt.Errorf("Category(slug) after an edit and refused ones: %w", err)
 		}
 		gotType, err := tx.Catalog().Type(ctx, typ.Slug)
 		if err != nil {
 			return fmt.Errorf("Type(inactive) = %v; want it: Type returns inactive types too", err)
 		}
 		if err := sameType(gotType, typ2); err != nil {
-			return fmt.Errorf("Type after an edit and refused ones: %w", err)
+			return fmt.Errorf("Type(slug) after an edit and refused ones: %w", err)
 		}
 		if _, err := tx.Catalog().Type(ctx, core.InsightTypeSlug(uniqueSlug("unknown"))); !errors.Is(err, core.ErrNotFound) {
 			return fmt.Errorf("Type(unknown) = %v; want ErrNotFound", err)
@@ -245,7 +245,7 @@ func testCatalogPut(t *testing.T, s ports.UnitOfWork) {
 			return err
 		}
 		if !slices.ContainsFunc(all, func(x core.InsightType) bool { return x.Slug == typ.Slug && !x.Active }) {
-			return fmt.Errorf("Types does not list the inactive type %s; it lists every type", typ.Slug)
+			return fmt.Errorf("Types() does not list the inactive type %s; it lists every type", typ.Slug)
 		}
 		return nil
 	}, ports.ReadOnly())
@@ -322,12 +322,12 @@ func testCatalogOrder(t *testing.T, s ports.UnitOfWork) {
 			if strings.HasPrefix(string(x.Slug), p) {
 				gotCats = append(gotCats, x.Slug)
 				if err := sameCategory(x, c[string(x.Slug)[len(p)+1:]]); err != nil {
-					return fmt.Errorf("Categories: %w", err)
+					return fmt.Errorf("Categories(): %w", err)
 				}
 			}
 		}
 		if !slices.Equal(gotCats, wantCats) {
-			return fmt.Errorf("Categories lists this case's categories as %v; want %v (by position, then slug)", gotCats, wantCats)
+			return fmt.Errorf("Categories() lists this case's categories as %v; want %v (by position, then slug)", gotCats, wantCats)
 		}
 		types, err := tx.Catalog().Types(ctx)
 		if err != nil {
@@ -340,7 +340,7 @@ func testCatalogOrder(t *testing.T, s ports.UnitOfWork) {
 			}
 		}
 		if !slices.Equal(gotTypes, wantTypes) {
-			return fmt.Errorf("Types lists this case's types as %v; want %v (by category, then cost, then slug)", gotTypes, wantTypes)
+			return fmt.Errorf("Types() lists this case's types as %v; want %v (by category, then cost, then slug)", gotTypes, wantTypes)
 		}
 		return nil
 	}, ports.ReadOnly())
@@ -541,7 +541,7 @@ func testInsightUpdate(t *testing.T, s ports.UnitOfWork) {
 			return fmt.Errorf("after Update (status, cost, job, attempts, error class, result, times; never id, user, chat, type, generation, creation): %w", err)
 		}
 		if _, err := tx.Insights().ByChatType(ctx, otherChat.ID, otherType.Slug); !errors.Is(err, core.ErrNotFound) {
-			return fmt.Errorf("Update moved the insight to another chat and type: ByChatType = %v", err)
+			return fmt.Errorf("an Update moved the insight to another chat and type: ByChatType = %v", err)
 		}
 		// The caller's copy is its own: changing it changes nothing stored.
 		got.Result[0] = 'X'
@@ -649,9 +649,11 @@ func testInsightPending(t *testing.T, s ports.UnitOfWork) {
 		in.UpdatedAt = base.Add(d)
 		return storedInsight(startInsight(t, s, in))
 	}
-	p1 := at(insightOf(u.ID, c.ID, types[0].Slug, 1), 1*time.Millisecond)
-	p2 := at(insightOf(u.ID, gone.ID, types[0].Slug, 1), 2*time.Millisecond)
+	// Created in the reverse order of their updates: oldest first is by
+	// the update.
 	p3 := at(insightOf(u.ID, c.ID, types[1].Slug, 1), 3*time.Millisecond)
+	p2 := at(insightOf(u.ID, gone.ID, types[0].Slug, 1), 2*time.Millisecond)
+	p1 := at(insightOf(u.ID, c.ID, types[0].Slug, 1), 1*time.Millisecond)
 	p4 := at(insightOf(u.ID, c.ID, types[2].Slug, 1), time.Hour) // updated after every cutoff
 	ready := at(insightOf(u.ID, c.ID, types[3].Slug, 1), 0)
 	editInsight(t, s, ready.ID, func(in *core.Insight) {
@@ -785,7 +787,7 @@ func testInsightPurge(t *testing.T, s ports.UnitOfWork) {
 		}
 		all, err := tx.Insights().Pending(ctx, now().Add(time.Hour), 10)
 		if err != nil || !slices.Equal(insightIDs(all), []core.InsightID{other.ID}) {
-			return fmt.Errorf("Pending after the purge = %v, %v; want only the kept chat's %v", insightIDs(all), err, other.ID)
+			return fmt.Errorf("Pending(in an hour) after the purge = %v, %v; want only the kept chat's %v", insightIDs(all), err, other.ID)
 		}
 		got, err := tx.Insights().Get(ctx, other.ID)
 		if err != nil {
