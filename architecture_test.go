@@ -44,6 +44,8 @@ var rules = []rule{
 	// needs its runtime library and nothing of the module (its tests run
 	// the built binary).
 	{folder: "e2e", internal: nil, thirdParty: true},
+	// The services' tests open every storage adapter through it.
+	{folder: "internal/storetest", internal: []string{"adapters/memory", "adapters/postgres/*", "migrations", "ports"}, thirdParty: true},
 	// Code generators (go generate), run by hand, not built into the binary.
 	{folder: "internal/tools/*", internal: nil},
 	// Benchmark programs wire the product like app does.

@@ -14,8 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chatlens/chatlens/adapters/memory"
-	"github.com/chatlens/chatlens/adapters/postgres"
 	"github.com/chatlens/chatlens/adapters/postgres/pgtest"
 	"github.com/chatlens/chatlens/adapters/system"
 	"github.com/chatlens/chatlens/core"
@@ -23,7 +21,7 @@ import (
 	"github.com/chatlens/chatlens/core/chats"
 	"github.com/chatlens/chatlens/core/chatstats"
 	"github.com/chatlens/chatlens/core/users"
-	"github.com/chatlens/chatlens/migrations"
+	"github.com/chatlens/chatlens/internal/storetest"
 	"github.com/chatlens/chatlens/ports"
 )
 
@@ -65,29 +63,13 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 // opener opens an empty store.
 type opener func(t *testing.T) ports.UnitOfWork
 
-// backends are the storage adapters the service is tested on: memory, and
-// PostgreSQL (skipped with a message where there is none).
-var backends = map[string]opener{
-	"memory": func(*testing.T) ports.UnitOfWork { return memory.New(ports.DefaultStoreOptions()) },
-	"postgres": func(t *testing.T) ports.UnitOfWork {
-		dsn := pgtest.NewDatabase(t, "chatlens", func(ctx context.Context, dsn string) error {
-			return postgres.MigrateDSN(ctx, dsn, migrations.Files)
-		})
-		s, err := postgres.Open(postgres.DefaultConfig(dsn))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		return s
-	},
-}
-
-// forEachBackend runs test on every backend, as parallel subtests.
+// forEachBackend runs test on every storage adapter (internal/storetest),
+// as parallel subtests.
 func forEachBackend(t *testing.T, test func(t *testing.T, open opener)) {
-	for name, open := range backends {
+	for name, open := range storetest.Backends {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			test(t, open)
+			test(t, func(t *testing.T) ports.UnitOfWork { return open(t) })
 		})
 	}
 }

@@ -13,14 +13,13 @@ import (
 
 	"github.com/chatlens/chatlens/adapters/memory"
 	"github.com/chatlens/chatlens/adapters/payments/local"
-	"github.com/chatlens/chatlens/adapters/postgres"
 	"github.com/chatlens/chatlens/adapters/postgres/pgtest"
 	"github.com/chatlens/chatlens/adapters/system"
 	"github.com/chatlens/chatlens/core"
 	"github.com/chatlens/chatlens/core/credits"
 	"github.com/chatlens/chatlens/core/payments"
 	"github.com/chatlens/chatlens/core/users"
-	"github.com/chatlens/chatlens/migrations"
+	"github.com/chatlens/chatlens/internal/storetest"
 	"github.com/chatlens/chatlens/ports"
 )
 
@@ -28,31 +27,10 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 
 var secret = []byte("0123456789abcdef0123456789abcdef-test")
 
-// backends are the storage adapters the service's reliability tests run
-// on: memory, and PostgreSQL (skipped with a message where there is none).
-var backends = map[string]func(t *testing.T) ports.UnitOfWork{
-	"memory": func(*testing.T) ports.UnitOfWork { return memory.New(ports.DefaultStoreOptions()) },
-	"postgres": func(t *testing.T) ports.UnitOfWork {
-		dsn := pgtest.NewDatabase(t, "chatlens", func(ctx context.Context, dsn string) error {
-			return postgres.MigrateDSN(ctx, dsn, migrations.Files)
-		})
-		s, err := postgres.Open(postgres.DefaultConfig(dsn))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		return s
-	},
-}
-
-// forEachBackend runs test on every backend, as subtests.
+// forEachBackend runs test on every storage adapter (internal/storetest),
+// as parallel subtests.
 func forEachBackend(t *testing.T, test func(t *testing.T, uow ports.UnitOfWork)) {
-	for name, open := range backends {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			test(t, open(t))
-		})
-	}
+	storetest.ForEach(t, func(t *testing.T, s storetest.Store) { test(t, s) })
 }
 
 // fixture is the payments service on the local provider.
