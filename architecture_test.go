@@ -45,7 +45,7 @@ var rules = []rule{
 	// the built binary).
 	{folder: "e2e", internal: nil, thirdParty: true},
 	// The services' tests open every storage adapter through it.
-	{folder: "internal/storetest", internal: []string{"adapters/memory", "adapters/postgres/*", "migrations", "ports"}, thirdParty: true},
+	{folder: "internal/storetest", internal: []string{"adapters/memory", "adapters/postgres", "adapters/postgres/pgtest", "migrations", "ports"}, thirdParty: true},
 	// Code generators (go generate), run by hand, not built into the binary.
 	{folder: "internal/tools/*", internal: nil},
 	// Benchmark programs wire the product like app does.
