@@ -507,3 +507,58 @@ func TestJobsPeriodicOnOneRunner(t *testing.T) {
 		t.Fatalf("%d periodic jobs after %s; one runner would have made at most %d", total, time.Since(began), most)
 	}
 }
+
+// An attempt stuck past RescueAfter (and its timeout) is given up by
+// River's rescuer, which runs every 30 s: the job runs again, or is
+// discarded when that was its last attempt, and the stuck attempt can no
+// longer complete. The one test that waits for the rescuer.
+func TestJobsRescuerGivesUpStuckAttempts(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits for River's rescuer (30 s)")
+	}
+	t.Parallel()
+	s := openStore(t, ports.DefaultStoreOptions())
+	count := effects(t, s)
+	release := make(chan struct{})
+	var releaseOnce sync.Once
+	free := func() { releaseOnce.Do(func() { close(release) }) }
+	stuckComplete := make(chan error, 2)
+	cfg := fastRunner(ports.JobHandler{Kind: "stuck", Timeout: time.Second, Work: func(ctx context.Context, run *ports.JobRun) error {
+		if run.Attempt > 1 {
+			return run.Complete(ctx, writeEffect(run))
+		}
+		<-release // ignores its context: stuck, as a wedged worker
+		err := run.Complete(context.Background(), writeEffect(run))
+		stuckComplete <- err
+		return err
+	}})
+	cfg.Workers, cfg.RescueAfter = 4, 2*time.Second
+	startRunner(t, s, cfg)
+	t.Cleanup(free) // before the runner stops: the stuck attempts return
+	again, _ := enqueue(t, s, ports.NewJob{Kind: "stuck", MaxAttempts: 2})
+	last, _ := enqueue(t, s, ports.NewJob{Kind: "stuck", MaxAttempts: 1})
+	deadline := time.Now().Add(75 * time.Second)
+	for {
+		a, _ := getJob(t, s, again)
+		l, _ := getJob(t, s, last)
+		if a.State == ports.JobCompleted && l.State == ports.JobDiscarded {
+			if a.Attempt != 2 || !slices.Equal(a.Errors, []string{"abandoned"}) || !slices.Equal(l.Errors, []string{"abandoned"}) {
+				t.Fatalf("rescued jobs %+v and %+v", a, l)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after 75 s: %+v and %+v", a, l)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	free()
+	for range 2 {
+		if err := <-stuckComplete; !errors.Is(err, core.ErrConflict) {
+			t.Fatalf("a rescued attempt's Complete: %v", err)
+		}
+	}
+	if count(again) != 1 || count(last) != 0 {
+		t.Fatalf("effects: %d and %d; want only the second attempt's", count(again), count(last))
+	}
+}

@@ -25,10 +25,8 @@ import (
 // while running, and JobCompleteTx completes any running row, whichever
 // attempt runs it; so every completion here goes through claimJob, which
 // checks in the completing unit that the job is still running this attempt
-// and not cancelled. River records a cancelled attempt's error as its own
-// text, not a class; so an attempt that ends on a cancelled job finishes
-// the cancellation itself (finishCancelled) and returns nil, leaving River
-// nothing to do.
+// and not cancelled. How an attempt that did not complete ends is end's
+// (jobs_attempt.go).
 type jobWorker struct {
 	river.WorkerDefaults[jobArgs]
 	store   *Store
@@ -44,18 +42,10 @@ func (w *jobWorker) Timeout(job *river.Job[jobArgs]) time.Duration {
 	return w.handler.Timeout
 }
 
-// errNotThisAttempt is a completion of an attempt the job is no longer
-// running: rescued, cancelled or already ended.
-var errNotThisAttempt = fmt.Errorf("%w: the job is no longer running this attempt", core.ErrConflict)
-
 // errAttemptPanicked is a panicking attempt's error: its class alone,
 // never the panic's value, which could quote what the job worked on (River
 // would store the value and the stack with the job).
 var errAttemptPanicked = &core.JobError{Class: core.ErrClassPanic}
-
-// errAttemptAbandoned ends an attempt that finds its job taken from it
-// (the rescuer gave up on it) when it would have completed.
-var errAttemptAbandoned = &core.JobError{Class: core.ErrClassAbandoned}
 
 func (w *jobWorker) Work(ctx context.Context, job *river.Job[jobArgs]) error {
 	began := time.Now()
@@ -91,33 +81,6 @@ func (w *jobWorker) Work(ctx context.Context, job *river.Job[jobArgs]) error {
 		w.runner.cfg.OnEvent(ports.JobEvent{Kind: job.Kind, Outcome: outcome, Duration: time.Since(began)})
 	}
 	return ret
-}
-
-// end decides how the attempt ends and what Work returns to River.
-func (w *jobWorker) end(ctx context.Context, job *river.Job[jobArgs], err error, completed bool) (ports.JobOutcome, error) {
-	switch {
-	case completed:
-		return ports.JobOutcomeCompleted, nil // committed by complete; River's own completion finds the row done
-	case w.runner.cancelling.Load() && ctx.Err() != nil:
-		// Shutdown cancelled it: River hands the job back (available
-		// again, the attempt uncounted) on a context error.
-		return ports.JobOutcomeRetried, attemptError(ctx, err)
-	}
-	// The job may have been cancelled while it ran (its context says so
-	// when River heard in time; the row says so always).
-	if cancelled, ferr := w.finishCancelled(job); ferr == nil && cancelled {
-		return ports.JobOutcomeCancelled, nil
-	}
-	if errors.Is(err, errNotThisAttempt) {
-		// Taken by the rescuer. Whatever Work returns, River writes it
-		// over the row if it runs again; an error at least does not
-		// complete another attempt's job.
-		return "", attemptError(ctx, errAttemptAbandoned)
-	}
-	if job.Attempt >= job.MaxAttempts {
-		return ports.JobOutcomeFailed, attemptError(ctx, err)
-	}
-	return ports.JobOutcomeRetried, attemptError(ctx, err)
 }
 
 // callWork calls work, turning a panic into errAttemptPanicked.
@@ -199,22 +162,6 @@ func (u *unit) claimJob(ctx context.Context, id int64, attempt int) error {
 		return errNotThisAttempt
 	}
 	return nil
-}
-
-// finishCancelled ends the attempt of a job cancelled while it ran: the
-// job becomes cancelled with no error recorded (River would record its
-// own text, and on a last attempt discard it instead). It reports whether
-// the job was such a one.
-func (w *jobWorker) finishCancelled(job *river.Job[jobArgs]) (bool, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), runnerLockTimeout)
-	defer cancel()
-	res, err := w.runner.db.ExecContext(ctx, `UPDATE river_job SET state = 'cancelled', finalized_at = now()
-		WHERE id = $1 AND state = 'running' AND attempt = $2 AND metadata ? 'cancel_attempted_at'`, job.ID, job.Attempt)
-	if err != nil {
-		return false, err
-	}
-	n, err := res.RowsAffected()
-	return n == 1, err
 }
 
 // resolveMaxAttempts gives a job enqueued without MaxAttempts its kind's,
