@@ -154,13 +154,13 @@ func runnerDefaults(cfg ports.RunnerConfig) (ports.RunnerConfig, map[string]port
 func periodicJobs(periodic []ports.PeriodicJob, handlers map[string]ports.JobHandler) []*river.PeriodicJob {
 	var out []*river.PeriodicJob
 	for _, p := range periodic {
-		args := jobArgs{kind: p.Kind, Args: []byte("{}"), MaxAttemptsUnset: true}
-		opts := &river.InsertOpts{}
-		if h, ok := handlers[p.Kind]; ok {
-			args.MaxAttemptsUnset, opts.MaxAttempts = false, h.MaxAttempts
-		}
+		h, known := handlers[p.Kind]
 		out = append(out, river.NewPeriodicJob(river.PeriodicInterval(p.Interval),
-			func() (river.JobArgs, *river.InsertOpts) { return args, opts },
+			func() (river.JobArgs, *river.InsertOpts) {
+				// Fresh each time: River may fill in what the job leaves unset.
+				args := jobArgs{kind: p.Kind, Args: []byte("{}"), MaxAttemptsUnset: !known}
+				return args, &river.InsertOpts{MaxAttempts: h.MaxAttempts}
+			},
 			&river.PeriodicJobOpts{RunOnStart: true}))
 	}
 	return out

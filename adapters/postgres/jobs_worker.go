@@ -47,6 +47,8 @@ func (w *jobWorker) Timeout(job *river.Job[jobArgs]) time.Duration {
 // would store the value and the stack with the job).
 var errAttemptPanicked = &core.JobError{Class: core.ErrClassPanic}
 
+// Work runs one attempt of the handler and ends it (see jobWorker), then
+// tells OnEvent how it ended.
 func (w *jobWorker) Work(ctx context.Context, job *river.Job[jobArgs]) error {
 	began := time.Now()
 	if err := w.resolveMaxAttempts(ctx, job); err != nil {
