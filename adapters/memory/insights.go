@@ -13,7 +13,8 @@ import (
 )
 
 // The insights module's tables: the catalog's categories and types by
-// slug; insights by id, listed by their chat, one per (chat, type); and
+// slug (empty at first: catalog.Service.Seed stores the defaults that
+// PostgreSQL's migration seeds); insights by id, listed by their chat, one per (chat, type); and
 // idempotency records by (user, key).
 
 var insightsSpec = tableSpec[core.Insight]{
@@ -70,7 +71,7 @@ func (r *catalog) Category(_ context.Context, slug core.CategorySlug) (core.Insi
 
 func (r *catalog) PutCategory(ctx context.Context, c core.InsightCategory) (bool, error) {
 	c.UpdatedAt = micro(c.UpdatedAt)
-	return putVersioned(ctx, r.u(), r.u().s.categories, c, c.Slug, func(v core.InsightCategory) int64 { return v.Version })
+	return putVersioned(ctx, r.u(), r.u().s.categories, c, c.Slug, func(v core.InsightCategory) int64 { return v.Version }, nil)
 }
 
 func (r *catalog) Types(_ context.Context) ([]core.InsightType, error) {
@@ -95,17 +96,17 @@ func (r *catalog) Type(_ context.Context, slug core.InsightTypeSlug) (core.Insig
 }
 
 // PutType checks the category as the foreign key of the PostgreSQL schema
-// does. Categories are never deleted, so the check needs no lock.
+// does: only for a row it writes, and failing the statement. Categories
+// are never deleted, so the check needs no lock.
 func (r *catalog) PutType(ctx context.Context, t core.InsightType) (bool, error) {
 	u := r.u()
-	if err := u.writable(); err != nil {
-		return false, err
-	}
-	if _, ok := u.s.categories.get(u, t.Category); !ok {
-		return false, fmt.Errorf("insight category: %w", core.ErrNotFound)
-	}
 	t.UpdatedAt = micro(t.UpdatedAt)
-	return putVersioned(ctx, u, u.s.insightTypes, t, t.Slug, func(v core.InsightType) int64 { return v.Version })
+	return putVersioned(ctx, u, u.s.insightTypes, t, t.Slug, func(v core.InsightType) int64 { return v.Version }, func() error {
+		if _, ok := u.s.categories.row(u, t.Category); !ok {
+			return u.fail(fmt.Errorf("insight category: %w", core.ErrNotFound))
+		}
+		return nil
+	})
 }
 
 // putVersioned stores v over the row with its key only when v's version
@@ -113,7 +114,8 @@ func (r *catalog) PutType(ctx context.Context, t core.InsightType) (bool, error)
 // one statement by holding the row's key while comparing, as INSERT … ON
 // CONFLICT DO UPDATE … WHERE version = excluded.version - 1 does. A lost
 // race writes nothing and is core.ErrConflict without aborting the unit.
-func putVersioned[K comparable, V any](ctx context.Context, u *unit, t *table[K, V], v V, k K, version func(V) int64) (bool, error) {
+// Check, when given, runs before the write (the foreign keys).
+func putVersioned[K comparable, V any](ctx context.Context, u *unit, t *table[K, V], v V, k K, version func(V) int64, check func() error) (bool, error) {
 	if err := u.writable(); err != nil {
 		return false, err
 	}
@@ -124,7 +126,13 @@ func putVersioned[K comparable, V any](ctx context.Context, u *unit, t *table[K,
 	switch {
 	case !exists && version(v) != 1, exists && version(v) != version(old)+1:
 		return false, errVersionConflict
-	case exists:
+	}
+	if check != nil {
+		if err := check(); err != nil {
+			return false, err
+		}
+	}
+	if exists {
 		return false, t.update(ctx, u, v)
 	}
 	return t.insert(ctx, u, v, false)
@@ -140,15 +148,24 @@ var errInsightNotFound = fmt.Errorf("insight: %w", core.ErrNotFound)
 // result copied so that the caller's slice is not the stored one.
 func storedInsight(in core.Insight) core.Insight {
 	in.CreatedAt, in.UpdatedAt, in.CompletedAt = micro(in.CreatedAt), micro(in.UpdatedAt), micro(in.CompletedAt)
-	in.Result = bytes.Clone(in.Result)
+	in.Result = document(in.Result)
 	return in
 }
 
 // insightOut is a stored insight handed to a caller, who may change its
 // result without changing the store.
 func insightOut(in core.Insight) core.Insight {
-	in.Result = bytes.Clone(in.Result)
+	in.Result = document(in.Result)
 	return in
+}
+
+// document copies a JSON document; an empty one is none (NULL), as
+// PostgreSQL keeps it.
+func document(b []byte) []byte {
+	if len(b) == 0 {
+		return nil
+	}
+	return bytes.Clone(b)
 }
 
 // changeInsight copies what a new generation or an Update changes.
@@ -169,13 +186,16 @@ func (r *insights) Start(ctx context.Context, in core.Insight) (core.Insight, er
 	if err := u.writable(); err != nil {
 		return core.Insight{}, err
 	}
-	// The foreign keys of the PostgreSQL schema; a chat's row counts
-	// deleted or not.
+	// The foreign keys of the PostgreSQL schema, whose violation fails the
+	// statement; a user's or chat's row counts deleted or not.
+	if _, ok := u.s.users.row(u, in.UserID); !ok {
+		return core.Insight{}, u.fail(errUserNotFound)
+	}
 	if _, ok := u.s.chats.row(u, in.ChatID); !ok {
-		return core.Insight{}, errChatNotFound
+		return core.Insight{}, u.fail(errChatNotFound)
 	}
 	if _, ok := u.s.insightTypes.row(u, in.Type); !ok {
-		return core.Insight{}, fmt.Errorf("insight type: %w", core.ErrNotFound)
+		return core.Insight{}, u.fail(fmt.Errorf("insight type: %w", core.ErrNotFound))
 	}
 	in = storedInsight(in)
 	if err := u.reserve(ctx, t.name+".chat_type:"+chatTypeKey(in.ChatID, in.Type)); err != nil {
@@ -341,6 +361,9 @@ func (r *idempotency) Claim(ctx context.Context, rec core.IdempotencyRecord, now
 	u, t := r.u(), r.u().s.idempotency
 	if err := u.writable(); err != nil {
 		return core.IdempotencyRecord{}, false, err
+	}
+	if _, ok := u.s.users.row(u, rec.UserID); !ok { // the foreign key
+		return core.IdempotencyRecord{}, false, u.fail(errUserNotFound)
 	}
 	k := idempotencyKey(rec.UserID, rec.Key)
 	if err := u.reserve(ctx, t.lockKey(k)); err != nil {

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"strconv"
@@ -57,14 +59,15 @@ type jobQueue struct {
 	seq    int64
 	tokens uint64
 	// wake is closed, and replaced, when a unit commits jobs a runner may
-	// fetch: every runner waiting on it, on any peer store, wakes.
+	// fetch or cancels a running one: every runner waiting on it, on any
+	// peer store, wakes.
 	wake chan struct{}
 	// leader is the runner that enqueues the periodic jobs.
 	leader *runner
 }
 
 // wakeMarker marks, in unit.staged, a unit that wakes the runners when it
-// commits.
+// commits: it enqueued jobs, or cancelled a running one.
 type wakeMarker struct{}
 
 func newJobTables(d *data) {
@@ -113,9 +116,17 @@ func (r *jobs) Enqueue(ctx context.Context, j ports.NewJob) (string, bool, error
 	if err := u.writable(); err != nil {
 		return "", false, err
 	}
-	if j.Kind == "" || j.MaxAttempts < 0 || j.Timeout < 0 {
-		return "", false, fmt.Errorf("%w: a job needs a kind, and no negative attempts or timeout", core.ErrInvalid)
+	if j.Kind == "" {
+		return "", false, core.Invalid("job kind", "is empty")
 	}
+	if j.MaxAttempts < 0 || j.Timeout < 0 {
+		return "", false, core.Invalid("job", "max attempts and timeout may not be negative")
+	}
+	args, err := canonicalArgs(j.Args)
+	if err != nil {
+		return "", false, err
+	}
+	j.Args = args
 	if j.Unique {
 		key := uniqueJobKey(j.Kind, j.Args)
 		if err := u.reserve(ctx, t.name+".kind_args:"+key); err != nil {
@@ -131,7 +142,7 @@ func (r *jobs) Enqueue(ctx context.Context, j ports.NewJob) (string, bool, error
 	seq := d.queue.seq
 	d.mu.Unlock()
 	v := jobRow{
-		Job: ports.Job{ID: strconv.FormatInt(seq, 10), Kind: j.Kind, Args: bytes.Clone(j.Args), State: ports.JobAvailable,
+		Job: ports.Job{ID: strconv.FormatInt(seq, 10), Kind: j.Kind, Args: j.Args, State: ports.JobAvailable,
 			MaxAttempts: j.MaxAttempts, Timeout: j.Timeout, ScheduledAt: micro(time.Now())},
 		seq: seq, unique: j.Unique,
 	}
@@ -140,6 +151,32 @@ func (r *jobs) Enqueue(ctx context.Context, j ports.NewJob) (string, bool, error
 	}
 	d.wakeOnCommit(u)
 	return v.ID, false, nil
+}
+
+// canonicalArgs checks that args are one JSON value and writes it one way
+// (keys sorted, no spaces, numbers as written), as the PostgreSQL adapter
+// does: a unique job is unique by these bytes, so two spellings of one
+// value make one job. Empty args and null are none (nil).
+func canonicalArgs(args []byte) ([]byte, error) {
+	if len(bytes.TrimSpace(args)) == 0 {
+		return nil, nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(args))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil || dec.More() {
+		return nil, core.Invalid("job args", "are not one JSON value")
+	}
+	if v == nil {
+		return nil, nil
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, core.Invalid("job args", "cannot be encoded")
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
 // jobOut is a stored job handed to a caller, sharing no slices with it.
@@ -160,8 +197,9 @@ func (r *jobs) Get(_ context.Context, id string) (ports.Job, error) {
 }
 
 // Cancel makes a job cancelled at once, running or not: a queued one is
-// never fetched, and a running one's attempt finds, when it ends, that it
-// may neither complete nor retry. The row keeps the attempt's token, so
+// never fetched, and a running one's attempt has its context cancelled
+// (its runner wakes at the commit and looks) and finds, when it ends, that
+// it may neither complete nor retry. The row keeps the attempt's token, so
 // that attempt reports itself cancelled.
 func (r *jobs) Cancel(ctx context.Context, id string) error {
 	u, t := r.u(), r.u().s.jobs
@@ -174,6 +212,9 @@ func (r *jobs) Cancel(ctx context.Context, id string) error {
 	v, ok := t.row(u, id)
 	if !ok || v.State.Final() {
 		return nil
+	}
+	if v.State == ports.JobRunning {
+		u.s.wakeOnCommit(u)
 	}
 	v.State, v.finalizedAt = ports.JobCancelled, micro(time.Now())
 	putJob(u, v)
@@ -252,8 +293,8 @@ func byTime(a, b jobRow) int {
 // claim marks up to n of the jobs due at now running, skipping the rows
 // another unit holds (FOR UPDATE SKIP LOCKED), oldest first, and returns
 // them with when the next job not yet due may run (zero when none).
-// Resolve gives each a kind's attempts and timeout when it has none of
-// its own; handled says which kinds to take.
+// Resolve gives each its kind's defaults; handled says which kinds to
+// take.
 func (s *Store) claim(n int, now time.Time, handled func(kind string) bool, resolve func(*jobRow)) (claimed []jobRow, next time.Time) {
 	t := s.jobs
 	u := newUnit(s, ports.UnitOptions{Lock: ports.LockNoWait})
@@ -327,7 +368,7 @@ func (s *Store) finish(v jobRow, end attemptEnd, cause error, backoff func(attem
 			outcome, cur.State, cur.Attempt, cur.ScheduledAt = ports.JobOutcomeRetried, ports.JobAvailable, cur.Attempt-1, micro(now)
 			u.s.wakeOnCommit(u)
 		default:
-			outcome = failAttempt(&cur, cause.Error(), now, backoff)
+			outcome = failAttempt(&cur, string(core.ClassOf(cause)), now, backoff)
 			u.s.wakeOnCommit(u)
 		}
 		putJob(u, cur)
@@ -336,10 +377,11 @@ func (s *Store) finish(v jobRow, end attemptEnd, cause error, backoff func(attem
 	return outcome, reported, err
 }
 
-// failAttempt records a failed attempt in v: retried after a backoff while
-// attempts remain, else discarded.
-func failAttempt(v *jobRow, text string, now time.Time, backoff func(attempt int) time.Duration) ports.JobOutcome {
-	v.Errors = append(slices.Clip(v.Errors), text)
+// failAttempt records a failed attempt in v, with its error's class (never
+// an error's own text, which could quote what the job worked on): retried
+// after a backoff while attempts remain, else discarded.
+func failAttempt(v *jobRow, class string, now time.Time, backoff func(attempt int) time.Duration) ports.JobOutcome {
+	v.Errors = append(slices.Clip(v.Errors), class)
 	v.token = 0
 	if v.Attempt < v.MaxAttempts {
 		v.State, v.ScheduledAt = ports.JobRetryable, micro(now.Add(backoff(v.Attempt)))
@@ -348,10 +390,6 @@ func failAttempt(v *jobRow, text string, now time.Time, backoff func(attempt int
 	v.State, v.finalizedAt = ports.JobDiscarded, micro(now)
 	return ports.JobOutcomeFailed
 }
-
-// errAbandoned is the error text of an attempt the rescuer gave up on:
-// its worker died or ran past RescueAfter.
-var errAbandoned = &core.JobError{Class: core.ErrClassAbandoned}
 
 // rescue gives up on the attempts running since before stuckBefore, as
 // failed attempts (retried or discarded, never worked again by their
@@ -377,7 +415,8 @@ func (s *Store) rescue(now, stuckBefore time.Time, backoff func(attempt int) tim
 		v, ok := t.row(u, v.ID)
 		switch {
 		case ok && stuck(v):
-			outcome := failAttempt(&v, errAbandoned.Error(), now, backoff)
+			// Its worker died or hangs past RescueAfter.
+			outcome := failAttempt(&v, string(core.ErrClassAbandoned), now, backoff)
 			putJob(u, v)
 			s.wakeOnCommit(u)
 			events = append(events, ports.JobEvent{Kind: v.Kind, Outcome: outcome, Duration: now.Sub(v.attemptedAt)})
@@ -402,10 +441,11 @@ const (
 	defaultJobTimeout      = time.Minute
 	// maxRescueInterval bounds how long a stuck job waits past RescueAfter.
 	maxRescueInterval = time.Second
-	// maxHandBackWait bounds how long Run waits, once it has cancelled the
-	// attempts still running at shutdown, for them to hand their jobs back;
-	// one that ignores its context is left to the rescuer.
-	maxHandBackWait = 5 * time.Second
+	// handBackWait bounds how long Run waits, once it has cancelled the
+	// attempts still running at shutdown, for them to hand their jobs back
+	// (at once, when they heed their context); one that ignores its
+	// context is left to the rescuer.
+	handBackWait = 5 * time.Second
 )
 
 // errRunnerRan refuses a second Run.
@@ -505,6 +545,7 @@ func (r *runner) fetchLoop(ctx context.Context) {
 	handled := func(kind string) bool { _, ok := r.handlers[kind]; return ok }
 	for {
 		wake := r.s.woken() // before fetching, so no commit during it is missed
+		r.stopCancelled()
 		r.mu.Lock()
 		free := r.cfg.Workers - len(r.running)
 		r.mu.Unlock()
@@ -530,15 +571,31 @@ func (r *runner) fetchLoop(ctx context.Context) {
 	}
 }
 
-// resolve gives a claimed job its kind's attempts and timeout when it has
-// none of its own.
-func (r *runner) resolve(v *jobRow) {
-	h := r.handlers[v.Kind]
-	if v.MaxAttempts == 0 {
-		v.MaxAttempts = h.MaxAttempts
+// errJobCancelled is the cause with which a runner cancels the context of
+// an attempt whose job was cancelled.
+var errJobCancelled = errors.New("job cancelled")
+
+// stopCancelled cancels the contexts of this runner's attempts whose jobs
+// a unit cancelled, as River's clients hear of a cancellation and do.
+func (r *runner) stopCancelled() {
+	r.mu.Lock()
+	running := slices.Collect(maps.Keys(r.running))
+	r.mu.Unlock()
+	r.s.mu.Lock()
+	defer r.s.mu.Unlock()
+	for _, a := range running {
+		if v, ok := r.s.jobs.rows[a.row.ID]; ok && v.State == ports.JobCancelled && v.token == a.row.token {
+			a.cancel(errJobCancelled)
+		}
 	}
-	if v.Timeout == 0 {
-		v.Timeout = h.Timeout
+}
+
+// resolve gives a claimed job its kind's attempts when it has none of its
+// own, in the row (for the rescuer, and Get). Its timeout stays the job's
+// own: 0 means the kind's, which the attempt looks up (work).
+func (r *runner) resolve(v *jobRow) {
+	if v.MaxAttempts == 0 {
+		v.MaxAttempts = r.handlers[v.Kind].MaxAttempts
 	}
 }
 
@@ -567,7 +624,7 @@ func (r *runner) start(v jobRow) {
 // work runs one attempt and writes how it ended.
 func (r *runner) work(base context.Context, a *attempt) {
 	h, v := r.handlers[a.row.Kind], a.row
-	ctx, cancel := context.WithTimeout(base, v.Timeout)
+	ctx, cancel := context.WithTimeout(base, cmp.Or(v.Timeout, h.Timeout))
 	defer cancel()
 	var completed atomic.Bool
 	run := &ports.JobRun{ID: v.ID, Kind: v.Kind, Args: bytes.Clone(v.Args), Attempt: v.Attempt, MaxAttempts: v.MaxAttempts,
@@ -730,7 +787,7 @@ func (r *runner) shutdown() {
 		a.cancel(errShutdown)
 	}
 	r.mu.Unlock()
-	grace.Reset(min(r.cfg.ShutdownTimeout, maxHandBackWait))
+	grace.Reset(handBackWait)
 	select {
 	case <-done:
 	case <-grace.C:
