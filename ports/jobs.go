@@ -97,8 +97,11 @@ type JobQueue interface {
 type JobRunner interface {
 	// Run works jobs until ctx ends; then it stops fetching, lets running
 	// jobs finish within RunnerConfig.ShutdownTimeout, cancels those
-	// still running (their attempt fails and is retried later, by this or
-	// another process) and returns. A runner runs once.
+	// still running and returns. A cancelled job is handed back: it runs
+	// again later, by this or another process, and the cut-off attempt
+	// does not count against its MaxAttempts (as River's soft stop does),
+	// so a deploy never discards a job on its last attempt. A runner runs
+	// once.
 	Run(ctx context.Context) error
 }
 
@@ -106,7 +109,8 @@ type JobRunner interface {
 type JobHandler struct {
 	Kind string
 	// MaxAttempts and Timeout are the kind's defaults; a job may carry its
-	// own (NewJob).
+	// own (NewJob). Both are required (above zero), and Timeout must be
+	// below RunnerConfig.RescueAfter.
 	MaxAttempts int
 	Timeout     time.Duration
 	// Work runs one attempt within the attempt's timeout (ctx's deadline).
