@@ -231,9 +231,11 @@ func putJob(u *unit, v jobRow) { u.s.jobs.staged(u)[v.ID] = v }
 // running: rescued, cancelled or already ended.
 var errNotThisAttempt = fmt.Errorf("%w: the job is no longer running this attempt", core.ErrConflict)
 
-// complete marks the job's attempt completed in u, when the job is still
-// running that attempt.
-func complete(ctx context.Context, u *unit, id string, token uint64) error {
+// complete runs fn and marks the job's attempt completed, in u: first it
+// locks the job's row and checks the job still runs that attempt, so fn
+// runs only for a job it may complete, and a Cancel or the rescuer waits
+// for the completion to commit or roll back.
+func complete(ctx context.Context, u *unit, id string, token uint64, fn func(ctx context.Context, tx ports.Tx) error) error {
 	t := u.s.jobs
 	if err := u.writable(); err != nil {
 		return err
@@ -244,6 +246,11 @@ func complete(ctx context.Context, u *unit, id string, token uint64) error {
 	v, ok := t.row(u, id)
 	if !ok || v.State != ports.JobRunning || v.token != token {
 		return errNotThisAttempt
+	}
+	if fn != nil {
+		if err := fn(ctx, u); err != nil {
+			return err
+		}
 	}
 	v.State, v.finalizedAt, v.token = ports.JobCompleted, micro(time.Now()), 0
 	putJob(u, v)
@@ -600,8 +607,8 @@ func (r *runner) resolve(v *jobRow) {
 }
 
 // start runs a claimed job's attempt in its own goroutine. Its context is
-// not Run's: it ends with the attempt's timeout, or when shutdown gives up
-// waiting for it.
+// not Run's: it ends with the attempt's timeout, when its job is cancelled,
+// or when shutdown gives up waiting for it.
 func (r *runner) start(v jobRow) {
 	base, cancel := context.WithCancelCause(context.Background())
 	a := &attempt{row: v, cancel: cancel}
@@ -630,10 +637,7 @@ func (r *runner) work(base context.Context, a *attempt) {
 	run := &ports.JobRun{ID: v.ID, Kind: v.Kind, Args: bytes.Clone(v.Args), Attempt: v.Attempt, MaxAttempts: v.MaxAttempts,
 		Complete: func(ctx context.Context, fn func(ctx context.Context, tx ports.Tx) error, opts ...ports.UnitOption) error {
 			err := r.s.Do(ctx, func(ctx context.Context, tx ports.Tx) error {
-				if err := fn(ctx, tx); err != nil {
-					return err
-				}
-				return complete(ctx, tx.(*unit), v.ID, v.token)
+				return complete(ctx, tx.(*unit), v.ID, v.token, fn)
 			}, opts...)
 			if err == nil {
 				completed.Store(true)
