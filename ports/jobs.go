@@ -109,8 +109,8 @@ type JobRunner interface {
 type JobHandler struct {
 	Kind string
 	// MaxAttempts and Timeout are the kind's defaults; a job may carry its
-	// own (NewJob). Both are required (above zero), and Timeout must be
-	// below RunnerConfig.RescueAfter.
+	// own (NewJob). Zero takes River's defaults (25 attempts, 1 minute);
+	// Timeout must be below RunnerConfig.RescueAfter.
 	MaxAttempts int
 	Timeout     time.Duration
 	// Work runs one attempt within the attempt's timeout (ctx's deadline).
