@@ -180,6 +180,99 @@ func (e ImportReportFormat) Valid() bool {
 	}
 }
 
+// Defines values for InsightErrorClass.
+const (
+	InsightErrorClassAbandoned     InsightErrorClass = "abandoned"
+	InsightErrorClassChatDeleted   InsightErrorClass = "chat-deleted"
+	InsightErrorClassInternal      InsightErrorClass = "internal"
+	InsightErrorClassInvalidOutput InsightErrorClass = "invalid-output"
+	InsightErrorClassNoData        InsightErrorClass = "no-data"
+	InsightErrorClassPanic         InsightErrorClass = "panic"
+	InsightErrorClassProvider      InsightErrorClass = "provider"
+	InsightErrorClassTimeout       InsightErrorClass = "timeout"
+)
+
+// Valid indicates whether the value is a known member of the InsightErrorClass enum.
+func (e InsightErrorClass) Valid() bool {
+	switch e {
+	case InsightErrorClassAbandoned:
+		return true
+	case InsightErrorClassChatDeleted:
+		return true
+	case InsightErrorClassInternal:
+		return true
+	case InsightErrorClassInvalidOutput:
+		return true
+	case InsightErrorClassNoData:
+		return true
+	case InsightErrorClassPanic:
+		return true
+	case InsightErrorClassProvider:
+		return true
+	case InsightErrorClassTimeout:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for InsightStatus.
+const (
+	InsightStatusCancelled InsightStatus = "cancelled"
+	InsightStatusFailed    InsightStatus = "failed"
+	InsightStatusPending   InsightStatus = "pending"
+	InsightStatusReady     InsightStatus = "ready"
+)
+
+// Valid indicates whether the value is a known member of the InsightStatus enum.
+func (e InsightStatus) Valid() bool {
+	switch e {
+	case InsightStatusCancelled:
+		return true
+	case InsightStatusFailed:
+		return true
+	case InsightStatusPending:
+		return true
+	case InsightStatusReady:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for InsightJobState.
+const (
+	InsightJobStateAvailable InsightJobState = "available"
+	InsightJobStateCancelled InsightJobState = "cancelled"
+	InsightJobStateCompleted InsightJobState = "completed"
+	InsightJobStateDiscarded InsightJobState = "discarded"
+	InsightJobStateRetryable InsightJobState = "retryable"
+	InsightJobStateRunning   InsightJobState = "running"
+	InsightJobStateScheduled InsightJobState = "scheduled"
+)
+
+// Valid indicates whether the value is a known member of the InsightJobState enum.
+func (e InsightJobState) Valid() bool {
+	switch e {
+	case InsightJobStateAvailable:
+		return true
+	case InsightJobStateCancelled:
+		return true
+	case InsightJobStateCompleted:
+		return true
+	case InsightJobStateDiscarded:
+		return true
+	case InsightJobStateRetryable:
+		return true
+	case InsightJobStateRunning:
+		return true
+	case InsightJobStateScheduled:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for MessageKind.
 const (
 	Call     MessageKind = "call"
@@ -530,6 +623,77 @@ type Balance struct {
 
 	// UpdatedAt When the balance last changed.
 	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// Category defines model for Category.
+type Category struct {
+	// Description What its insights are about, for people; may hold line breaks.
+	//
+	// Example: When the chat is alive: how many messages are sent, by whom, on which days and at which hours.
+	Description string `json:"description"`
+
+	// Name The category's name for people.
+	//
+	// Example: Activity
+	Name string `json:"name"`
+
+	// Position Categories are listed by position, then slug.
+	//
+	// Example: 10
+	Position int64 `json:"position"`
+
+	// Slug The category's name in paths.
+	//
+	// Example: activity
+	Slug string `json:"slug"`
+
+	// UpdatedAt When it was last written.
+	UpdatedAt time.Time `json:"updated_at"`
+
+	// Version 1 when created, one more with every edit; the ETag header carries it, quoted.
+	//
+	// Example: 1
+	Version int64 `json:"version"`
+}
+
+// CategoryList defines model for CategoryList.
+type CategoryList struct {
+	// Items Every category, by position then slug, including those with no type on sale.
+	Items []CategoryWithTypes `json:"items"`
+}
+
+// CategoryWithTypes defines model for CategoryWithTypes.
+type CategoryWithTypes struct {
+	// Description What its insights are about, for people; may hold line breaks.
+	//
+	// Example: When the chat is alive: how many messages are sent, by whom, on which days and at which hours.
+	Description string `json:"description"`
+
+	// Name The category's name for people.
+	//
+	// Example: Activity
+	Name string `json:"name"`
+
+	// Position Categories are listed by position, then slug.
+	//
+	// Example: 10
+	Position int64 `json:"position"`
+
+	// Slug The category's name in paths.
+	//
+	// Example: activity
+	Slug string `json:"slug"`
+
+	// Types Its insight types, by slug: those on sale (an admin's listing: every one).
+	Types []InsightType `json:"types"`
+
+	// UpdatedAt When it was last written.
+	UpdatedAt time.Time `json:"updated_at"`
+
+	// Version 1 when created, one more with every edit; the ETag header carries it, quoted.
+	//
+	// Example: 1
+	Version int64 `json:"version"`
 }
 
 // Chat defines model for Chat.
@@ -886,6 +1050,152 @@ type ImportReportDateOrder string
 
 // ImportReportFormat The format detected; absent when none was recognised (in a 422).
 type ImportReportFormat string
+
+// Insight defines model for Insight.
+type Insight struct {
+	// Attempts Attempts at making the current generation so far.
+	//
+	// Example: 1
+	Attempts int64 `json:"attempts"`
+
+	// ChatId The chat it is about.
+	//
+	// Example: 0190f5a2-7c1e-7b3a-9d4e-2f6a8b0c1d50
+	ChatId openapi_types.UUID `json:"chat_id"`
+
+	// CompletedAt When the current generation became ready, failed or was cancelled; absent while pending.
+	CompletedAt *time.Time `json:"completed_at,omitempty"`
+
+	// Cost Credits the current generation charged (0: nothing).
+	//
+	// Example: 5
+	Cost int64 `json:"cost"`
+
+	// CreatedAt When it was first requested.
+	CreatedAt time.Time `json:"created_at"`
+
+	// ErrorClass Why the last attempt failed, or why the generation was cancelled: a class, never an error's text (which could quote the chat). timeout (an attempt ran past its type's timeout), provider (an outside provider failed), invalid-output (the generator's output did not validate), panic (the generator crashed), internal (anything else of ours), no-data (the chat has nothing to compute it from), abandoned (its job was given up without a final attempt), chat-deleted (the chat was deleted first). Absent when nothing failed.
+	ErrorClass *InsightErrorClass `json:"error_class,omitempty"`
+
+	// Generation How many requests (re)started it: 1 for the first; a regeneration adds one.
+	//
+	// Example: 1
+	Generation int64 `json:"generation"`
+
+	// Id The insight's id; it stays the same when the insight is regenerated.
+	//
+	// Example: 0190f5a2-7c1e-7b3a-9d4e-2f6a8b0c1d60
+	Id openapi_types.UUID `json:"id"`
+
+	// Job The background job making the insight's current generation, as the queue reports it. Absent in listings, and once the queue no longer keeps the job (a day after it completed).
+	Job *InsightJob `json:"job,omitempty"`
+
+	// Result The insight itself, a JSON object whose members depend on its type's generator; present when ready.
+	Result *map[string]interface{} `json:"result,omitempty"`
+
+	// Status Where the current generation stands: pending (charged, being made), ready (result holds it), failed (its job failed for good; the charge was refunded) or cancelled (its chat was deleted first; refunded). A generation never moves back; only a new request makes the insight pending again.
+	Status InsightStatus `json:"status"`
+
+	// Type The slug of its insight type (GET /v1/insight-types/{slug}).
+	//
+	// Example: activity-report
+	Type string `json:"type"`
+
+	// UpdatedAt When it last changed.
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// InsightErrorClass Why the last attempt failed, or why the generation was cancelled: a class, never an error's text (which could quote the chat). timeout (an attempt ran past its type's timeout), provider (an outside provider failed), invalid-output (the generator's output did not validate), panic (the generator crashed), internal (anything else of ours), no-data (the chat has nothing to compute it from), abandoned (its job was given up without a final attempt), chat-deleted (the chat was deleted first). Absent when nothing failed.
+type InsightErrorClass string
+
+// InsightStatus Where the current generation stands: pending (charged, being made), ready (result holds it), failed (its job failed for good; the charge was refunded) or cancelled (its chat was deleted first; refunded). A generation never moves back; only a new request makes the insight pending again.
+type InsightStatus string
+
+// InsightJob The background job making the insight's current generation, as the queue reports it. Absent in listings, and once the queue no longer keeps the job (a day after it completed).
+type InsightJob struct {
+	// Attempt Attempts begun so far.
+	//
+	// Example: 1
+	Attempt int64 `json:"attempt"`
+
+	// MaxAttempts Attempts it gets.
+	//
+	// Example: 3
+	MaxAttempts int64 `json:"max_attempts"`
+
+	// ScheduledAt When it may next run (or last ran).
+	ScheduledAt time.Time `json:"scheduled_at"`
+
+	// State available (waiting for a worker), scheduled (waiting for its time: a retry's backoff), running, retryable (an attempt failed; another is scheduled), completed, cancelled, discarded (failed on its last attempt).
+	State InsightJobState `json:"state"`
+}
+
+// InsightJobState available (waiting for a worker), scheduled (waiting for its time: a retry's backoff), running, retryable (an attempt failed; another is scheduled), completed, cancelled, discarded (failed on its last attempt).
+type InsightJobState string
+
+// InsightList defines model for InsightList.
+type InsightList struct {
+	Items []Insight `json:"items"`
+
+	// NextCursor Pass as cursor to get the next page; absent on the last page.
+	NextCursor *string `json:"next_cursor,omitempty"`
+}
+
+// InsightType defines model for InsightType.
+type InsightType struct {
+	// Active Whether it is on sale: an inactive type cannot be requested (insights made of it before stay readable).
+	//
+	// Example: true
+	Active bool `json:"active"`
+
+	// Category The slug of its category.
+	//
+	// Example: activity
+	Category string `json:"category"`
+
+	// Cost Credits one generation costs; 0 is free.
+	//
+	// Example: 5
+	Cost int64 `json:"cost"`
+
+	// Description What the insight tells, for people; may hold line breaks.
+	//
+	// Example: Messages per participant, per day of the week and per hour of the day.
+	Description string `json:"description"`
+
+	// Generator The code that makes it.
+	//
+	// Example: activity-report
+	Generator string `json:"generator"`
+
+	// MaxAttempts Attempts before it fails for good (and its charge is refunded).
+	//
+	// Example: 3
+	MaxAttempts int64 `json:"max_attempts"`
+
+	// Name The type's name for people.
+	//
+	// Example: Activity report
+	Name string `json:"name"`
+
+	// Slug The type's name in requests (POST /v1/chats/{id}/insights).
+	//
+	// Example: activity-report
+	Slug string `json:"slug"`
+
+	// TimeoutSeconds How long one attempt at making it may take.
+	//
+	// Example: 60
+	TimeoutSeconds int64 `json:"timeout_seconds"`
+
+	// UpdatedAt When it was last written.
+	UpdatedAt time.Time `json:"updated_at"`
+
+	// Version 1 when created, one more with every edit; the ETag header carries it, quoted.
+	//
+	// Example: 1
+	Version int64 `json:"version"`
+}
 
 // KeyList defines model for KeyList.
 type KeyList struct {
@@ -1365,6 +1675,67 @@ type Problem struct {
 	Type string `json:"type"`
 }
 
+// PutCategoryRequest defines model for PutCategoryRequest.
+type PutCategoryRequest struct {
+	// Description Up to 2,000 characters, possibly empty; line breaks (U+000A) and tabs are allowed, no other control or text-direction character. Spaces and line breaks at either end are removed.
+	//
+	// Example: When the chat is alive: how many messages are sent, by whom, on which days and at which hours.
+	Description string `json:"description"`
+
+	// Name 1 to 100 characters, not only spaces, with no control or text-direction characters (U+0000–U+001F, U+007F–U+009F, U+061C, U+200E, U+200F, U+202A–U+202E, U+2066–U+2069). Spaces at either end are removed.
+	//
+	// Example: Activity
+	Name string `json:"name"`
+
+	// Position Where the category is listed: by position, then slug.
+	//
+	// Example: 10
+	Position int64 `json:"position"`
+}
+
+// PutInsightTypeRequest defines model for PutInsightTypeRequest.
+type PutInsightTypeRequest struct {
+	// Active Whether it is on sale. Insights already made of it stay readable either way.
+	//
+	// Example: true
+	Active bool `json:"active"`
+
+	// Category The slug of an existing category (another is a 422).
+	//
+	// Example: activity
+	Category string `json:"category"`
+
+	// Cost Credits one generation costs; 0 makes it free.
+	//
+	// Example: 5
+	Cost int64 `json:"cost"`
+
+	// Description Up to 2,000 characters, possibly empty; line breaks (U+000A) and tabs are allowed, no other control or text-direction character. Spaces and line breaks at either end are removed.
+	//
+	// Example: Messages per participant, per day of the week and per hour of the day.
+	Description string `json:"description"`
+
+	// Generator The code that makes it: one of the generators this service has (activity-report, response-times and reply-graph; another name is a 422).
+	//
+	// Example: activity-report
+	Generator string `json:"generator"`
+
+	// MaxAttempts Attempts before an insight of this type fails for good and its charge is refunded.
+	//
+	// Example: 3
+	MaxAttempts int64 `json:"max_attempts"`
+
+	// Name 1 to 100 characters, not only spaces, with no control or text-direction characters (U+0000–U+001F, U+007F–U+009F, U+061C, U+200E, U+200F, U+202A–U+202E, U+2066–U+2069). Spaces at either end are removed.
+	//
+	// Example: Activity report
+	Name string `json:"name"`
+
+	// TimeoutSeconds How long one attempt may take, in seconds.
+	//
+	// Example: 60
+	TimeoutSeconds int64 `json:"timeout_seconds"`
+}
+
 // PutPackRequest defines model for PutPackRequest.
 type PutPackRequest struct {
 	// Active Whether the pack is on sale.
@@ -1394,6 +1765,17 @@ type RenameChatRequest struct {
 	//
 	// Example: Family (2024)
 	Title string `json:"title"`
+}
+
+// RequestInsightRequest defines model for RequestInsightRequest.
+type RequestInsightRequest struct {
+	// Regenerate Make the insight again, and pay for it again, even when it is pending or ready. Without it, a pending or ready insight of this type is answered as it is, free.
+	Regenerate *bool `json:"regenerate,omitempty"`
+
+	// Type The slug of an insight type on sale (GET /v1/categories); another is a 422.
+	//
+	// Example: activity-report
+	Type string `json:"type"`
 }
 
 // Role What the account may do: admin may also call the /v1/admin operations.
@@ -1620,6 +2002,18 @@ type Unavailable = Problem
 // UnsupportedMediaType defines model for UnsupportedMediaType.
 type UnsupportedMediaType = Problem
 
+// PutCategoryParams defines parameters for PutCategory.
+type PutCategoryParams struct {
+	// IfMatch The ETag of the entry as last read, e.g. "3" with its quotes, or * for whatever version it has. Omit it to create the entry: replacing one without it is a 428. An entry that changed since, or that does not exist, is a 412 and nothing changes.
+	IfMatch *string `json:"If-Match,omitempty"`
+}
+
+// PutInsightTypeParams defines parameters for PutInsightType.
+type PutInsightTypeParams struct {
+	// IfMatch The ETag of the entry as last read, e.g. "3" with its quotes, or * for whatever version it has. Omit it to create the entry: replacing one without it is a 428. An entry that changed since, or that does not exist, is a 412 and nothing changes.
+	IfMatch *string `json:"If-Match,omitempty"`
+}
+
 // ListAllPaymentsParams defines parameters for ListAllPayments.
 type ListAllPaymentsParams struct {
 	// Cursor next_cursor of the previous page; empty for the first page.
@@ -1669,6 +2063,21 @@ type UploadChatMultipartBodyDateOrder string
 type RenameChatParams struct {
 	// IfMatch Required: the ETag of the chat as last read (GET /v1/chats/{id}), e.g. "3" with its quotes. Without it the rename is a 428; when the chat changed since (another version), a 412 and nothing changes. * matches any version.
 	IfMatch *string `json:"If-Match,omitempty"`
+}
+
+// ListInsightsParams defines parameters for ListInsights.
+type ListInsightsParams struct {
+	// Cursor next_cursor of the previous page; empty for the first page.
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// Limit Items per page.
+	Limit *int64 `form:"limit,omitempty" json:"limit,omitempty"`
+}
+
+// RequestInsightParams defines parameters for RequestInsight.
+type RequestInsightParams struct {
+	// IdempotencyKey Your unique name for this request, kept 24 hours: sending it again with the same request answers what the first did and charges nothing; with another request (another type, or regenerate) it is a 422. 1 to 200 printable ASCII characters.
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
 
 // ListMessagesParams defines parameters for ListMessages.
@@ -1737,11 +2146,17 @@ type ListKeysParams struct {
 	Limit *int64 `form:"limit,omitempty" json:"limit,omitempty"`
 }
 
+// PutCategoryJSONRequestBody defines body for PutCategory for application/json ContentType.
+type PutCategoryJSONRequestBody = PutCategoryRequest
+
 // ChargeCreditsJSONRequestBody defines body for ChargeCredits for application/json ContentType.
 type ChargeCreditsJSONRequestBody = CreditChangeRequest
 
 // GrantCreditsJSONRequestBody defines body for GrantCredits for application/json ContentType.
 type GrantCreditsJSONRequestBody = CreditChangeRequest
+
+// PutInsightTypeJSONRequestBody defines body for PutInsightType for application/json ContentType.
+type PutInsightTypeJSONRequestBody = PutInsightTypeRequest
 
 // PutPackJSONRequestBody defines body for PutPack for application/json ContentType.
 type PutPackJSONRequestBody = PutPackRequest
@@ -1751,6 +2166,9 @@ type UploadChatMultipartRequestBody UploadChatMultipartBody
 
 // RenameChatJSONRequestBody defines body for RenameChat for application/json ContentType.
 type RenameChatJSONRequestBody = RenameChatRequest
+
+// RequestInsightJSONRequestBody defines body for RequestInsight for application/json ContentType.
+type RequestInsightJSONRequestBody = RequestInsightRequest
 
 // CreatePaymentJSONRequestBody defines body for CreatePayment for application/json ContentType.
 type CreatePaymentJSONRequestBody = CreatePaymentRequest
@@ -1859,6 +2277,31 @@ type ClientInterface interface {
 	// Corresponds with GET /health/ready (the `HealthReady` operationId).
 	HealthReady(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ListAllCategories List every insight category and type (admin)
+	//
+	// The price list with the insight types not on sale too.
+	//
+	// Corresponds with GET /v1/admin/categories (the `ListAllCategories` operationId).
+	ListAllCategories(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PutCategoryWithBody Create or replace an insight category (admin)
+	//
+	// Writes the category named by the slug: 201 when it is new, 200 when it replaced one, with the new ETag. Without If-Match it only creates: replacing an existing category needs If-Match, its ETag as last read (428 without; 412 when it changed since). If-Match: * replaces whatever version there is; any If-Match on a category that does not exist is a 412.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /v1/admin/categories/{slug} (the `PutCategory` operationId).
+	PutCategoryWithBody(ctx context.Context, slug string, params *PutCategoryParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PutCategory Create or replace an insight category (admin)
+	//
+	// Writes the category named by the slug: 201 when it is new, 200 when it replaced one, with the new ETag. Without If-Match it only creates: replacing an existing category needs If-Match, its ETag as last read (428 without; 412 when it changed since). If-Match: * replaces whatever version there is; any If-Match on a category that does not exist is a 412.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /v1/admin/categories/{slug} (the `PutCategory` operationId).
+	PutCategory(ctx context.Context, slug string, params *PutCategoryParams, body PutCategoryJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ChargeCreditsWithBody Charge credits (admin)
 	//
 	// Takes credits from a user's balance, to correct a grant made by mistake; once per (user, reference) like a grant (201 new, 200 repeat, 409 reused). A charge beyond the balance is a 402 and changes nothing.
@@ -1895,6 +2338,24 @@ type ClientInterface interface {
 	// Corresponds with POST /v1/admin/credits/grants (the `GrantCredits` operationId).
 	GrantCredits(ctx context.Context, body GrantCreditsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// PutInsightTypeWithBody Create or replace an insight type (admin)
+	//
+	// Writes the insight type named by the slug, as put-category writes a category: 201 new, 200 replaced, If-Match required to replace (428 without, 412 stale or missing), * for any version. Its category must exist and its generator must be one this service has (else a 422). Insights already requested keep what they were charged; set `active` to false to stop selling a type.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /v1/admin/insight-types/{slug} (the `PutInsightType` operationId).
+	PutInsightTypeWithBody(ctx context.Context, slug string, params *PutInsightTypeParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PutInsightType Create or replace an insight type (admin)
+	//
+	// Writes the insight type named by the slug, as put-category writes a category: 201 new, 200 replaced, If-Match required to replace (428 without, 412 stale or missing), * for any version. Its category must exist and its generator must be one this service has (else a 422). Insights already requested keep what they were charged; set `active` to false to stop selling a type.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /v1/admin/insight-types/{slug} (the `PutInsightType` operationId).
+	PutInsightType(ctx context.Context, slug string, params *PutInsightTypeParams, body PutInsightTypeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListAllPacks List every credit pack (admin)
 	//
 	// Every pack, those no longer on sale included, cheapest first.
@@ -1926,6 +2387,20 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /v1/admin/payments (the `ListAllPayments` operationId).
 	ListAllPayments(ctx context.Context, params *ListAllPaymentsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListCategories List the insight categories and types on sale
+	//
+	// The price list of insights: every category, by position then slug, with the insight types on sale in it. No key needed.
+	//
+	// Corresponds with GET /v1/categories (the `ListCategories` operationId).
+	ListCategories(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetCategory Get an insight category
+	//
+	// One category with the insight types on sale in it. The ETag header is its version, to send as If-Match when editing it. No key needed.
+	//
+	// Corresponds with GET /v1/categories/{slug} (the `GetCategory` operationId).
+	GetCategory(ctx context.Context, slug string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListChats List your chats
 	//
@@ -1975,6 +2450,38 @@ type ClientInterface interface {
 	// Corresponds with PATCH /v1/chats/{id} (the `RenameChat` operationId).
 	RenameChat(ctx context.Context, id openapi_types.UUID, params *RenameChatParams, body RenameChatJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ListInsights List a chat's insights
+	//
+	// Pages through the chat's insights, oldest first, one per type requested; without their jobs (get one insight for its job).
+	//
+	// Corresponds with GET /v1/chats/{id}/insights (the `ListInsights` operationId).
+	ListInsights(ctx context.Context, id openapi_types.UUID, params *ListInsightsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RequestInsightWithBody Request an insight of a chat
+	//
+	// Asks for an insight of a type (GET /v1/categories) about one of your chats. A chat has one insight per type. When it has none of this type, or its last one failed or was cancelled, the type's cost is charged and the insight starts being made by a background job: 202 with the pending insight. Poll the Location until its status is ready (with its result) or failed (refunded). A pending or ready insight is answered as it is (202 or 200) and nothing is charged, so repeating a request never pays twice; `regenerate` starts a new generation and charges again. The charge, the insight and its job are stored together or not at all. With an Idempotency-Key, a repeat answers the insight the first request did, as it stands now, and charges nothing. A balance below the cost is a 402 (nothing charged, nothing started); another user's chat, a deleted or unknown one a 404; a type not on sale a 422.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/chats/{id}/insights (the `RequestInsight` operationId).
+	RequestInsightWithBody(ctx context.Context, id openapi_types.UUID, params *RequestInsightParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RequestInsight Request an insight of a chat
+	//
+	// Asks for an insight of a type (GET /v1/categories) about one of your chats. A chat has one insight per type. When it has none of this type, or its last one failed or was cancelled, the type's cost is charged and the insight starts being made by a background job: 202 with the pending insight. Poll the Location until its status is ready (with its result) or failed (refunded). A pending or ready insight is answered as it is (202 or 200) and nothing is charged, so repeating a request never pays twice; `regenerate` starts a new generation and charges again. The charge, the insight and its job are stored together or not at all. With an Idempotency-Key, a repeat answers the insight the first request did, as it stands now, and charges nothing. A balance below the cost is a 402 (nothing charged, nothing started); another user's chat, a deleted or unknown one a 404; a type not on sale a 422.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/chats/{id}/insights (the `RequestInsight` operationId).
+	RequestInsight(ctx context.Context, id openapi_types.UUID, params *RequestInsightParams, body RequestInsightJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetInsight Get one insight of a chat
+	//
+	// The insight with its status, its job while the queue keeps it, and its result once ready. Another user's chat, a deleted one, an unknown one and an insight of another chat are all a 404.
+	//
+	// Corresponds with GET /v1/chats/{id}/insights/{insight_id} (the `GetInsight` operationId).
+	GetInsight(ctx context.Context, id openapi_types.UUID, insightId openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListMessages List or search a chat's messages
 	//
 	// Pages through the chat's messages in chat order (the export's), optionally only those between from and to, of one author, or holding the words of q. A search's results come in chat order too, each with the marks of what matched, as offsets in UTF-16 code units (JavaScript string indices).
@@ -2023,6 +2530,13 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /v1/credits/ledger (the `ListLedger` operationId).
 	ListLedger(ctx context.Context, params *ListLedgerParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetInsightType Get an insight type
+	//
+	// One insight type, on sale or not (an insight keeps the slug of the type it was made of). The ETag header is its version, to send as If-Match when editing it. No key needed.
+	//
+	// Corresponds with GET /v1/insight-types/{slug} (the `GetInsightType` operationId).
+	GetInsightType(ctx context.Context, slug string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListPacks List the credit packs on sale
 	//
@@ -2197,6 +2711,61 @@ func (c *Client) HealthReady(ctx context.Context, reqEditors ...RequestEditorFn)
 	return c.Client.Do(req)
 }
 
+// ListAllCategories List every insight category and type (admin)
+//
+// The price list with the insight types not on sale too.
+//
+// Corresponds with GET /v1/admin/categories (the `ListAllCategories` operationId).
+func (c *Client) ListAllCategories(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListAllCategoriesRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PutCategoryWithBody Create or replace an insight category (admin)
+//
+// Writes the category named by the slug: 201 when it is new, 200 when it replaced one, with the new ETag. Without If-Match it only creates: replacing an existing category needs If-Match, its ETag as last read (428 without; 412 when it changed since). If-Match: * replaces whatever version there is; any If-Match on a category that does not exist is a 412.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /v1/admin/categories/{slug} (the `PutCategory` operationId).
+func (c *Client) PutCategoryWithBody(ctx context.Context, slug string, params *PutCategoryParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutCategoryRequestWithBody(c.Server, slug, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PutCategory Create or replace an insight category (admin)
+//
+// Writes the category named by the slug: 201 when it is new, 200 when it replaced one, with the new ETag. Without If-Match it only creates: replacing an existing category needs If-Match, its ETag as last read (428 without; 412 when it changed since). If-Match: * replaces whatever version there is; any If-Match on a category that does not exist is a 412.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /v1/admin/categories/{slug} (the `PutCategory` operationId).
+func (c *Client) PutCategory(ctx context.Context, slug string, params *PutCategoryParams, body PutCategoryJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutCategoryRequest(c.Server, slug, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ChargeCreditsWithBody Charge credits (admin)
 //
 // Takes credits from a user's balance, to correct a grant made by mistake; once per (user, reference) like a grant (201 new, 200 repeat, 409 reused). A charge beyond the balance is a 402 and changes nothing.
@@ -2273,6 +2842,44 @@ func (c *Client) GrantCredits(ctx context.Context, body GrantCreditsJSONRequestB
 	return c.Client.Do(req)
 }
 
+// PutInsightTypeWithBody Create or replace an insight type (admin)
+//
+// Writes the insight type named by the slug, as put-category writes a category: 201 new, 200 replaced, If-Match required to replace (428 without, 412 stale or missing), * for any version. Its category must exist and its generator must be one this service has (else a 422). Insights already requested keep what they were charged; set `active` to false to stop selling a type.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /v1/admin/insight-types/{slug} (the `PutInsightType` operationId).
+func (c *Client) PutInsightTypeWithBody(ctx context.Context, slug string, params *PutInsightTypeParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutInsightTypeRequestWithBody(c.Server, slug, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PutInsightType Create or replace an insight type (admin)
+//
+// Writes the insight type named by the slug, as put-category writes a category: 201 new, 200 replaced, If-Match required to replace (428 without, 412 stale or missing), * for any version. Its category must exist and its generator must be one this service has (else a 422). Insights already requested keep what they were charged; set `active` to false to stop selling a type.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /v1/admin/insight-types/{slug} (the `PutInsightType` operationId).
+func (c *Client) PutInsightType(ctx context.Context, slug string, params *PutInsightTypeParams, body PutInsightTypeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutInsightTypeRequest(c.Server, slug, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ListAllPacks List every credit pack (admin)
 //
 // Every pack, those no longer on sale included, cheapest first.
@@ -2335,6 +2942,40 @@ func (c *Client) PutPack(ctx context.Context, slug string, body PutPackJSONReque
 // Corresponds with GET /v1/admin/payments (the `ListAllPayments` operationId).
 func (c *Client) ListAllPayments(ctx context.Context, params *ListAllPaymentsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListAllPaymentsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListCategories List the insight categories and types on sale
+//
+// The price list of insights: every category, by position then slug, with the insight types on sale in it. No key needed.
+//
+// Corresponds with GET /v1/categories (the `ListCategories` operationId).
+func (c *Client) ListCategories(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListCategoriesRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetCategory Get an insight category
+//
+// One category with the insight types on sale in it. The ETag header is its version, to send as If-Match when editing it. No key needed.
+//
+// Corresponds with GET /v1/categories/{slug} (the `GetCategory` operationId).
+func (c *Client) GetCategory(ctx context.Context, slug string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetCategoryRequest(c.Server, slug)
 	if err != nil {
 		return nil, err
 	}
@@ -2443,6 +3084,78 @@ func (c *Client) RenameChatWithBody(ctx context.Context, id openapi_types.UUID, 
 // Corresponds with PATCH /v1/chats/{id} (the `RenameChat` operationId).
 func (c *Client) RenameChat(ctx context.Context, id openapi_types.UUID, params *RenameChatParams, body RenameChatJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRenameChatRequest(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListInsights List a chat's insights
+//
+// Pages through the chat's insights, oldest first, one per type requested; without their jobs (get one insight for its job).
+//
+// Corresponds with GET /v1/chats/{id}/insights (the `ListInsights` operationId).
+func (c *Client) ListInsights(ctx context.Context, id openapi_types.UUID, params *ListInsightsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListInsightsRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RequestInsightWithBody Request an insight of a chat
+//
+// Asks for an insight of a type (GET /v1/categories) about one of your chats. A chat has one insight per type. When it has none of this type, or its last one failed or was cancelled, the type's cost is charged and the insight starts being made by a background job: 202 with the pending insight. Poll the Location until its status is ready (with its result) or failed (refunded). A pending or ready insight is answered as it is (202 or 200) and nothing is charged, so repeating a request never pays twice; `regenerate` starts a new generation and charges again. The charge, the insight and its job are stored together or not at all. With an Idempotency-Key, a repeat answers the insight the first request did, as it stands now, and charges nothing. A balance below the cost is a 402 (nothing charged, nothing started); another user's chat, a deleted or unknown one a 404; a type not on sale a 422.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/chats/{id}/insights (the `RequestInsight` operationId).
+func (c *Client) RequestInsightWithBody(ctx context.Context, id openapi_types.UUID, params *RequestInsightParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRequestInsightRequestWithBody(c.Server, id, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RequestInsight Request an insight of a chat
+//
+// Asks for an insight of a type (GET /v1/categories) about one of your chats. A chat has one insight per type. When it has none of this type, or its last one failed or was cancelled, the type's cost is charged and the insight starts being made by a background job: 202 with the pending insight. Poll the Location until its status is ready (with its result) or failed (refunded). A pending or ready insight is answered as it is (202 or 200) and nothing is charged, so repeating a request never pays twice; `regenerate` starts a new generation and charges again. The charge, the insight and its job are stored together or not at all. With an Idempotency-Key, a repeat answers the insight the first request did, as it stands now, and charges nothing. A balance below the cost is a 402 (nothing charged, nothing started); another user's chat, a deleted or unknown one a 404; a type not on sale a 422.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/chats/{id}/insights (the `RequestInsight` operationId).
+func (c *Client) RequestInsight(ctx context.Context, id openapi_types.UUID, params *RequestInsightParams, body RequestInsightJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRequestInsightRequest(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetInsight Get one insight of a chat
+//
+// The insight with its status, its job while the queue keeps it, and its result once ready. Another user's chat, a deleted one, an unknown one and an insight of another chat are all a 404.
+//
+// Corresponds with GET /v1/chats/{id}/insights/{insight_id} (the `GetInsight` operationId).
+func (c *Client) GetInsight(ctx context.Context, id openapi_types.UUID, insightId openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetInsightRequest(c.Server, id, insightId)
 	if err != nil {
 		return nil, err
 	}
@@ -2562,6 +3275,23 @@ func (c *Client) GetBalance(ctx context.Context, reqEditors ...RequestEditorFn) 
 // Corresponds with GET /v1/credits/ledger (the `ListLedger` operationId).
 func (c *Client) ListLedger(ctx context.Context, params *ListLedgerParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListLedgerRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetInsightType Get an insight type
+//
+// One insight type, on sale or not (an insight keeps the slug of the type it was made of). The ETag header is its version, to send as If-Match when editing it. No key needed.
+//
+// Corresponds with GET /v1/insight-types/{slug} (the `GetInsightType` operationId).
+func (c *Client) GetInsightType(ctx context.Context, slug string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetInsightTypeRequest(c.Server, slug)
 	if err != nil {
 		return nil, err
 	}
@@ -2924,6 +3654,95 @@ func NewHealthReadyRequest(server string) (*http.Request, error) {
 	return req, nil
 }
 
+// NewListAllCategoriesRequest constructs an http.Request for the ListAllCategories method
+func NewListAllCategoriesRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/admin/categories")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPutCategoryRequest calls the generic PutCategory builder with application/json body
+func NewPutCategoryRequest(server string, slug string, params *PutCategoryParams, body PutCategoryJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPutCategoryRequestWithBody(server, slug, params, "application/json", bodyReader)
+}
+
+// NewPutCategoryRequestWithBody constructs an http.Request for the PutCategory method, with any body, and a specified content type
+func NewPutCategoryRequestWithBody(server string, slug string, params *PutCategoryParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "slug", slug, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/admin/categories/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewChargeCreditsRequest calls the generic ChargeCredits builder with application/json body
 func NewChargeCreditsRequest(server string, body ChargeCreditsJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -3000,6 +3819,68 @@ func NewGrantCreditsRequestWithBody(server string, contentType string, body io.R
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewPutInsightTypeRequest calls the generic PutInsightType builder with application/json body
+func NewPutInsightTypeRequest(server string, slug string, params *PutInsightTypeParams, body PutInsightTypeJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPutInsightTypeRequestWithBody(server, slug, params, "application/json", bodyReader)
+}
+
+// NewPutInsightTypeRequestWithBody constructs an http.Request for the PutInsightType method, with any body, and a specified content type
+func NewPutInsightTypeRequestWithBody(server string, slug string, params *PutInsightTypeParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "slug", slug, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/admin/insight-types/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
 
 	return req, nil
 }
@@ -3158,6 +4039,67 @@ func NewListAllPaymentsRequest(server string, params *ListAllPaymentsParams) (*h
 			rawQueryFragments = append(rawQueryFragments, encoded)
 		}
 		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListCategoriesRequest constructs an http.Request for the ListCategories method
+func NewListCategoriesRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/categories")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetCategoryRequest constructs an http.Request for the GetCategory method
+func NewGetCategoryRequest(server string, slug string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "slug", slug, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/categories/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
@@ -3388,6 +4330,182 @@ func NewRenameChatRequestWithBody(server string, id openapi_types.UUID, params *
 			req.Header.Set("If-Match", headerParam0)
 		}
 
+	}
+
+	return req, nil
+}
+
+// NewListInsightsRequest constructs an http.Request for the ListInsights method
+func NewListInsightsRequest(server string, id openapi_types.UUID, params *ListInsightsParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/chats/%s/insights", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewRequestInsightRequest calls the generic RequestInsight builder with application/json body
+func NewRequestInsightRequest(server string, id openapi_types.UUID, params *RequestInsightParams, body RequestInsightJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewRequestInsightRequestWithBody(server, id, params, "application/json", bodyReader)
+}
+
+// NewRequestInsightRequestWithBody constructs an http.Request for the RequestInsight method, with any body, and a specified content type
+func NewRequestInsightRequestWithBody(server string, id openapi_types.UUID, params *RequestInsightParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/chats/%s/insights", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetInsightRequest constructs an http.Request for the GetInsight method
+func NewGetInsightRequest(server string, id openapi_types.UUID, insightId openapi_types.UUID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "insight_id", insightId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/chats/%s/insights/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
 	}
 
 	return req, nil
@@ -3733,6 +4851,40 @@ func NewListLedgerRequest(server string, params *ListLedgerParams) (*http.Reques
 			rawQueryFragments = append(rawQueryFragments, encoded)
 		}
 		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetInsightTypeRequest constructs an http.Request for the GetInsightType method
+func NewGetInsightTypeRequest(server string, slug string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "slug", slug, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/insight-types/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
@@ -4303,6 +5455,33 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /health/ready (the `HealthReady` operationId).
 	HealthReadyWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*HealthReadyResponse, error)
 
+	// ListAllCategoriesWithResponse List every insight category and type (admin)
+	//
+	// The price list with the insight types not on sale too.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/admin/categories (the `ListAllCategories` operationId).
+	ListAllCategoriesWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListAllCategoriesResponse, error)
+
+	// PutCategoryWithBodyWithResponse Create or replace an insight category (admin)
+	//
+	// Writes the category named by the slug: 201 when it is new, 200 when it replaced one, with the new ETag. Without If-Match it only creates: replacing an existing category needs If-Match, its ETag as last read (428 without; 412 when it changed since). If-Match: * replaces whatever version there is; any If-Match on a category that does not exist is a 412.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /v1/admin/categories/{slug} (the `PutCategory` operationId).
+	PutCategoryWithBodyWithResponse(ctx context.Context, slug string, params *PutCategoryParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutCategoryResponse, error)
+
+	// PutCategoryWithResponse Create or replace an insight category (admin)
+	//
+	// Writes the category named by the slug: 201 when it is new, 200 when it replaced one, with the new ETag. Without If-Match it only creates: replacing an existing category needs If-Match, its ETag as last read (428 without; 412 when it changed since). If-Match: * replaces whatever version there is; any If-Match on a category that does not exist is a 412.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /v1/admin/categories/{slug} (the `PutCategory` operationId).
+	PutCategoryWithResponse(ctx context.Context, slug string, params *PutCategoryParams, body PutCategoryJSONRequestBody, reqEditors ...RequestEditorFn) (*PutCategoryResponse, error)
+
 	// ChargeCreditsWithBodyWithResponse Charge credits (admin)
 	//
 	// Takes credits from a user's balance, to correct a grant made by mistake; once per (user, reference) like a grant (201 new, 200 repeat, 409 reused). A charge beyond the balance is a 402 and changes nothing.
@@ -4339,6 +5518,24 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /v1/admin/credits/grants (the `GrantCredits` operationId).
 	GrantCreditsWithResponse(ctx context.Context, body GrantCreditsJSONRequestBody, reqEditors ...RequestEditorFn) (*GrantCreditsResponse, error)
 
+	// PutInsightTypeWithBodyWithResponse Create or replace an insight type (admin)
+	//
+	// Writes the insight type named by the slug, as put-category writes a category: 201 new, 200 replaced, If-Match required to replace (428 without, 412 stale or missing), * for any version. Its category must exist and its generator must be one this service has (else a 422). Insights already requested keep what they were charged; set `active` to false to stop selling a type.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /v1/admin/insight-types/{slug} (the `PutInsightType` operationId).
+	PutInsightTypeWithBodyWithResponse(ctx context.Context, slug string, params *PutInsightTypeParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutInsightTypeResponse, error)
+
+	// PutInsightTypeWithResponse Create or replace an insight type (admin)
+	//
+	// Writes the insight type named by the slug, as put-category writes a category: 201 new, 200 replaced, If-Match required to replace (428 without, 412 stale or missing), * for any version. Its category must exist and its generator must be one this service has (else a 422). Insights already requested keep what they were charged; set `active` to false to stop selling a type.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /v1/admin/insight-types/{slug} (the `PutInsightType` operationId).
+	PutInsightTypeWithResponse(ctx context.Context, slug string, params *PutInsightTypeParams, body PutInsightTypeJSONRequestBody, reqEditors ...RequestEditorFn) (*PutInsightTypeResponse, error)
+
 	// ListAllPacksWithResponse List every credit pack (admin)
 	//
 	// Every pack, those no longer on sale included, cheapest first.
@@ -4374,6 +5571,24 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /v1/admin/payments (the `ListAllPayments` operationId).
 	ListAllPaymentsWithResponse(ctx context.Context, params *ListAllPaymentsParams, reqEditors ...RequestEditorFn) (*ListAllPaymentsResponse, error)
+
+	// ListCategoriesWithResponse List the insight categories and types on sale
+	//
+	// The price list of insights: every category, by position then slug, with the insight types on sale in it. No key needed.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/categories (the `ListCategories` operationId).
+	ListCategoriesWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListCategoriesResponse, error)
+
+	// GetCategoryWithResponse Get an insight category
+	//
+	// One category with the insight types on sale in it. The ETag header is its version, to send as If-Match when editing it. No key needed.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/categories/{slug} (the `GetCategory` operationId).
+	GetCategoryWithResponse(ctx context.Context, slug string, reqEditors ...RequestEditorFn) (*GetCategoryResponse, error)
 
 	// ListChatsWithResponse List your chats
 	//
@@ -4428,6 +5643,42 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PATCH /v1/chats/{id} (the `RenameChat` operationId).
 	RenameChatWithResponse(ctx context.Context, id openapi_types.UUID, params *RenameChatParams, body RenameChatJSONRequestBody, reqEditors ...RequestEditorFn) (*RenameChatResponse, error)
+
+	// ListInsightsWithResponse List a chat's insights
+	//
+	// Pages through the chat's insights, oldest first, one per type requested; without their jobs (get one insight for its job).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/chats/{id}/insights (the `ListInsights` operationId).
+	ListInsightsWithResponse(ctx context.Context, id openapi_types.UUID, params *ListInsightsParams, reqEditors ...RequestEditorFn) (*ListInsightsResponse, error)
+
+	// RequestInsightWithBodyWithResponse Request an insight of a chat
+	//
+	// Asks for an insight of a type (GET /v1/categories) about one of your chats. A chat has one insight per type. When it has none of this type, or its last one failed or was cancelled, the type's cost is charged and the insight starts being made by a background job: 202 with the pending insight. Poll the Location until its status is ready (with its result) or failed (refunded). A pending or ready insight is answered as it is (202 or 200) and nothing is charged, so repeating a request never pays twice; `regenerate` starts a new generation and charges again. The charge, the insight and its job are stored together or not at all. With an Idempotency-Key, a repeat answers the insight the first request did, as it stands now, and charges nothing. A balance below the cost is a 402 (nothing charged, nothing started); another user's chat, a deleted or unknown one a 404; a type not on sale a 422.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/chats/{id}/insights (the `RequestInsight` operationId).
+	RequestInsightWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *RequestInsightParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RequestInsightResponse, error)
+
+	// RequestInsightWithResponse Request an insight of a chat
+	//
+	// Asks for an insight of a type (GET /v1/categories) about one of your chats. A chat has one insight per type. When it has none of this type, or its last one failed or was cancelled, the type's cost is charged and the insight starts being made by a background job: 202 with the pending insight. Poll the Location until its status is ready (with its result) or failed (refunded). A pending or ready insight is answered as it is (202 or 200) and nothing is charged, so repeating a request never pays twice; `regenerate` starts a new generation and charges again. The charge, the insight and its job are stored together or not at all. With an Idempotency-Key, a repeat answers the insight the first request did, as it stands now, and charges nothing. A balance below the cost is a 402 (nothing charged, nothing started); another user's chat, a deleted or unknown one a 404; a type not on sale a 422.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/chats/{id}/insights (the `RequestInsight` operationId).
+	RequestInsightWithResponse(ctx context.Context, id openapi_types.UUID, params *RequestInsightParams, body RequestInsightJSONRequestBody, reqEditors ...RequestEditorFn) (*RequestInsightResponse, error)
+
+	// GetInsightWithResponse Get one insight of a chat
+	//
+	// The insight with its status, its job while the queue keeps it, and its result once ready. Another user's chat, a deleted one, an unknown one and an insight of another chat are all a 404.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/chats/{id}/insights/{insight_id} (the `GetInsight` operationId).
+	GetInsightWithResponse(ctx context.Context, id openapi_types.UUID, insightId openapi_types.UUID, reqEditors ...RequestEditorFn) (*GetInsightResponse, error)
 
 	// ListMessagesWithResponse List or search a chat's messages
 	//
@@ -4491,6 +5742,15 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /v1/credits/ledger (the `ListLedger` operationId).
 	ListLedgerWithResponse(ctx context.Context, params *ListLedgerParams, reqEditors ...RequestEditorFn) (*ListLedgerResponse, error)
+
+	// GetInsightTypeWithResponse Get an insight type
+	//
+	// One insight type, on sale or not (an insight keeps the slug of the type it was made of). The ETag header is its version, to send as If-Match when editing it. No key needed.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/insight-types/{slug} (the `GetInsightType` operationId).
+	GetInsightTypeWithResponse(ctx context.Context, slug string, reqEditors ...RequestEditorFn) (*GetInsightTypeResponse, error)
 
 	// ListPacksWithResponse List the credit packs on sale
 	//
@@ -4853,6 +6113,362 @@ func (r HealthReadyResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r HealthReadyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListAllCategoriesResponse200Headers the declared response headers of an HTTP 200 response for ListAllCategories
+type ListAllCategoriesResponse200Headers struct {
+	XRequestID string
+}
+
+// ListAllCategoriesResponse401Headers the declared response headers of an HTTP 401 response for ListAllCategories
+type ListAllCategoriesResponse401Headers struct {
+	WWWAuthenticate string
+	XRequestID      string
+}
+
+// ListAllCategoriesResponse403Headers the declared response headers of an HTTP 403 response for ListAllCategories
+type ListAllCategoriesResponse403Headers struct {
+	XRequestID string
+}
+
+// ListAllCategoriesResponse429Headers the declared response headers of an HTTP 429 response for ListAllCategories
+type ListAllCategoriesResponse429Headers struct {
+	RetryAfter int
+	XRequestID string
+}
+
+// ListAllCategoriesResponse500Headers the declared response headers of an HTTP 500 response for ListAllCategories
+type ListAllCategoriesResponse500Headers struct {
+	XRequestID string
+}
+
+// ListAllCategoriesResponse503Headers the declared response headers of an HTTP 503 response for ListAllCategories
+type ListAllCategoriesResponse503Headers struct {
+	RetryAfter int
+	XRequestID string
+}
+
+type ListAllCategoriesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CategoryList
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *RateLimited
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ListAllCategoriesResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListAllCategoriesResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *ListAllCategoriesResponse403Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListAllCategoriesResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *ListAllCategoriesResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListAllCategoriesResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListAllCategoriesResponse) GetJSON200() *CategoryList {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListAllCategoriesResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListAllCategoriesResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ListAllCategoriesResponse) GetApplicationproblemJSON429() *RateLimited {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListAllCategoriesResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ListAllCategoriesResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListAllCategoriesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListAllCategoriesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListAllCategoriesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListAllCategoriesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// PutCategoryResponse200Headers the declared response headers of an HTTP 200 response for PutCategory
+type PutCategoryResponse200Headers struct {
+	ETag       *string
+	XRequestID string
+}
+
+// PutCategoryResponse201Headers the declared response headers of an HTTP 201 response for PutCategory
+type PutCategoryResponse201Headers struct {
+	ETag       *string
+	XRequestID string
+}
+
+// PutCategoryResponse400Headers the declared response headers of an HTTP 400 response for PutCategory
+type PutCategoryResponse400Headers struct {
+	XRequestID string
+}
+
+// PutCategoryResponse401Headers the declared response headers of an HTTP 401 response for PutCategory
+type PutCategoryResponse401Headers struct {
+	WWWAuthenticate string
+	XRequestID      string
+}
+
+// PutCategoryResponse403Headers the declared response headers of an HTTP 403 response for PutCategory
+type PutCategoryResponse403Headers struct {
+	XRequestID string
+}
+
+// PutCategoryResponse408Headers the declared response headers of an HTTP 408 response for PutCategory
+type PutCategoryResponse408Headers struct {
+	XRequestID string
+}
+
+// PutCategoryResponse412Headers the declared response headers of an HTTP 412 response for PutCategory
+type PutCategoryResponse412Headers struct {
+	XRequestID string
+}
+
+// PutCategoryResponse413Headers the declared response headers of an HTTP 413 response for PutCategory
+type PutCategoryResponse413Headers struct {
+	XRequestID string
+}
+
+// PutCategoryResponse415Headers the declared response headers of an HTTP 415 response for PutCategory
+type PutCategoryResponse415Headers struct {
+	XRequestID string
+}
+
+// PutCategoryResponse422Headers the declared response headers of an HTTP 422 response for PutCategory
+type PutCategoryResponse422Headers struct {
+	XRequestID string
+}
+
+// PutCategoryResponse428Headers the declared response headers of an HTTP 428 response for PutCategory
+type PutCategoryResponse428Headers struct {
+	XRequestID string
+}
+
+// PutCategoryResponse429Headers the declared response headers of an HTTP 429 response for PutCategory
+type PutCategoryResponse429Headers struct {
+	RetryAfter int
+	XRequestID string
+}
+
+// PutCategoryResponse500Headers the declared response headers of an HTTP 500 response for PutCategory
+type PutCategoryResponse500Headers struct {
+	XRequestID string
+}
+
+// PutCategoryResponse503Headers the declared response headers of an HTTP 503 response for PutCategory
+type PutCategoryResponse503Headers struct {
+	RetryAfter int
+	XRequestID string
+}
+
+type PutCategoryResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Category
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Category
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON408 the response for an HTTP 408 `application/problem+json` response
+	ApplicationproblemJSON408 *RequestTimeout
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *TooLarge
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *UnsupportedMediaType
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Invalid
+	// ApplicationproblemJSON428 the response for an HTTP 428 `application/problem+json` response
+	ApplicationproblemJSON428 *PreconditionRequired
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *RateLimited
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *PutCategoryResponse200Headers
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *PutCategoryResponse201Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *PutCategoryResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *PutCategoryResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *PutCategoryResponse403Headers
+	// Headers408 the parsed response headers for an HTTP 408 response
+	Headers408 *PutCategoryResponse408Headers
+	// Headers412 the parsed response headers for an HTTP 412 response
+	Headers412 *PutCategoryResponse412Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *PutCategoryResponse413Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *PutCategoryResponse415Headers
+	// Headers422 the parsed response headers for an HTTP 422 response
+	Headers422 *PutCategoryResponse422Headers
+	// Headers428 the parsed response headers for an HTTP 428 response
+	Headers428 *PutCategoryResponse428Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *PutCategoryResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *PutCategoryResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *PutCategoryResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PutCategoryResponse) GetJSON200() *Category {
+	return r.JSON200
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r PutCategoryResponse) GetJSON201() *Category {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PutCategoryResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r PutCategoryResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PutCategoryResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON408 returns the response for an HTTP 408 `application/problem+json` response
+func (r PutCategoryResponse) GetApplicationproblemJSON408() *RequestTimeout {
+	return r.ApplicationproblemJSON408
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r PutCategoryResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r PutCategoryResponse) GetApplicationproblemJSON413() *TooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r PutCategoryResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r PutCategoryResponse) GetApplicationproblemJSON422() *Invalid {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON428 returns the response for an HTTP 428 `application/problem+json` response
+func (r PutCategoryResponse) GetApplicationproblemJSON428() *PreconditionRequired {
+	return r.ApplicationproblemJSON428
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r PutCategoryResponse) GetApplicationproblemJSON429() *RateLimited {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r PutCategoryResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r PutCategoryResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r PutCategoryResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PutCategoryResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PutCategoryResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PutCategoryResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -5339,6 +6955,241 @@ func (r GrantCreditsResponse) ContentType() string {
 	return ""
 }
 
+// PutInsightTypeResponse200Headers the declared response headers of an HTTP 200 response for PutInsightType
+type PutInsightTypeResponse200Headers struct {
+	ETag       *string
+	XRequestID string
+}
+
+// PutInsightTypeResponse201Headers the declared response headers of an HTTP 201 response for PutInsightType
+type PutInsightTypeResponse201Headers struct {
+	ETag       *string
+	XRequestID string
+}
+
+// PutInsightTypeResponse400Headers the declared response headers of an HTTP 400 response for PutInsightType
+type PutInsightTypeResponse400Headers struct {
+	XRequestID string
+}
+
+// PutInsightTypeResponse401Headers the declared response headers of an HTTP 401 response for PutInsightType
+type PutInsightTypeResponse401Headers struct {
+	WWWAuthenticate string
+	XRequestID      string
+}
+
+// PutInsightTypeResponse403Headers the declared response headers of an HTTP 403 response for PutInsightType
+type PutInsightTypeResponse403Headers struct {
+	XRequestID string
+}
+
+// PutInsightTypeResponse408Headers the declared response headers of an HTTP 408 response for PutInsightType
+type PutInsightTypeResponse408Headers struct {
+	XRequestID string
+}
+
+// PutInsightTypeResponse412Headers the declared response headers of an HTTP 412 response for PutInsightType
+type PutInsightTypeResponse412Headers struct {
+	XRequestID string
+}
+
+// PutInsightTypeResponse413Headers the declared response headers of an HTTP 413 response for PutInsightType
+type PutInsightTypeResponse413Headers struct {
+	XRequestID string
+}
+
+// PutInsightTypeResponse415Headers the declared response headers of an HTTP 415 response for PutInsightType
+type PutInsightTypeResponse415Headers struct {
+	XRequestID string
+}
+
+// PutInsightTypeResponse422Headers the declared response headers of an HTTP 422 response for PutInsightType
+type PutInsightTypeResponse422Headers struct {
+	XRequestID string
+}
+
+// PutInsightTypeResponse428Headers the declared response headers of an HTTP 428 response for PutInsightType
+type PutInsightTypeResponse428Headers struct {
+	XRequestID string
+}
+
+// PutInsightTypeResponse429Headers the declared response headers of an HTTP 429 response for PutInsightType
+type PutInsightTypeResponse429Headers struct {
+	RetryAfter int
+	XRequestID string
+}
+
+// PutInsightTypeResponse500Headers the declared response headers of an HTTP 500 response for PutInsightType
+type PutInsightTypeResponse500Headers struct {
+	XRequestID string
+}
+
+// PutInsightTypeResponse503Headers the declared response headers of an HTTP 503 response for PutInsightType
+type PutInsightTypeResponse503Headers struct {
+	RetryAfter int
+	XRequestID string
+}
+
+type PutInsightTypeResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *InsightType
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *InsightType
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON408 the response for an HTTP 408 `application/problem+json` response
+	ApplicationproblemJSON408 *RequestTimeout
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *TooLarge
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *UnsupportedMediaType
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Invalid
+	// ApplicationproblemJSON428 the response for an HTTP 428 `application/problem+json` response
+	ApplicationproblemJSON428 *PreconditionRequired
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *RateLimited
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *PutInsightTypeResponse200Headers
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *PutInsightTypeResponse201Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *PutInsightTypeResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *PutInsightTypeResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *PutInsightTypeResponse403Headers
+	// Headers408 the parsed response headers for an HTTP 408 response
+	Headers408 *PutInsightTypeResponse408Headers
+	// Headers412 the parsed response headers for an HTTP 412 response
+	Headers412 *PutInsightTypeResponse412Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *PutInsightTypeResponse413Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *PutInsightTypeResponse415Headers
+	// Headers422 the parsed response headers for an HTTP 422 response
+	Headers422 *PutInsightTypeResponse422Headers
+	// Headers428 the parsed response headers for an HTTP 428 response
+	Headers428 *PutInsightTypeResponse428Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *PutInsightTypeResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *PutInsightTypeResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *PutInsightTypeResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PutInsightTypeResponse) GetJSON200() *InsightType {
+	return r.JSON200
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r PutInsightTypeResponse) GetJSON201() *InsightType {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PutInsightTypeResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r PutInsightTypeResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PutInsightTypeResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON408 returns the response for an HTTP 408 `application/problem+json` response
+func (r PutInsightTypeResponse) GetApplicationproblemJSON408() *RequestTimeout {
+	return r.ApplicationproblemJSON408
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r PutInsightTypeResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r PutInsightTypeResponse) GetApplicationproblemJSON413() *TooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r PutInsightTypeResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r PutInsightTypeResponse) GetApplicationproblemJSON422() *Invalid {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON428 returns the response for an HTTP 428 `application/problem+json` response
+func (r PutInsightTypeResponse) GetApplicationproblemJSON428() *PreconditionRequired {
+	return r.ApplicationproblemJSON428
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r PutInsightTypeResponse) GetApplicationproblemJSON429() *RateLimited {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r PutInsightTypeResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r PutInsightTypeResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r PutInsightTypeResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PutInsightTypeResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PutInsightTypeResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PutInsightTypeResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // ListAllPacksResponse200Headers the declared response headers of an HTTP 200 response for ListAllPacks
 type ListAllPacksResponse200Headers struct {
 	XRequestID string
@@ -5794,6 +7645,189 @@ func (r ListAllPaymentsResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r ListAllPaymentsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListCategoriesResponse200Headers the declared response headers of an HTTP 200 response for ListCategories
+type ListCategoriesResponse200Headers struct {
+	XRequestID string
+}
+
+// ListCategoriesResponse500Headers the declared response headers of an HTTP 500 response for ListCategories
+type ListCategoriesResponse500Headers struct {
+	XRequestID string
+}
+
+// ListCategoriesResponse503Headers the declared response headers of an HTTP 503 response for ListCategories
+type ListCategoriesResponse503Headers struct {
+	RetryAfter int
+	XRequestID string
+}
+
+type ListCategoriesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CategoryList
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ListCategoriesResponse200Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *ListCategoriesResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListCategoriesResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListCategoriesResponse) GetJSON200() *CategoryList {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListCategoriesResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ListCategoriesResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListCategoriesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListCategoriesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListCategoriesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListCategoriesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetCategoryResponse200Headers the declared response headers of an HTTP 200 response for GetCategory
+type GetCategoryResponse200Headers struct {
+	ETag       *string
+	XRequestID string
+}
+
+// GetCategoryResponse404Headers the declared response headers of an HTTP 404 response for GetCategory
+type GetCategoryResponse404Headers struct {
+	XRequestID string
+}
+
+// GetCategoryResponse422Headers the declared response headers of an HTTP 422 response for GetCategory
+type GetCategoryResponse422Headers struct {
+	XRequestID string
+}
+
+// GetCategoryResponse500Headers the declared response headers of an HTTP 500 response for GetCategory
+type GetCategoryResponse500Headers struct {
+	XRequestID string
+}
+
+// GetCategoryResponse503Headers the declared response headers of an HTTP 503 response for GetCategory
+type GetCategoryResponse503Headers struct {
+	RetryAfter int
+	XRequestID string
+}
+
+type GetCategoryResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CategoryWithTypes
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Invalid
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetCategoryResponse200Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *GetCategoryResponse404Headers
+	// Headers422 the parsed response headers for an HTTP 422 response
+	Headers422 *GetCategoryResponse422Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *GetCategoryResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetCategoryResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetCategoryResponse) GetJSON200() *CategoryWithTypes {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetCategoryResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r GetCategoryResponse) GetApplicationproblemJSON422() *Invalid {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetCategoryResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetCategoryResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetCategoryResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetCategoryResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetCategoryResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetCategoryResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -6608,6 +8642,497 @@ func (r RenameChatResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r RenameChatResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListInsightsResponse200Headers the declared response headers of an HTTP 200 response for ListInsights
+type ListInsightsResponse200Headers struct {
+	XRequestID string
+}
+
+// ListInsightsResponse401Headers the declared response headers of an HTTP 401 response for ListInsights
+type ListInsightsResponse401Headers struct {
+	WWWAuthenticate string
+	XRequestID      string
+}
+
+// ListInsightsResponse404Headers the declared response headers of an HTTP 404 response for ListInsights
+type ListInsightsResponse404Headers struct {
+	XRequestID string
+}
+
+// ListInsightsResponse422Headers the declared response headers of an HTTP 422 response for ListInsights
+type ListInsightsResponse422Headers struct {
+	XRequestID string
+}
+
+// ListInsightsResponse429Headers the declared response headers of an HTTP 429 response for ListInsights
+type ListInsightsResponse429Headers struct {
+	RetryAfter int
+	XRequestID string
+}
+
+// ListInsightsResponse500Headers the declared response headers of an HTTP 500 response for ListInsights
+type ListInsightsResponse500Headers struct {
+	XRequestID string
+}
+
+// ListInsightsResponse503Headers the declared response headers of an HTTP 503 response for ListInsights
+type ListInsightsResponse503Headers struct {
+	RetryAfter int
+	XRequestID string
+}
+
+type ListInsightsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *InsightList
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Invalid
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *RateLimited
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ListInsightsResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListInsightsResponse401Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *ListInsightsResponse404Headers
+	// Headers422 the parsed response headers for an HTTP 422 response
+	Headers422 *ListInsightsResponse422Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListInsightsResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *ListInsightsResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListInsightsResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListInsightsResponse) GetJSON200() *InsightList {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListInsightsResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ListInsightsResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ListInsightsResponse) GetApplicationproblemJSON422() *Invalid {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ListInsightsResponse) GetApplicationproblemJSON429() *RateLimited {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListInsightsResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ListInsightsResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListInsightsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListInsightsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListInsightsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListInsightsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// RequestInsightResponse200Headers the declared response headers of an HTTP 200 response for RequestInsight
+type RequestInsightResponse200Headers struct {
+	Location   *string
+	XRequestID string
+}
+
+// RequestInsightResponse202Headers the declared response headers of an HTTP 202 response for RequestInsight
+type RequestInsightResponse202Headers struct {
+	Location   *string
+	XRequestID string
+}
+
+// RequestInsightResponse400Headers the declared response headers of an HTTP 400 response for RequestInsight
+type RequestInsightResponse400Headers struct {
+	XRequestID string
+}
+
+// RequestInsightResponse401Headers the declared response headers of an HTTP 401 response for RequestInsight
+type RequestInsightResponse401Headers struct {
+	WWWAuthenticate string
+	XRequestID      string
+}
+
+// RequestInsightResponse402Headers the declared response headers of an HTTP 402 response for RequestInsight
+type RequestInsightResponse402Headers struct {
+	XRequestID string
+}
+
+// RequestInsightResponse404Headers the declared response headers of an HTTP 404 response for RequestInsight
+type RequestInsightResponse404Headers struct {
+	XRequestID string
+}
+
+// RequestInsightResponse408Headers the declared response headers of an HTTP 408 response for RequestInsight
+type RequestInsightResponse408Headers struct {
+	XRequestID string
+}
+
+// RequestInsightResponse413Headers the declared response headers of an HTTP 413 response for RequestInsight
+type RequestInsightResponse413Headers struct {
+	XRequestID string
+}
+
+// RequestInsightResponse415Headers the declared response headers of an HTTP 415 response for RequestInsight
+type RequestInsightResponse415Headers struct {
+	XRequestID string
+}
+
+// RequestInsightResponse422Headers the declared response headers of an HTTP 422 response for RequestInsight
+type RequestInsightResponse422Headers struct {
+	XRequestID string
+}
+
+// RequestInsightResponse429Headers the declared response headers of an HTTP 429 response for RequestInsight
+type RequestInsightResponse429Headers struct {
+	RetryAfter int
+	XRequestID string
+}
+
+// RequestInsightResponse500Headers the declared response headers of an HTTP 500 response for RequestInsight
+type RequestInsightResponse500Headers struct {
+	XRequestID string
+}
+
+// RequestInsightResponse503Headers the declared response headers of an HTTP 503 response for RequestInsight
+type RequestInsightResponse503Headers struct {
+	RetryAfter int
+	XRequestID string
+}
+
+type RequestInsightResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Insight
+	// JSON202 the response for an HTTP 202 `application/json` response
+	JSON202 *Insight
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON402 the response for an HTTP 402 `application/problem+json` response
+	ApplicationproblemJSON402 *InsufficientCredits
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON408 the response for an HTTP 408 `application/problem+json` response
+	ApplicationproblemJSON408 *RequestTimeout
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *TooLarge
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *UnsupportedMediaType
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Invalid
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *RateLimited
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *RequestInsightResponse200Headers
+	// Headers202 the parsed response headers for an HTTP 202 response
+	Headers202 *RequestInsightResponse202Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *RequestInsightResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *RequestInsightResponse401Headers
+	// Headers402 the parsed response headers for an HTTP 402 response
+	Headers402 *RequestInsightResponse402Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *RequestInsightResponse404Headers
+	// Headers408 the parsed response headers for an HTTP 408 response
+	Headers408 *RequestInsightResponse408Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *RequestInsightResponse413Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *RequestInsightResponse415Headers
+	// Headers422 the parsed response headers for an HTTP 422 response
+	Headers422 *RequestInsightResponse422Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *RequestInsightResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *RequestInsightResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *RequestInsightResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r RequestInsightResponse) GetJSON200() *Insight {
+	return r.JSON200
+}
+
+// GetJSON202 returns the response for an HTTP 202 `application/json` response
+func (r RequestInsightResponse) GetJSON202() *Insight {
+	return r.JSON202
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r RequestInsightResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r RequestInsightResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON402 returns the response for an HTTP 402 `application/problem+json` response
+func (r RequestInsightResponse) GetApplicationproblemJSON402() *InsufficientCredits {
+	return r.ApplicationproblemJSON402
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r RequestInsightResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON408 returns the response for an HTTP 408 `application/problem+json` response
+func (r RequestInsightResponse) GetApplicationproblemJSON408() *RequestTimeout {
+	return r.ApplicationproblemJSON408
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r RequestInsightResponse) GetApplicationproblemJSON413() *TooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r RequestInsightResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r RequestInsightResponse) GetApplicationproblemJSON422() *Invalid {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r RequestInsightResponse) GetApplicationproblemJSON429() *RateLimited {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r RequestInsightResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r RequestInsightResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r RequestInsightResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RequestInsightResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RequestInsightResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RequestInsightResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetInsightResponse200Headers the declared response headers of an HTTP 200 response for GetInsight
+type GetInsightResponse200Headers struct {
+	XRequestID string
+}
+
+// GetInsightResponse401Headers the declared response headers of an HTTP 401 response for GetInsight
+type GetInsightResponse401Headers struct {
+	WWWAuthenticate string
+	XRequestID      string
+}
+
+// GetInsightResponse404Headers the declared response headers of an HTTP 404 response for GetInsight
+type GetInsightResponse404Headers struct {
+	XRequestID string
+}
+
+// GetInsightResponse422Headers the declared response headers of an HTTP 422 response for GetInsight
+type GetInsightResponse422Headers struct {
+	XRequestID string
+}
+
+// GetInsightResponse429Headers the declared response headers of an HTTP 429 response for GetInsight
+type GetInsightResponse429Headers struct {
+	RetryAfter int
+	XRequestID string
+}
+
+// GetInsightResponse500Headers the declared response headers of an HTTP 500 response for GetInsight
+type GetInsightResponse500Headers struct {
+	XRequestID string
+}
+
+// GetInsightResponse503Headers the declared response headers of an HTTP 503 response for GetInsight
+type GetInsightResponse503Headers struct {
+	RetryAfter int
+	XRequestID string
+}
+
+type GetInsightResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Insight
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Invalid
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *RateLimited
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetInsightResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetInsightResponse401Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *GetInsightResponse404Headers
+	// Headers422 the parsed response headers for an HTTP 422 response
+	Headers422 *GetInsightResponse422Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetInsightResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *GetInsightResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetInsightResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetInsightResponse) GetJSON200() *Insight {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetInsightResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetInsightResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r GetInsightResponse) GetApplicationproblemJSON422() *Invalid {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetInsightResponse) GetApplicationproblemJSON429() *RateLimited {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetInsightResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetInsightResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetInsightResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetInsightResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetInsightResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetInsightResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -7600,6 +10125,112 @@ func (r ListLedgerResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r ListLedgerResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetInsightTypeResponse200Headers the declared response headers of an HTTP 200 response for GetInsightType
+type GetInsightTypeResponse200Headers struct {
+	ETag       *string
+	XRequestID string
+}
+
+// GetInsightTypeResponse404Headers the declared response headers of an HTTP 404 response for GetInsightType
+type GetInsightTypeResponse404Headers struct {
+	XRequestID string
+}
+
+// GetInsightTypeResponse422Headers the declared response headers of an HTTP 422 response for GetInsightType
+type GetInsightTypeResponse422Headers struct {
+	XRequestID string
+}
+
+// GetInsightTypeResponse500Headers the declared response headers of an HTTP 500 response for GetInsightType
+type GetInsightTypeResponse500Headers struct {
+	XRequestID string
+}
+
+// GetInsightTypeResponse503Headers the declared response headers of an HTTP 503 response for GetInsightType
+type GetInsightTypeResponse503Headers struct {
+	RetryAfter int
+	XRequestID string
+}
+
+type GetInsightTypeResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *InsightType
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Invalid
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetInsightTypeResponse200Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *GetInsightTypeResponse404Headers
+	// Headers422 the parsed response headers for an HTTP 422 response
+	Headers422 *GetInsightTypeResponse422Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *GetInsightTypeResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetInsightTypeResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetInsightTypeResponse) GetJSON200() *InsightType {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetInsightTypeResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r GetInsightTypeResponse) GetApplicationproblemJSON422() *Invalid {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetInsightTypeResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetInsightTypeResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetInsightTypeResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetInsightTypeResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetInsightTypeResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetInsightTypeResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -9230,6 +11861,51 @@ func (c *ClientWithResponses) HealthReadyWithResponse(ctx context.Context, reqEd
 	return ParseHealthReadyResponse(rsp)
 }
 
+// ListAllCategoriesWithResponse List every insight category and type (admin)
+//
+// The price list with the insight types not on sale too.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/admin/categories (the `ListAllCategories` operationId).
+func (c *ClientWithResponses) ListAllCategoriesWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListAllCategoriesResponse, error) {
+	rsp, err := c.ListAllCategories(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListAllCategoriesResponse(rsp)
+}
+
+// PutCategoryWithBodyWithResponse Create or replace an insight category (admin)
+//
+// Writes the category named by the slug: 201 when it is new, 200 when it replaced one, with the new ETag. Without If-Match it only creates: replacing an existing category needs If-Match, its ETag as last read (428 without; 412 when it changed since). If-Match: * replaces whatever version there is; any If-Match on a category that does not exist is a 412.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /v1/admin/categories/{slug} (the `PutCategory` operationId).
+func (c *ClientWithResponses) PutCategoryWithBodyWithResponse(ctx context.Context, slug string, params *PutCategoryParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutCategoryResponse, error) {
+	rsp, err := c.PutCategoryWithBody(ctx, slug, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutCategoryResponse(rsp)
+}
+
+// PutCategoryWithResponse Create or replace an insight category (admin)
+//
+// Writes the category named by the slug: 201 when it is new, 200 when it replaced one, with the new ETag. Without If-Match it only creates: replacing an existing category needs If-Match, its ETag as last read (428 without; 412 when it changed since). If-Match: * replaces whatever version there is; any If-Match on a category that does not exist is a 412.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /v1/admin/categories/{slug} (the `PutCategory` operationId).
+func (c *ClientWithResponses) PutCategoryWithResponse(ctx context.Context, slug string, params *PutCategoryParams, body PutCategoryJSONRequestBody, reqEditors ...RequestEditorFn) (*PutCategoryResponse, error) {
+	rsp, err := c.PutCategory(ctx, slug, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutCategoryResponse(rsp)
+}
+
 // ChargeCreditsWithBodyWithResponse Charge credits (admin)
 //
 // Takes credits from a user's balance, to correct a grant made by mistake; once per (user, reference) like a grant (201 new, 200 repeat, 409 reused). A charge beyond the balance is a 402 and changes nothing.
@@ -9290,6 +11966,36 @@ func (c *ClientWithResponses) GrantCreditsWithResponse(ctx context.Context, body
 	return ParseGrantCreditsResponse(rsp)
 }
 
+// PutInsightTypeWithBodyWithResponse Create or replace an insight type (admin)
+//
+// Writes the insight type named by the slug, as put-category writes a category: 201 new, 200 replaced, If-Match required to replace (428 without, 412 stale or missing), * for any version. Its category must exist and its generator must be one this service has (else a 422). Insights already requested keep what they were charged; set `active` to false to stop selling a type.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /v1/admin/insight-types/{slug} (the `PutInsightType` operationId).
+func (c *ClientWithResponses) PutInsightTypeWithBodyWithResponse(ctx context.Context, slug string, params *PutInsightTypeParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutInsightTypeResponse, error) {
+	rsp, err := c.PutInsightTypeWithBody(ctx, slug, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutInsightTypeResponse(rsp)
+}
+
+// PutInsightTypeWithResponse Create or replace an insight type (admin)
+//
+// Writes the insight type named by the slug, as put-category writes a category: 201 new, 200 replaced, If-Match required to replace (428 without, 412 stale or missing), * for any version. Its category must exist and its generator must be one this service has (else a 422). Insights already requested keep what they were charged; set `active` to false to stop selling a type.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /v1/admin/insight-types/{slug} (the `PutInsightType` operationId).
+func (c *ClientWithResponses) PutInsightTypeWithResponse(ctx context.Context, slug string, params *PutInsightTypeParams, body PutInsightTypeJSONRequestBody, reqEditors ...RequestEditorFn) (*PutInsightTypeResponse, error) {
+	rsp, err := c.PutInsightType(ctx, slug, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutInsightTypeResponse(rsp)
+}
+
 // ListAllPacksWithResponse List every credit pack (admin)
 //
 // Every pack, those no longer on sale included, cheapest first.
@@ -9348,6 +12054,36 @@ func (c *ClientWithResponses) ListAllPaymentsWithResponse(ctx context.Context, p
 		return nil, err
 	}
 	return ParseListAllPaymentsResponse(rsp)
+}
+
+// ListCategoriesWithResponse List the insight categories and types on sale
+//
+// The price list of insights: every category, by position then slug, with the insight types on sale in it. No key needed.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/categories (the `ListCategories` operationId).
+func (c *ClientWithResponses) ListCategoriesWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListCategoriesResponse, error) {
+	rsp, err := c.ListCategories(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListCategoriesResponse(rsp)
+}
+
+// GetCategoryWithResponse Get an insight category
+//
+// One category with the insight types on sale in it. The ETag header is its version, to send as If-Match when editing it. No key needed.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/categories/{slug} (the `GetCategory` operationId).
+func (c *ClientWithResponses) GetCategoryWithResponse(ctx context.Context, slug string, reqEditors ...RequestEditorFn) (*GetCategoryResponse, error) {
+	rsp, err := c.GetCategory(ctx, slug, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetCategoryResponse(rsp)
 }
 
 // ListChatsWithResponse List your chats
@@ -9438,6 +12174,66 @@ func (c *ClientWithResponses) RenameChatWithResponse(ctx context.Context, id ope
 		return nil, err
 	}
 	return ParseRenameChatResponse(rsp)
+}
+
+// ListInsightsWithResponse List a chat's insights
+//
+// Pages through the chat's insights, oldest first, one per type requested; without their jobs (get one insight for its job).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/chats/{id}/insights (the `ListInsights` operationId).
+func (c *ClientWithResponses) ListInsightsWithResponse(ctx context.Context, id openapi_types.UUID, params *ListInsightsParams, reqEditors ...RequestEditorFn) (*ListInsightsResponse, error) {
+	rsp, err := c.ListInsights(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListInsightsResponse(rsp)
+}
+
+// RequestInsightWithBodyWithResponse Request an insight of a chat
+//
+// Asks for an insight of a type (GET /v1/categories) about one of your chats. A chat has one insight per type. When it has none of this type, or its last one failed or was cancelled, the type's cost is charged and the insight starts being made by a background job: 202 with the pending insight. Poll the Location until its status is ready (with its result) or failed (refunded). A pending or ready insight is answered as it is (202 or 200) and nothing is charged, so repeating a request never pays twice; `regenerate` starts a new generation and charges again. The charge, the insight and its job are stored together or not at all. With an Idempotency-Key, a repeat answers the insight the first request did, as it stands now, and charges nothing. A balance below the cost is a 402 (nothing charged, nothing started); another user's chat, a deleted or unknown one a 404; a type not on sale a 422.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/chats/{id}/insights (the `RequestInsight` operationId).
+func (c *ClientWithResponses) RequestInsightWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *RequestInsightParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RequestInsightResponse, error) {
+	rsp, err := c.RequestInsightWithBody(ctx, id, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRequestInsightResponse(rsp)
+}
+
+// RequestInsightWithResponse Request an insight of a chat
+//
+// Asks for an insight of a type (GET /v1/categories) about one of your chats. A chat has one insight per type. When it has none of this type, or its last one failed or was cancelled, the type's cost is charged and the insight starts being made by a background job: 202 with the pending insight. Poll the Location until its status is ready (with its result) or failed (refunded). A pending or ready insight is answered as it is (202 or 200) and nothing is charged, so repeating a request never pays twice; `regenerate` starts a new generation and charges again. The charge, the insight and its job are stored together or not at all. With an Idempotency-Key, a repeat answers the insight the first request did, as it stands now, and charges nothing. A balance below the cost is a 402 (nothing charged, nothing started); another user's chat, a deleted or unknown one a 404; a type not on sale a 422.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/chats/{id}/insights (the `RequestInsight` operationId).
+func (c *ClientWithResponses) RequestInsightWithResponse(ctx context.Context, id openapi_types.UUID, params *RequestInsightParams, body RequestInsightJSONRequestBody, reqEditors ...RequestEditorFn) (*RequestInsightResponse, error) {
+	rsp, err := c.RequestInsight(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRequestInsightResponse(rsp)
+}
+
+// GetInsightWithResponse Get one insight of a chat
+//
+// The insight with its status, its job while the queue keeps it, and its result once ready. Another user's chat, a deleted one, an unknown one and an insight of another chat are all a 404.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/chats/{id}/insights/{insight_id} (the `GetInsight` operationId).
+func (c *ClientWithResponses) GetInsightWithResponse(ctx context.Context, id openapi_types.UUID, insightId openapi_types.UUID, reqEditors ...RequestEditorFn) (*GetInsightResponse, error) {
+	rsp, err := c.GetInsight(ctx, id, insightId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetInsightResponse(rsp)
 }
 
 // ListMessagesWithResponse List or search a chat's messages
@@ -9543,6 +12339,21 @@ func (c *ClientWithResponses) ListLedgerWithResponse(ctx context.Context, params
 		return nil, err
 	}
 	return ParseListLedgerResponse(rsp)
+}
+
+// GetInsightTypeWithResponse Get an insight type
+//
+// One insight type, on sale or not (an insight keeps the slug of the type it was made of). The ETag header is its version, to send as If-Match when editing it. No key needed.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/insight-types/{slug} (the `GetInsightType` operationId).
+func (c *ClientWithResponses) GetInsightTypeWithResponse(ctx context.Context, slug string, reqEditors ...RequestEditorFn) (*GetInsightTypeResponse, error) {
+	rsp, err := c.GetInsightType(ctx, slug, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetInsightTypeResponse(rsp)
 }
 
 // ListPacksWithResponse List the credit packs on sale
@@ -9990,6 +12801,446 @@ func ParseHealthReadyResponse(rsp *http.Response) (*HealthReadyResponse, error) 
 		response.Headers500 = &headers
 	case rsp.StatusCode == 503:
 		var headers HealthReadyResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListAllCategoriesResponse parses an HTTP response from a ListAllCategoriesWithResponse call
+func ParseListAllCategoriesResponse(rsp *http.Response) (*ListAllCategoriesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListAllCategoriesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CategoryList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest RateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ListAllCategoriesResponse200Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers ListAllCategoriesResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers ListAllCategoriesResponse403Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListAllCategoriesResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers ListAllCategoriesResponse500Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListAllCategoriesResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParsePutCategoryResponse parses an HTTP response from a PutCategoryWithResponse call
+func ParsePutCategoryResponse(rsp *http.Response) (*PutCategoryResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PutCategoryResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Category
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Category
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 408:
+		var dest RequestTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON408 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 428:
+		var dest PreconditionRequired
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON428 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest RateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers PutCategoryResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 201:
+		var headers PutCategoryResponse201Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers201 = &headers
+	case rsp.StatusCode == 400:
+		var headers PutCategoryResponse400Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers PutCategoryResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers PutCategoryResponse403Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 408:
+		var headers PutCategoryResponse408Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers408 = &headers
+	case rsp.StatusCode == 412:
+		var headers PutCategoryResponse412Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers412 = &headers
+	case rsp.StatusCode == 413:
+		var headers PutCategoryResponse413Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers413 = &headers
+	case rsp.StatusCode == 415:
+		var headers PutCategoryResponse415Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers415 = &headers
+	case rsp.StatusCode == 422:
+		var headers PutCategoryResponse422Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers422 = &headers
+	case rsp.StatusCode == 428:
+		var headers PutCategoryResponse428Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers428 = &headers
+	case rsp.StatusCode == 429:
+		var headers PutCategoryResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers PutCategoryResponse500Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers PutCategoryResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
@@ -10589,6 +13840,301 @@ func ParseGrantCreditsResponse(rsp *http.Response) (*GrantCreditsResponse, error
 	return response, nil
 }
 
+// ParsePutInsightTypeResponse parses an HTTP response from a PutInsightTypeWithResponse call
+func ParsePutInsightTypeResponse(rsp *http.Response) (*PutInsightTypeResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PutInsightTypeResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest InsightType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest InsightType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 408:
+		var dest RequestTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON408 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 428:
+		var dest PreconditionRequired
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON428 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest RateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers PutInsightTypeResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 201:
+		var headers PutInsightTypeResponse201Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers201 = &headers
+	case rsp.StatusCode == 400:
+		var headers PutInsightTypeResponse400Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers PutInsightTypeResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers PutInsightTypeResponse403Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 408:
+		var headers PutInsightTypeResponse408Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers408 = &headers
+	case rsp.StatusCode == 412:
+		var headers PutInsightTypeResponse412Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers412 = &headers
+	case rsp.StatusCode == 413:
+		var headers PutInsightTypeResponse413Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers413 = &headers
+	case rsp.StatusCode == 415:
+		var headers PutInsightTypeResponse415Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers415 = &headers
+	case rsp.StatusCode == 422:
+		var headers PutInsightTypeResponse422Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers422 = &headers
+	case rsp.StatusCode == 428:
+		var headers PutInsightTypeResponse428Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers428 = &headers
+	case rsp.StatusCode == 429:
+		var headers PutInsightTypeResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers PutInsightTypeResponse500Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers PutInsightTypeResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseListAllPacksResponse parses an HTTP response from a ListAllPacksWithResponse call
 func ParseListAllPacksResponse(rsp *http.Response) (*ListAllPacksResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -11123,6 +14669,207 @@ func ParseListAllPaymentsResponse(rsp *http.Response) (*ListAllPaymentsResponse,
 		response.Headers500 = &headers
 	case rsp.StatusCode == 503:
 		var headers ListAllPaymentsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListCategoriesResponse parses an HTTP response from a ListCategoriesWithResponse call
+func ParseListCategoriesResponse(rsp *http.Response) (*ListCategoriesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListCategoriesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CategoryList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ListCategoriesResponse200Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 500:
+		var headers ListCategoriesResponse500Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListCategoriesResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetCategoryResponse parses an HTTP response from a GetCategoryWithResponse call
+func ParseGetCategoryResponse(rsp *http.Response) (*GetCategoryResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetCategoryResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CategoryWithTypes
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetCategoryResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 404:
+		var headers GetCategoryResponse404Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 422:
+		var headers GetCategoryResponse422Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers422 = &headers
+	case rsp.StatusCode == 500:
+		var headers GetCategoryResponse500Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetCategoryResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
@@ -12141,6 +15888,608 @@ func ParseRenameChatResponse(rsp *http.Response) (*RenameChatResponse, error) {
 		response.Headers500 = &headers
 	case rsp.StatusCode == 503:
 		var headers RenameChatResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListInsightsResponse parses an HTTP response from a ListInsightsWithResponse call
+func ParseListInsightsResponse(rsp *http.Response) (*ListInsightsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListInsightsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest InsightList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest RateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ListInsightsResponse200Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers ListInsightsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 404:
+		var headers ListInsightsResponse404Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 422:
+		var headers ListInsightsResponse422Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers422 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListInsightsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers ListInsightsResponse500Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListInsightsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseRequestInsightResponse parses an HTTP response from a RequestInsightWithResponse call
+func ParseRequestInsightResponse(rsp *http.Response) (*RequestInsightResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RequestInsightResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Insight
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 202:
+		var dest Insight
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON202 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 402:
+		var dest InsufficientCredits
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON402 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 408:
+		var dest RequestTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON408 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest RateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers RequestInsightResponse200Headers
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 202:
+		var headers RequestInsightResponse202Headers
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers202 = &headers
+	case rsp.StatusCode == 400:
+		var headers RequestInsightResponse400Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers RequestInsightResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 402:
+		var headers RequestInsightResponse402Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers402 = &headers
+	case rsp.StatusCode == 404:
+		var headers RequestInsightResponse404Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 408:
+		var headers RequestInsightResponse408Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers408 = &headers
+	case rsp.StatusCode == 413:
+		var headers RequestInsightResponse413Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers413 = &headers
+	case rsp.StatusCode == 415:
+		var headers RequestInsightResponse415Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers415 = &headers
+	case rsp.StatusCode == 422:
+		var headers RequestInsightResponse422Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers422 = &headers
+	case rsp.StatusCode == 429:
+		var headers RequestInsightResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers RequestInsightResponse500Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers RequestInsightResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetInsightResponse parses an HTTP response from a GetInsightWithResponse call
+func ParseGetInsightResponse(rsp *http.Response) (*GetInsightResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetInsightResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Insight
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest RateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetInsightResponse200Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers GetInsightResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 404:
+		var headers GetInsightResponse404Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 422:
+		var headers GetInsightResponse422Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers422 = &headers
+	case rsp.StatusCode == 429:
+		var headers GetInsightResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers GetInsightResponse500Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetInsightResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
@@ -13364,6 +17713,127 @@ func ParseListLedgerResponse(rsp *http.Response) (*ListLedgerResponse, error) {
 		response.Headers500 = &headers
 	case rsp.StatusCode == 503:
 		var headers ListLedgerResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetInsightTypeResponse parses an HTTP response from a GetInsightTypeWithResponse call
+func ParseGetInsightTypeResponse(rsp *http.Response) (*GetInsightTypeResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetInsightTypeResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest InsightType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetInsightTypeResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 404:
+		var headers GetInsightTypeResponse404Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 422:
+		var headers GetInsightTypeResponse422Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers422 = &headers
+	case rsp.StatusCode == 500:
+		var headers GetInsightTypeResponse500Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetInsightTypeResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {

@@ -29,8 +29,10 @@ import (
 	"github.com/chatlens/chatlens/adapters/memory"
 	"github.com/chatlens/chatlens/adapters/payments/local"
 	"github.com/chatlens/chatlens/adapters/system"
+	"github.com/chatlens/chatlens/core/catalog"
 	"github.com/chatlens/chatlens/core/chats"
 	"github.com/chatlens/chatlens/core/credits"
+	"github.com/chatlens/chatlens/core/insights"
 	"github.com/chatlens/chatlens/core/payments"
 	"github.com/chatlens/chatlens/core/users"
 	"github.com/chatlens/chatlens/openapi"
@@ -58,6 +60,7 @@ func TestContract(t *testing.T) {
 	c := newContract(t)
 	c.walkThrough()
 	c.chatsWalk()
+	c.insightsWalk()
 	c.unmatched()
 	c.unavailable()
 	c.fuzz(fuzzSeed, fuzzRequests)
@@ -112,6 +115,10 @@ type contract struct {
 
 	storageDown bool // a 5xx is expected (unavailable)
 
+	store    *memory.Store     // for a job runner
+	insights *insights.Service // whose jobs it runs
+	chat     string            // the walk-through's chat
+
 	mu       sync.Mutex
 	statuses map[string]map[int]int // operation → status → count
 	findings map[string]*finding
@@ -148,7 +155,14 @@ func newContract(t *testing.T) *contract {
 		t.Fatal(err)
 	}
 	ch := chats.NewService(store, system.Clock{}, &system.UUIDv7{}, chats.Config{SpoolDir: t.TempDir()})
-	api := httpapi.New(httpapi.Services{Users: u, Credits: cr, Payments: pay, Chats: ch, Storage: memoryStorage{}}, httpapi.Options{
+	generators := insights.NewRegistry()
+	cat := catalog.NewService(store, system.Clock{}, generators)
+	ins := insights.NewService(store, system.Clock{}, &system.UUIDv7{}, generators, ch, insights.Config{})
+	ch.OnDelete(ins.CancelChat)
+	if err := cat.Seed(context.Background()); err != nil { // as a deployment starts
+		t.Fatal(err)
+	}
+	api := httpapi.New(httpapi.Services{Users: u, Credits: cr, Payments: pay, Chats: ch, Catalog: cat, Insights: ins, Storage: memoryStorage{}}, httpapi.Options{
 		SignUpRate:      httpapi.Rate{PerMinute: 10, Burst: 40},
 		AuthFailureRate: httpapi.Rate{PerMinute: 20, Burst: 120},
 		Now:             func() time.Time { return frozen },
@@ -156,7 +170,7 @@ func newContract(t *testing.T) *contract {
 	srv := httptest.NewServer(api.Handler())
 	t.Cleanup(srv.Close)
 	c := &contract{
-		t: t, base: srv.URL, client: srv.Client(), users: u,
+		t: t, base: srv.URL, client: srv.Client(), users: u, store: store, insights: ins,
 		docs:     []*apiDoc{loadDoc(t, "openapi-3.0.yaml", openapi.YAML30), loadDoc(t, "openapi.yaml", openapi.YAML31)},
 		statuses: map[string]map[int]int{}, findings: map[string]*finding{}, keySecrets: map[string]string{}, keyOwner: map[string]string{},
 	}
@@ -439,7 +453,11 @@ func statedInProse(a answer) string {
 		case e.Location == "body.pack":
 			return "a pack that is not on sale (create-payment)"
 		case e.Location == "header.Idempotency-Key":
-			return "an idempotency key used before for another pack (create-payment)"
+			return "an idempotency key used before for another request (create-payment, request-insight)"
+		case e.Location == "body.type":
+			return "an insight type that is not on sale (request-insight)"
+		case e.Location == "body.generator" || e.Location == "body.category":
+			return "a generator this service does not have, or a category that does not exist (put-insight-type)"
 		case e.Location == "query.q":
 			return "a search with no word, or more than 16 (list-messages)"
 		case e.Location == "query.from" || e.Location == "query.to" || e.Location == "query.author":
@@ -668,6 +686,7 @@ func (c *contract) chatsWalk() {
 	c.want("upload", upload(), 201).decode(&chat)
 	c.want("upload again", upload(), 200)
 	c.keyIDs = append(c.keyIDs, chat.ID)
+	c.chat = chat.ID
 	c.keyOwner[chat.ID] = owner.id
 	path, id := "/v1/chats/"+chat.ID, map[string]string{"id": chat.ID}
 	c.want("list chats", c.op("list-chats", "GET", "/v1/chats", owner.key, nil, nil, nil), 200)
@@ -689,6 +708,79 @@ func (c *contract) chatsWalk() {
 	c.want("delete chat", c.op("delete-chat", "DELETE", path, owner.key, nil, nil, id), 204)
 	c.want("deleted chat", c.op("get-chat", "GET", path, owner.key, nil, nil, id), 404)
 	c.want("restore chat", c.op("restore-chat", "POST", path+"/restore", owner.key, nil, nil, id), 200)
+}
+
+// insightsWalk: the catalog edited with If-Match, then an insight
+// requested (charged, 202), asked for again (free), made by a job runner
+// and read ready (200, with its result); a user without credits gets 402.
+func (c *contract) insightsWalk() {
+	owner := c.pool[0]
+	send := func(id, method, path, key, ifMatch string, body any, params map[string]string) answer {
+		h := http.Header{"Authorization": {"Bearer " + key}}
+		if ifMatch != "" {
+			h.Set("If-Match", ifMatch)
+		}
+		r := request{op: id, method: method, path: path, pathParams: params, header: h}
+		if body != nil {
+			r.body, r.hasBody = jsonBody(body), true
+			h.Set("Content-Type", "application/json")
+		}
+		return c.call(r)
+	}
+	c.want("price list", c.op("list-categories", "GET", "/v1/categories", "", nil, nil, nil), 200)
+	cat := map[string]string{"slug": "walk"}
+	category := map[string]any{"name": "Walk", "description": "The walk-through's.\nTwo lines.", "position": 30}
+	c.want("new category", send("put-category", "PUT", "/v1/admin/categories/walk", c.admin, "", category, cat), 201)
+	c.want("category without If-Match", send("put-category", "PUT", "/v1/admin/categories/walk", c.admin, "", category, cat), 428)
+	tag := c.want("category", c.op("get-category", "GET", "/v1/categories/walk", "", nil, nil, cat), 200).header.Get("ETag")
+	c.want("edit category", send("put-category", "PUT", "/v1/admin/categories/walk", c.admin, tag, category, cat), 200)
+	c.want("edit category, stale", send("put-category", "PUT", "/v1/admin/categories/walk", c.admin, tag, category, cat), 412)
+	typ := map[string]string{"slug": "walk-report"}
+	insightType := map[string]any{"category": "walk", "name": "Walk report", "description": "", "cost": 5,
+		"generator": "activity-report", "timeout_seconds": 60, "max_attempts": 3, "active": true}
+	c.want("new type", send("put-insight-type", "PUT", "/v1/admin/insight-types/walk-report", c.admin, "", insightType, typ), 201)
+	tag = c.want("type", c.op("get-insight-type", "GET", "/v1/insight-types/walk-report", "", nil, nil, typ), 200).header.Get("ETag")
+	c.want("edit type", send("put-insight-type", "PUT", "/v1/admin/insight-types/walk-report", c.admin, tag, insightType, typ), 200)
+	insightType["generator"] = "no-such-generator"
+	c.want("unknown generator", send("put-insight-type", "PUT", "/v1/admin/insight-types/walk-report", c.admin, "*", insightType, typ), 422)
+	c.want("every category", c.op("list-all-categories", "GET", "/v1/admin/categories", c.admin, nil, nil, nil), 200)
+
+	path, id := "/v1/chats/"+c.chat+"/insights", map[string]string{"id": c.chat}
+	var in struct{ ID string }
+	c.want("request insight", c.op("request-insight", "POST", path, owner.key, map[string]any{"type": "walk-report"}, nil, id), 202).decode(&in)
+	c.keyIDs = append(c.keyIDs, in.ID)
+	c.keyOwner[in.ID] = owner.id
+	c.want("request again", c.op("request-insight", "POST", path, owner.key, map[string]any{"type": "walk-report"}, nil, id), 202)
+	c.want("list insights", c.op("list-insights", "GET", path, owner.key, nil, nil, id), 200)
+	one, ids := path+"/"+in.ID, map[string]string{"id": c.chat, "insight_id": in.ID}
+	c.want("pending insight", c.op("get-insight", "GET", one, owner.key, nil, nil, ids), 200)
+
+	runner, err := c.store.NewRunner(ports.RunnerConfig{Handlers: c.insights.Handlers(), PollInterval: 10 * time.Millisecond})
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); _ = runner.Run(ctx) }()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		var got struct{ Status string }
+		c.want("insight", c.op("get-insight", "GET", one, owner.key, nil, nil, ids), 200).decode(&got)
+		if got.Status == "ready" {
+			break
+		}
+		if time.Now().After(deadline) {
+			c.t.Fatalf("walk-through: the insight is still %s", got.Status)
+		}
+	}
+	cancel()
+	<-done
+	c.want("request the ready one", c.op("request-insight", "POST", path, owner.key, map[string]any{"type": "walk-report"}, nil, id), 200)
+	c.want("list ready insights", c.op("list-insights", "GET", path, owner.key, nil, nil, id), 200)
+
+	// A type dearer than the balance.
+	insightType["generator"], insightType["cost"] = "activity-report", 1_000_000
+	c.want("dear type", send("put-insight-type", "PUT", "/v1/admin/insight-types/walk-dear", c.admin, "", insightType, map[string]string{"slug": "walk-dear"}), 201)
+	c.want("too few credits", c.op("request-insight", "POST", path, owner.key, map[string]any{"type": "walk-dear"}, nil, id), 402)
 }
 
 // unmatched: the router's own answers, which the document's description

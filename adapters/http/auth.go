@@ -21,6 +21,10 @@ var publicOperations = map[string]bool{
 	// signature authenticates (payments.go).
 	"list-packs":      true,
 	"payment-webhook": true,
+	// The price list of insights (catalog.go).
+	"list-categories":  true,
+	"get-category":     true,
+	"get-insight-type": true,
 }
 
 // adminPrefix starts every path that only admins may use.

@@ -11,8 +11,9 @@ const apiDescription = `chatlens turns exported chat histories into statistics a
 
 **Authentication.** Every /v1 operation needs an API key, sent as
 ` + "`Authorization: Bearer cl_…`" + `, except sign-up, which returns your first key
-(shown once). Keys are created and revoked under /v1/users/me/keys. Operations
-under /v1/admin need an admin's key.
+(shown once), the price lists of credit packs and insights, and the payment
+providers' webhooks. Keys are created and revoked under /v1/users/me/keys.
+Operations under /v1/admin need an admin's key.
 
 **Errors** are RFC 9457 problems (` + "`application/problem+json`" + `) with a stable
 ` + "`type`" + ` URI per kind of error and a ` + "`request_id`" + ` that is also in the
@@ -65,6 +66,7 @@ func apiConfig() huma.Config {
 		{Name: "users", Description: "Accounts and API keys."},
 		{Name: "credits", Description: "Balances and the credit ledger."},
 		{Name: "chats", Description: "Uploaded chat exports: their messages, search and statistics."},
+		{Name: "insights", Description: "The price list of insights, and the insights of a chat, made by background jobs."},
 		{Name: "admin", Description: "Operations only admins may call."},
 		{Name: "health", Description: "Liveness, readiness and pool statistics (no key needed)."},
 	}

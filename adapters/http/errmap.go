@@ -9,6 +9,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/chatlens/chatlens/core"
+	"github.com/chatlens/chatlens/core/catalog"
 	"github.com/chatlens/chatlens/core/chats"
 )
 
@@ -71,6 +72,10 @@ func mapError(err error) mapped {
 		return mapped{kind: kindNeedsIfMatch, detail: "send If-Match with the ETag of the chat as last read"}
 	case errors.Is(err, chats.ErrVersionMismatch):
 		return mapped{kind: kindPrecondition, detail: "the chat changed since it was read (If-Match names another version); read it again"}
+	case errors.Is(err, catalog.ErrPreconditionRequired):
+		return mapped{kind: kindNeedsIfMatch, detail: "the entry exists: send If-Match with its ETag as last read (or * to replace any version)"}
+	case errors.Is(err, catalog.ErrVersionMismatch):
+		return mapped{kind: kindPrecondition, detail: "the entry changed since it was read, or does not exist (If-Match names a version it does not have); read it again"}
 	case errors.As(err, &ve):
 		return mapped{kind: kindValidation, detail: ve.Error(), errors: []*huma.ErrorDetail{{
 			Location: fieldLocation(ve.Field), Message: ve.Problem,

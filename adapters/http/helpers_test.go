@@ -14,8 +14,10 @@ import (
 
 	"github.com/chatlens/chatlens/adapters/memory"
 	"github.com/chatlens/chatlens/adapters/system"
+	"github.com/chatlens/chatlens/core/catalog"
 	"github.com/chatlens/chatlens/core/chats"
 	"github.com/chatlens/chatlens/core/credits"
+	"github.com/chatlens/chatlens/core/insights"
 	"github.com/chatlens/chatlens/core/users"
 	"github.com/chatlens/chatlens/ports"
 )
@@ -34,6 +36,10 @@ type fixture struct {
 	logs     *syncBuffer
 	svc      Services
 	opts     Options
+
+	catalog    *catalog.Service
+	insights   *insights.Service
+	generators *insights.Registry // the insights service's and the catalog's
 }
 
 // syncBuffer collects log output from concurrent requests.
@@ -61,11 +67,16 @@ func newFixture(t *testing.T, configure ...func(*Options)) *fixture {
 	f.users = users.NewService(store, system.Clock{}, &system.UUIDv7{})
 	f.credits = credits.NewService(store, system.Clock{}, &system.UUIDv7{}, credits.DefaultOptions())
 	f.chats = chats.NewService(store, system.Clock{}, &system.UUIDv7{}, chats.Config{SpoolDir: f.spoolDir})
+	f.generators = insights.NewRegistry()
+	f.catalog = catalog.NewService(store, system.Clock{}, f.generators)
+	f.insights = insights.NewService(store, system.Clock{}, &system.UUIDv7{}, f.generators, f.chats, insights.Config{})
+	f.chats.OnDelete(f.insights.CancelChat)
 	opts := Options{Logger: slog.New(slog.NewJSONHandler(f.logs, nil))}
 	for _, c := range configure {
 		c(&opts)
 	}
-	f.svc, f.opts = Services{Users: f.users, Credits: f.credits, Chats: f.chats, Storage: okStorage{}}, opts
+	f.svc, f.opts = Services{Users: f.users, Credits: f.credits, Chats: f.chats,
+		Catalog: f.catalog, Insights: f.insights, Storage: okStorage{}}, opts
 	f.build()
 	return f
 }

@@ -113,7 +113,7 @@ var problemResponses = map[int]problemResponse{
 		description: "The request conflicts with what is stored; detail says how.",
 		example:     mappedProblem(core.ErrConflict)},
 	http.StatusPreconditionFailed: {name: "PreconditionFailed",
-		description: "If-Match names another version than the stored one: the resource changed since it was read, and nothing changed now.",
+		description: "If-Match names another version than the stored one (the resource changed since it was read), or a catalog entry that does not exist; nothing changed now.",
 		example:     mappedProblem(chats.ErrVersionMismatch)},
 	http.StatusPreconditionRequired: {name: "PreconditionRequired",
 		description: "The change needs If-Match, the ETag of the resource as last read.",

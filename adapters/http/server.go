@@ -70,6 +70,10 @@ type Services struct {
 	Payments Payments
 	// Chats imports, reads and searches chats (chats.go).
 	Chats Chats
+	// Catalog is the price list of insights (catalog.go).
+	Catalog Catalog
+	// Insights requests and reads a chat's insights (insights.go).
+	Insights Insights
 }
 
 // Options configure the API. None of them changes the OpenAPI document.
@@ -147,6 +151,8 @@ func New(svc Services, opts Options) *Server {
 	registerCredits(s.api, svc.Credits)
 	registerPayments(s.api, svc.Payments)
 	registerChats(s.api, svc.Chats, opts.Uploads)
+	registerCatalog(s.api, svc.Catalog)
+	registerInsights(s.api, svc.Insights)
 	s.mountDocs()
 	s.mountCheckoutPages()
 	finishDocument(s.api.OpenAPI())
