@@ -1,17 +1,12 @@
 package app
 
 import (
-	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"os"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
-
-	"go.uber.org/fx"
 
 	httpapi "github.com/chatlens/chatlens/adapters/http"
 	"github.com/chatlens/chatlens/core/chats"
@@ -34,8 +29,8 @@ type ChatsConfig struct {
 	ImportTimeout time.Duration
 	// Retention is how long a deleted chat can be restored.
 	Retention time.Duration
-	// PurgeInterval is how often serve removes the chats deleted longer
-	// ago than Retention.
+	// PurgeInterval is how often the job workers remove the chats deleted
+	// longer ago than Retention (a periodic job, run by one process).
 	PurgeInterval time.Duration
 	// SpoolDir is where uploads are spooled while imported; empty is the
 	// system's temporary directory.
@@ -92,43 +87,6 @@ func (c ChatsConfig) uploads() httpapi.UploadLimits {
 
 func newChats(uow ports.UnitOfWork, clock ports.Clock, ids ports.IDs, cfg Config) *chats.Service {
 	return chats.NewService(uow, clock, ids, cfg.Chats.service())
-}
-
-// ChatsModule runs the purge of deleted chats for the app's lifetime:
-// now, then every PurgeInterval, stopped (and waited for) at shutdown.
-// Several processes may purge at once (the service shares the work out).
-func ChatsModule() fx.Option {
-	return fx.Module("chats", fx.Invoke(runPurges))
-}
-
-func runPurges(lc fx.Lifecycle, cfg Config, svc *chats.Service, log *slog.Logger) {
-	ctx, cancel := context.WithCancel(context.Background())
-	var done sync.WaitGroup
-	lc.Append(fx.Hook{
-		OnStart: func(context.Context) error {
-			done.Go(func() {
-				svc.RunPurges(ctx, cfg.Chats.PurgeInterval, func(removed int, err error) {
-					if err != nil {
-						log.Error("chats: purge failed; it runs again at the next interval", "error", err.Error())
-						return
-					}
-					log.Info("chats: purged deleted chats past their retention", "removed", removed)
-				})
-			})
-			return nil
-		},
-		OnStop: func(stop context.Context) error {
-			cancel()
-			finished := make(chan struct{})
-			go func() { done.Wait(); close(finished) }()
-			select {
-			case <-finished:
-				return nil
-			case <-stop.Done():
-				return errors.New("chats: the purge did not stop in time")
-			}
-		},
-	})
 }
 
 // byteSize is a flag of a size in bytes: a number, or one with a unit

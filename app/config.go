@@ -45,6 +45,7 @@ type Config struct {
 	Database DatabaseConfig
 	Payments PaymentsConfig
 	Chats    ChatsConfig
+	Jobs     JobsConfig
 }
 
 // Development reports whether the service runs in development mode.
@@ -92,6 +93,7 @@ func bindServe(b *binder, c *Config) {
 	bindDatabase(b, &c.Database)
 	bindPayments(b, &c.Payments)
 	bindChats(b, &c.Chats)
+	bindJobs(b, &c.Jobs, 4)
 }
 
 // validate reports every wrong setting at once.
@@ -123,6 +125,7 @@ func (c Config) validate() error {
 	errs = append(errs, c.Database.validate())
 	errs = append(errs, c.Payments.validate(c.Development()))
 	errs = append(errs, c.Chats.validate())
+	errs = append(errs, c.Jobs.validate())
 	return errors.Join(errs...)
 }
 

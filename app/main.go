@@ -13,7 +13,8 @@ const usage = `chatlens: chat-insights HTTP API
 usage: chatlens <command> [flags]
 
 commands:
-  serve                    serve the API (on memory unless CHATLENS_DATABASE_URL is set)
+  serve                    serve the API and job workers (on memory unless CHATLENS_DATABASE_URL is set)
+  worker                   run job workers only, on PostgreSQL (scale them apart from the API)
   migrate up|down|status   apply, roll back or list database migrations
   openapi [--3.0]          print the OpenAPI document (3.1, or the 3.0 downgrade)
   admin create --email A   create an admin on PostgreSQL and print its key once
@@ -35,6 +36,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "serve":
 		return ServeCommand(ctx, args[1:], stdout, stderr)
+	case "worker":
+		return WorkerCommand(ctx, args[1:], stdout, stderr)
 	case "migrate":
 		return MigrateCommand(ctx, args[1:], stdout, stderr)
 	case "openapi":

@@ -13,8 +13,10 @@ import (
 	"github.com/chatlens/chatlens/adapters/memory"
 	"github.com/chatlens/chatlens/adapters/postgres"
 	"github.com/chatlens/chatlens/adapters/system"
+	"github.com/chatlens/chatlens/core/catalog"
 	"github.com/chatlens/chatlens/core/chats"
 	"github.com/chatlens/chatlens/core/credits"
+	"github.com/chatlens/chatlens/core/insights"
 	"github.com/chatlens/chatlens/core/payments"
 	"github.com/chatlens/chatlens/core/users"
 	"github.com/chatlens/chatlens/ports"
@@ -50,7 +52,7 @@ func Options(cfg Config, console Console, log *slog.Logger) fx.Option {
 		BootstrapModule(),
 		HTTPModule(),
 		PaymentsModule(),
-		ChatsModule(),
+		JobsModule(),
 	)
 }
 
@@ -66,8 +68,13 @@ func MemoryModule() fx.Option {
 				return memory.New(opts)
 			},
 			func(s *memory.Store) ports.UnitOfWork { return s },
+			func(s *memory.Store) ports.JobQueue { return s },
 			func() httpapi.Storage { return memoryHealth{} },
 		),
+		// PostgreSQL's migration seeds the catalog; memory starts empty.
+		fx.Invoke(func(lc fx.Lifecycle, svc *catalog.Service) {
+			lc.Append(fx.StartHook(svc.Seed))
+		}),
 	)
 }
 
@@ -79,6 +86,7 @@ func PostgresModule() fx.Option {
 		fx.Provide(
 			newPostgres,
 			func(s *postgres.Store) ports.UnitOfWork { return s },
+			func(s *postgres.Store) ports.JobQueue { return s },
 			func(s *postgres.Store) httpapi.Storage { return postgresHealth{s} },
 		),
 		fx.Invoke(registerPoolMetrics),
@@ -119,6 +127,11 @@ func CoreModule() fx.Option {
 			},
 			newPayments,
 			newChats,
+			newInsightRegistry,
+			newInsights,
+			func(uow ports.UnitOfWork, clock ports.Clock, reg *insights.Registry) *catalog.Service {
+				return catalog.NewService(uow, clock, reg)
+			},
 			apiServices,
 		),
 	)
@@ -126,8 +139,9 @@ func CoreModule() fx.Option {
 
 // apiServices are the use cases the API serves. A new module provides its
 // service above and adds it here.
-func apiServices(u *users.Service, c *credits.Service, p *payments.Service, ch *chats.Service, storage httpapi.Storage) httpapi.Services {
-	return httpapi.Services{Users: u, Credits: c, Payments: p, Chats: ch, Storage: storage}
+func apiServices(u *users.Service, c *credits.Service, p *payments.Service, ch *chats.Service,
+	cat *catalog.Service, ins *insights.Service, storage httpapi.Storage) httpapi.Services {
+	return httpapi.Services{Users: u, Credits: c, Payments: p, Chats: ch, Catalog: cat, Insights: ins, Storage: storage}
 }
 
 // BootstrapModule creates Config.AdminEmail's admin at start when missing

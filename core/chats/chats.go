@@ -18,7 +18,7 @@
 //
 // The report and the statistics are stored as versioned JSON documents
 // (documents.go). Deleted chats stay restorable for Config.Retention; Purge
-// (run periodically by RunPurges) then removes them, their messages a
+// (run periodically as a background job) then removes them, their messages a
 // batch per unit.
 package chats
 

@@ -942,34 +942,6 @@ func testPurgeAfterRetention(t *testing.T, open opener) {
 	fx.mustImport(whatsApp, chats.ImportOptions{})
 }
 
-func TestRunPurges(t *testing.T) { forEachBackend(t, testRunPurges) }
-
-func testRunPurges(t *testing.T, open opener) {
-	fx := newFixture(t, open, withConfig(func(c *chats.Config) { c.Retention = time.Hour }))
-	d := fx.mustImport(whatsApp, chats.ImportOptions{})
-	if err := fx.svc.Delete(fx.ctx, fx.user, string(d.Chat.ID)); err != nil {
-		t.Fatal(err)
-	}
-	fx.clock.advance(2 * time.Hour)
-	ctx, cancel := context.WithCancel(fx.ctx)
-	reports := make(chan int, 1)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		fx.svc.RunPurges(ctx, time.Hour, func(removed int, err error) {
-			if err != nil {
-				t.Error(err)
-			}
-			reports <- removed
-		})
-	}()
-	if n := <-reports; n != 1 {
-		t.Errorf("first run removed %d", n)
-	}
-	cancel()
-	<-done
-}
-
 // replaying is a unit of work that runs every unit's function twice: the
 // first attempt is rolled back (as if contention had ended it), the second
 // commits, as the store's retry loop would replay it.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/chatlens/chatlens/core"
 	"github.com/chatlens/chatlens/ports"
@@ -81,30 +80,4 @@ func (s *Service) purgeChat(ctx context.Context, id core.ChatID) (gone bool, err
 		return false, nil
 	}
 	return err == nil, err
-}
-
-// RunPurges purges (Purge) now and then every interval until ctx ends.
-// After a run that removed something or failed it calls report, when not
-// nil, with what Purge returned (a failed run is tried again at the next
-// tick); a run cut off by ctx ending is not reported.
-func (s *Service) RunPurges(ctx context.Context, every time.Duration, report func(removed int, err error)) {
-	if every <= 0 {
-		every = time.Hour
-	}
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		n, err := s.Purge(ctx)
-		if ctx.Err() != nil {
-			return
-		}
-		if report != nil && (n > 0 || err != nil) {
-			report(n, err)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
 }
