@@ -58,8 +58,16 @@ bench-parse *args:
 bench-import *args:
     bash bench/import/run.sh {{args}}
 
+# Background jobs on a durable cluster: insights made by the real binary (an
+# API process without workers, then 1 and 2 `chatlens worker` processes)
+# beside River's own throughput for an empty job, and the insight request's
+# latency under 32 clients beside GET /health.
+# Jobs benchmark: insights/s by 1 and 2 worker processes vs River's empty-job limit; request p50/p99.
+bench-jobs *args:
+    bash bench/jobs/run.sh {{args}}
+
 # Every benchmark.
-bench: bench-credits bench-parse bench-import
+bench: bench-credits bench-parse bench-import bench-jobs
 
 # Run each parser fuzz target for FUZZTIME (default 30s).
 fuzz:
