@@ -2,7 +2,10 @@ package ports
 
 import (
 	"context"
+	"fmt"
 	"time"
+
+	"github.com/chatlens/chatlens/core"
 )
 
 // Background jobs: work that must survive a crash and run outside a
@@ -187,4 +190,61 @@ type RunnerConfig struct {
 	PollInterval time.Duration
 	// OnEvent, when set, is told each attempt's end (metrics).
 	OnEvent func(JobEvent)
+}
+
+// Runner defaults: what a zero RunnerConfig field, or a handler's zero
+// MaxAttempts or Timeout, means (River's own defaults for the latter two).
+const (
+	DefaultRunnerWorkers   = 4
+	DefaultRescueAfter     = time.Hour
+	DefaultBackoffBase     = time.Second
+	DefaultBackoffMax      = 10 * time.Minute
+	DefaultShutdownTimeout = 30 * time.Second
+	DefaultPollInterval    = time.Second
+	DefaultJobMaxAttempts  = 25
+	DefaultJobTimeout      = time.Minute
+)
+
+// Resolve fills cfg's zero fields and its handlers' with the defaults and
+// checks what a runner needs: no negative setting, handlers of distinct
+// kinds with a Work, timeouts below RescueAfter, periodic jobs with a kind
+// and an interval. It returns the handlers by kind. Every adapter's
+// NewRunner starts with it, so all read a configuration alike.
+func (cfg RunnerConfig) Resolve() (RunnerConfig, map[string]JobHandler, error) {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d == 0 {
+			*d = v
+		}
+	}
+	if cfg.Workers == 0 {
+		cfg.Workers = DefaultRunnerWorkers
+	}
+	def(&cfg.RescueAfter, DefaultRescueAfter)
+	def(&cfg.BackoffBase, DefaultBackoffBase)
+	def(&cfg.BackoffMax, DefaultBackoffMax)
+	def(&cfg.ShutdownTimeout, DefaultShutdownTimeout)
+	def(&cfg.PollInterval, DefaultPollInterval)
+	if cfg.Workers < 0 || cfg.RescueAfter < 0 || cfg.BackoffBase < 0 || cfg.BackoffMax < 0 || cfg.ShutdownTimeout < 0 || cfg.PollInterval < 0 {
+		return cfg, nil, fmt.Errorf("%w: negative runner setting", core.ErrInvalid)
+	}
+	handlers := map[string]JobHandler{}
+	for _, h := range cfg.Handlers {
+		def(&h.Timeout, DefaultJobTimeout)
+		if h.MaxAttempts == 0 {
+			h.MaxAttempts = DefaultJobMaxAttempts
+		}
+		switch _, dup := handlers[h.Kind]; {
+		case h.Kind == "" || h.Work == nil || dup:
+			return cfg, nil, fmt.Errorf("%w: a handler needs a kind of its own and a Work", core.ErrInvalid)
+		case h.MaxAttempts < 0 || h.Timeout < 0 || h.Timeout >= cfg.RescueAfter:
+			return cfg, nil, fmt.Errorf("%w: handler %s: attempts must be positive and the timeout below RescueAfter", core.ErrInvalid, h.Kind)
+		}
+		handlers[h.Kind] = h
+	}
+	for _, p := range cfg.Periodic {
+		if p.Kind == "" || p.Interval <= 0 {
+			return cfg, nil, fmt.Errorf("%w: a periodic job needs a kind and a positive interval", core.ErrInvalid)
+		}
+	}
+	return cfg, handlers, nil
 }

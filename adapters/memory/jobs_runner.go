@@ -5,7 +5,6 @@ import (
 	"cmp"
 	"context"
 	"errors"
-	"fmt"
 	"maps"
 	"math/rand/v2"
 	"slices"
@@ -17,16 +16,7 @@ import (
 	"github.com/chatlens/chatlens/ports"
 )
 
-// Defaults of a runner and of a kind that sets none, as River's.
 const (
-	defaultWorkers         = 4
-	defaultRescueAfter     = time.Hour
-	defaultBackoffBase     = time.Second
-	defaultBackoffMax      = 10 * time.Minute
-	defaultShutdownTimeout = 30 * time.Second
-	defaultPollInterval    = time.Second
-	defaultMaxAttempts     = 25
-	defaultJobTimeout      = time.Minute
 	// maxRescueInterval bounds how long a stuck job waits past RescueAfter.
 	maxRescueInterval = time.Second
 	// handBackWait bounds how long Run waits, once it has cancelled the
@@ -67,41 +57,11 @@ type attempt struct {
 // see ports.JobQueue. Zero settings take their documented defaults; a
 // kind's zero MaxAttempts and Timeout are 25 and one minute.
 func (s *Store) NewRunner(cfg ports.RunnerConfig) (ports.JobRunner, error) {
-	def := func(d *time.Duration, v time.Duration) {
-		if *d == 0 {
-			*d = v
-		}
+	cfg, handlers, err := cfg.Resolve()
+	if err != nil {
+		return nil, err
 	}
-	if cfg.Workers == 0 {
-		cfg.Workers = defaultWorkers
-	}
-	def(&cfg.RescueAfter, defaultRescueAfter)
-	def(&cfg.BackoffBase, defaultBackoffBase)
-	def(&cfg.BackoffMax, defaultBackoffMax)
-	def(&cfg.ShutdownTimeout, defaultShutdownTimeout)
-	def(&cfg.PollInterval, defaultPollInterval)
-	if cfg.Workers < 0 || cfg.RescueAfter < 0 || cfg.BackoffBase < 0 || cfg.BackoffMax < 0 || cfg.ShutdownTimeout < 0 || cfg.PollInterval < 0 {
-		return nil, fmt.Errorf("%w: negative runner setting", core.ErrInvalid)
-	}
-	r := &runner{s: s, cfg: cfg, handlers: map[string]ports.JobHandler{}, running: map[*attempt]bool{}, freed: make(chan struct{}, 1)}
-	for _, h := range cfg.Handlers {
-		def(&h.Timeout, defaultJobTimeout)
-		if h.MaxAttempts == 0 {
-			h.MaxAttempts = defaultMaxAttempts
-		}
-		switch _, dup := r.handlers[h.Kind]; {
-		case h.Kind == "" || h.Work == nil || dup:
-			return nil, fmt.Errorf("%w: a handler needs a kind of its own and a Work", core.ErrInvalid)
-		case h.MaxAttempts < 0 || h.Timeout < 0 || h.Timeout >= cfg.RescueAfter:
-			return nil, fmt.Errorf("%w: handler %s: attempts must be positive and the timeout below RescueAfter", core.ErrInvalid, h.Kind)
-		}
-		r.handlers[h.Kind] = h
-	}
-	for _, p := range cfg.Periodic {
-		if p.Kind == "" || p.Interval <= 0 {
-			return nil, fmt.Errorf("%w: a periodic job needs a kind and a positive interval", core.ErrInvalid)
-		}
-	}
+	r := &runner{s: s, cfg: cfg, handlers: handlers, running: map[*attempt]bool{}, freed: make(chan struct{}, 1)}
 	return r, nil
 }
 

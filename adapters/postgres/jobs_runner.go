@@ -19,17 +19,7 @@ import (
 	"github.com/chatlens/chatlens/ports"
 )
 
-// Defaults of a runner and of a kind that sets none: River's, and the
-// memory adapter's.
 const (
-	defaultWorkers         = 4
-	defaultRescueAfter     = time.Hour
-	defaultBackoffBase     = time.Second
-	defaultBackoffMax      = 10 * time.Minute
-	defaultShutdownTimeout = 30 * time.Second
-	defaultPollInterval    = time.Second
-	defaultMaxAttempts     = river.MaxAttemptsDefault
-	defaultJobTimeout      = river.JobTimeoutDefault
 	// handBackWait bounds how long Run waits, once it has cancelled the
 	// attempts still running at shutdown, for them to hand their jobs back;
 	// one that ignores its context is left to the rescuer.
@@ -68,7 +58,7 @@ func (s *Store) NewRunner(cfg ports.RunnerConfig) (ports.JobRunner, error) {
 	if s.dsn == "" {
 		return nil, errors.New("postgres: a job runner needs a store opened by Open (its DSN opens the runner's pools)")
 	}
-	cfg, handlers, err := runnerDefaults(cfg)
+	cfg, handlers, err := cfg.Resolve()
 	if err != nil {
 		return nil, err
 	}
@@ -81,7 +71,7 @@ func (s *Store) NewRunner(cfg ports.RunnerConfig) (ports.JobRunner, error) {
 	for _, h := range handlers {
 		// River takes a worker's kind from the args it is given (one type
 		// serves every kind: jobArgs). It panics on a kind registered
-		// twice, which runnerDefaults has refused.
+		// twice, which Resolve has refused.
 		river.AddWorkerArgs(workers, jobArgs{kind: h.Kind}, river.Worker[jobArgs](&jobWorker{store: s, runner: r, handler: h}))
 	}
 	r.client, err = river.NewClient(riverdatabasesql.NewWithPgxListener(r.db, pool), &river.Config{
@@ -91,7 +81,7 @@ func (s *Store) NewRunner(cfg ports.RunnerConfig) (ports.JobRunner, error) {
 		SkipUnknownJobCheck:         true,
 		PeriodicJobs:                periodicJobs(cfg.Periodic, handlers),
 		RescueStuckJobsAfter:        cfg.RescueAfter,
-		JobTimeout:                  min(defaultJobTimeout, cfg.RescueAfter), // unused: every kind has its own (jobWorker.Timeout)
+		JobTimeout:                  min(ports.DefaultJobTimeout, cfg.RescueAfter), // unused: every kind has its own (jobWorker.Timeout)
 		RetryPolicy:                 backoff{base: cfg.BackoffBase, max: cfg.BackoffMax},
 		FetchPollInterval:           cfg.PollInterval,
 		FetchCooldown:               min(river.FetchCooldownDefault, cfg.PollInterval),
@@ -105,47 +95,6 @@ func (s *Store) NewRunner(cfg ports.RunnerConfig) (ports.JobRunner, error) {
 		return nil, fmt.Errorf("%w: the job runner: %w", core.ErrInvalid, err)
 	}
 	return r, nil
-}
-
-// runnerDefaults fills in cfg's defaults and checks it, as the memory
-// adapter does, and returns the handlers with their kinds' defaults.
-func runnerDefaults(cfg ports.RunnerConfig) (ports.RunnerConfig, map[string]ports.JobHandler, error) {
-	def := func(d *time.Duration, v time.Duration) {
-		if *d == 0 {
-			*d = v
-		}
-	}
-	if cfg.Workers == 0 {
-		cfg.Workers = defaultWorkers
-	}
-	def(&cfg.RescueAfter, defaultRescueAfter)
-	def(&cfg.BackoffBase, defaultBackoffBase)
-	def(&cfg.BackoffMax, defaultBackoffMax)
-	def(&cfg.ShutdownTimeout, defaultShutdownTimeout)
-	def(&cfg.PollInterval, defaultPollInterval)
-	if cfg.Workers < 0 || cfg.RescueAfter < 0 || cfg.BackoffBase < 0 || cfg.BackoffMax < 0 || cfg.ShutdownTimeout < 0 || cfg.PollInterval < 0 {
-		return cfg, nil, fmt.Errorf("%w: negative runner setting", core.ErrInvalid)
-	}
-	handlers := map[string]ports.JobHandler{}
-	for _, h := range cfg.Handlers {
-		def(&h.Timeout, defaultJobTimeout)
-		if h.MaxAttempts == 0 {
-			h.MaxAttempts = defaultMaxAttempts
-		}
-		switch _, dup := handlers[h.Kind]; {
-		case h.Kind == "" || h.Work == nil || dup:
-			return cfg, nil, fmt.Errorf("%w: a handler needs a kind of its own and a Work", core.ErrInvalid)
-		case h.MaxAttempts < 0 || h.Timeout < 0 || h.Timeout >= cfg.RescueAfter:
-			return cfg, nil, fmt.Errorf("%w: handler %s: attempts must be positive and the timeout below RescueAfter", core.ErrInvalid, h.Kind)
-		}
-		handlers[h.Kind] = h
-	}
-	for _, p := range cfg.Periodic {
-		if p.Kind == "" || p.Interval <= 0 {
-			return cfg, nil, fmt.Errorf("%w: a periodic job needs a kind and a positive interval", core.ErrInvalid)
-		}
-	}
-	return cfg, handlers, nil
 }
 
 // periodicJobs are River's periodic jobs for ours: enqueued by the elected

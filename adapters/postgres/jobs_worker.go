@@ -31,7 +31,7 @@ type jobWorker struct {
 	river.WorkerDefaults[jobArgs]
 	store   *Store
 	runner  *runner
-	handler ports.JobHandler // with the kind's defaults in (runnerDefaults)
+	handler ports.JobHandler // with the kind's defaults in (ports.RunnerConfig.Resolve)
 }
 
 // Timeout bounds one attempt: the job's own, else its kind's.
