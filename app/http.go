@@ -17,8 +17,9 @@ import (
 )
 
 // HTTPModule provides the API and serves it for the app's lifetime, with
-// /metrics and pprof on Config.InternalAddr when set; otherwise /metrics on
-// the API listener, and pprof there only in development.
+// /metrics, pprof and, on PostgreSQL, the jobs dashboard on
+// Config.InternalAddr when set; otherwise /metrics on the API listener,
+// pprof there only in development, and no dashboard.
 func HTTPModule() fx.Option {
 	return fx.Module("http",
 		fx.Provide(newAPI),
@@ -57,6 +58,44 @@ func pprofHandlers() map[string]http.Handler {
 	}
 }
 
+// jobsDashboard is a dashboard of the job queue, served under prefix:
+// PostgreSQL's store provides River UI's (postgres.Store.JobsDashboard);
+// the memory adapter has no River and provides none.
+type jobsDashboard interface {
+	JobsDashboard(prefix string) (h http.Handler, stop func(), err error)
+}
+
+// internalExtras are what the storage may add to the internal listener.
+type internalExtras struct {
+	fx.In
+	Dashboard jobsDashboard `optional:"true"`
+}
+
+// dashboardPrefix is where the internal listener serves the jobs dashboard.
+const dashboardPrefix = "/riverui"
+
+// serveDashboard serves d under dashboardPrefix on mux from start to stop.
+// Its hooks come before the listeners', so it is mounted before they serve
+// and stops after they have finished.
+func serveDashboard(lc fx.Lifecycle, mux *http.ServeMux, d jobsDashboard) {
+	var stop func()
+	lc.Append(fx.Hook{
+		OnStart: func(context.Context) error {
+			h, s, err := d.JobsDashboard(dashboardPrefix)
+			if err != nil {
+				return fmt.Errorf("the jobs dashboard: %w", err)
+			}
+			stop = s
+			mux.Handle(dashboardPrefix+"/", h)
+			return nil
+		},
+		OnStop: func(context.Context) error {
+			stop()
+			return nil
+		},
+	})
+}
+
 func newServer(cfg Config, h http.Handler, log *slog.Logger) *http.Server {
 	return &http.Server{
 		Handler:           h,
@@ -72,7 +111,7 @@ func newServer(cfg Config, h http.Handler, log *slog.Logger) *http.Server {
 // serveHTTP listens at start (so a taken port fails the start) and serves
 // in the background; at stop it lets in-flight requests finish within the
 // stop deadline. A listener that fails later shuts the app down.
-func serveHTTP(lc fx.Lifecycle, sd fx.Shutdowner, cfg Config, api *httpapi.Server, reg *prometheus.Registry, log *slog.Logger) {
+func serveHTTP(lc fx.Lifecycle, sd fx.Shutdowner, cfg Config, api *httpapi.Server, reg *prometheus.Registry, log *slog.Logger, extras internalExtras) {
 	servers := map[string]*http.Server{"api": newServer(cfg, api.Handler(), log)}
 	addrs := map[string]string{"api": cfg.Addr}
 	switch {
@@ -82,12 +121,16 @@ func serveHTTP(lc fx.Lifecycle, sd fx.Shutdowner, cfg Config, api *httpapi.Serve
 		for pattern, h := range pprofHandlers() {
 			mux.Handle(pattern, h)
 		}
+		if extras.Dashboard != nil {
+			serveDashboard(lc, mux, extras.Dashboard)
+		}
 		servers["internal"] = newServer(cfg, mux, log)
 		addrs["internal"] = cfg.InternalAddr
 	default:
 		// Metrics are harmless on the API listener; profiles are not (they
 		// cost CPU and show the program's insides), so a public listener
-		// serves them only in development.
+		// serves them only in development. The jobs dashboard shows every
+		// job's args: never public.
 		api.Mount("GET /metrics", metricsHandler(reg))
 		if cfg.Development() {
 			for pattern, h := range pprofHandlers() {

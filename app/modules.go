@@ -88,6 +88,7 @@ func PostgresModule() fx.Option {
 			func(s *postgres.Store) ports.UnitOfWork { return s },
 			func(s *postgres.Store) ports.JobQueue { return s },
 			func(s *postgres.Store) httpapi.Storage { return postgresHealth{s} },
+			func(s *postgres.Store) jobsDashboard { return s },
 		),
 		fx.Invoke(registerPoolMetrics),
 	)
