@@ -77,7 +77,7 @@ type LimitsConfig struct {
 func bindServe(b *binder, c *Config) {
 	b.String(&c.Env, "env", "ENV", "production", "production or development (development shows the cause of 500s)")
 	b.String(&c.Addr, "addr", "ADDR", "127.0.0.1:8080", "API listen address")
-	b.String(&c.InternalAddr, "internal-addr", "INTERNAL_ADDR", "", "listen address of /metrics and /debug/pprof; empty serves /metrics on --addr, and pprof there only in development")
+	b.String(&c.InternalAddr, "internal-addr", "INTERNAL_ADDR", "", "listen address of /metrics, /debug/pprof and (on PostgreSQL) the jobs dashboard /riverui/; empty serves /metrics on --addr, and pprof there only in development")
 	b.String(&c.AdminEmail, "admin-email", "ADMIN_EMAIL", "", "create this admin at start if missing and print its key once")
 	b.String(&c.Migrate, "migrate", "MIGRATE", "auto", "pending migrations on PostgreSQL: auto applies them, check refuses to start")
 	b.String(&c.LogLevel, "log-level", "LOG_LEVEL", "info", "debug, info, warn or error")
