@@ -9,6 +9,11 @@ default:
 test *args:
     ./scripts/test.sh {{args}}
 
+# The insights' crash test alone, with its figures (-v); `just test` runs it too.
+# Crash test: 200 insight requests, SIGKILL mid-run, restart, then SQL checks (about a minute).
+test-crash *args:
+    go test ./e2e -run '^TestCrash' -count=1 -v {{args}}
+
 # `run` builds bin/chatlens and execs it, so stopping `just run` (Ctrl-C)
 # stops the server itself, not only the go tool in front of it.
 # Build bin/chatlens and serve the API on 127.0.0.1:8080 (memory unless CHATLENS_DATABASE_URL is set).
