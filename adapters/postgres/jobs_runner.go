@@ -20,14 +20,14 @@ import (
 )
 
 const (
-	// fetchCooldown is the least time between two fetches of a runner.
+	// FetchCooldown is the least time between two fetches of a runner.
 	// River's default, 100 ms, fetching at most Workers jobs each time,
 	// capped one process at 80 jobs/s with 8 workers whatever the jobs
 	// cost (docs/BENCHMARKS.md, "Jobs"): statistical insights drained at
 	// that cap with most of a core idle. At 10 ms the cap is ten times
 	// higher, and an idle runner still fetches only when notified or at
 	// PollInterval.
-	fetchCooldown = 10 * time.Millisecond
+	FetchCooldown = 10 * time.Millisecond
 	// handBackWait bounds how long Run waits, once it has cancelled the
 	// attempts still running at shutdown, for them to hand their jobs back;
 	// one that ignores its context is left to the rescuer.
@@ -92,7 +92,7 @@ func (s *Store) NewRunner(cfg ports.RunnerConfig) (ports.JobRunner, error) {
 		JobTimeout:                  min(ports.DefaultJobTimeout, cfg.RescueAfter), // unused: every kind has its own (jobWorker.Timeout)
 		RetryPolicy:                 backoff{base: cfg.BackoffBase, max: cfg.BackoffMax},
 		FetchPollInterval:           cfg.PollInterval,
-		FetchCooldown:               min(fetchCooldown, cfg.PollInterval),
+		FetchCooldown:               min(FetchCooldown, cfg.PollInterval),
 		CompletedJobRetentionPeriod: keepCompleted,
 		CancelledJobRetentionPeriod: keepFailed,
 		DiscardedJobRetentionPeriod: keepFailed,
