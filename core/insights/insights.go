@@ -6,9 +6,9 @@
 // A request is one unit of work at READ COMMITTED with the bounded wait
 // (docs/BENCHMARKS.md: a unit whose correctness rests on the row it locks
 // first): it locks the credit account first, reads the idempotency key,
-// charges the type's cost, starts the insight's new generation with a
-// race-safe upsert on (chat, type), and enqueues its job in the same
-// transaction, unique by (insight, generation). Either all of it commits
+// enqueues the new generation's job, unique by (insight, generation),
+// starts that generation with a race-safe upsert on (chat, type), and
+// charges the type's cost, all in the same transaction. Either all of it commits
 // or none: there is never a charge without a job, nor a job without a
 // charge.
 //
@@ -168,8 +168,13 @@ func (s *Service) RequestInsight(ctx context.Context, user core.UserID, chatID s
 		switch {
 		case err == nil && !req.Regenerate && (in.Status == core.InsightPending || in.Status == core.InsightReady):
 			// Nothing to start: the insight is made or on its way.
-		case err == nil || errors.Is(err, core.ErrNotFound):
-			if in, err = s.start(ctx, tx, user, chat, t, now); err != nil {
+		case err == nil:
+			if in, err = s.start(ctx, tx, user, chat, t, &in, now); err != nil {
+				return err
+			}
+			started = true
+		case errors.Is(err, core.ErrNotFound):
+			if in, err = s.start(ctx, tx, user, chat, t, nil, now); err != nil {
 				return err
 			}
 			started = true
@@ -199,16 +204,45 @@ func (s *Service) RequestInsight(ctx context.Context, user core.UserID, chatID s
 	return out, started, nil
 }
 
-// start charges for a new generation of the (chat, type) insight, starts
-// it and enqueues its job, inside the request's unit.
-func (s *Service) start(ctx context.Context, tx ports.Tx, user core.UserID, chat core.ChatID, t core.InsightType, now time.Time) (core.Insight, error) {
+// start charges for a new generation of the (chat, type) insight, enqueues
+// its job and starts it, inside the request's unit. prior is the insight
+// as the unit read it (nil when there is none).
+//
+// The job goes in first, so the insight is written once, with its job's
+// id: the job's arguments name the generation, which the account's row
+// lock makes known in advance (only the chat's owner starts its insights,
+// and the owner's requests queue on that lock). Should the upsert still
+// find another generation, the unit is replayed.
+func (s *Service) start(ctx context.Context, tx ports.Tx, user core.UserID, chat core.ChatID, t core.InsightType,
+	prior *core.Insight, now time.Time) (core.Insight, error) {
+	id, generation := core.InsightID(s.ids.NewID()), int64(1)
+	if prior != nil {
+		id, generation = prior.ID, prior.Generation+1
+	}
+	args, err := encodeGenerateArgs(id, generation)
+	if err != nil {
+		return core.Insight{}, err
+	}
+	timeout := t.Timeout
+	if s.cfg.MaxJobTimeout > 0 {
+		timeout = min(timeout, s.cfg.MaxJobTimeout)
+	}
+	jobID, _, err := tx.Jobs().Enqueue(ctx, ports.NewJob{
+		Kind: KindGenerate, Args: args, Unique: true, MaxAttempts: t.MaxAttempts, Timeout: timeout,
+	})
+	if err != nil {
+		return core.Insight{}, fmt.Errorf("enqueueing the insight's job: %w", err)
+	}
 	in, err := tx.Insights().Start(ctx, core.Insight{
-		ID: core.InsightID(s.ids.NewID()), UserID: user, ChatID: chat, Type: t.Slug,
-		Generation: 1, Status: core.InsightPending, Cost: t.Cost,
+		ID: id, UserID: user, ChatID: chat, Type: t.Slug,
+		Generation: 1, Status: core.InsightPending, Cost: t.Cost, JobID: jobID,
 		CreatedAt: now, UpdatedAt: now,
 	})
 	if err != nil {
 		return core.Insight{}, fmt.Errorf("starting the insight: %w", err)
+	}
+	if in.ID != id || in.Generation != generation {
+		return core.Insight{}, &ports.RetryableError{Reason: "insight_started_meanwhile", Err: core.ErrConflict}
 	}
 	if t.Cost > 0 {
 		_, err := credits.Apply(ctx, tx, s.clock, s.ids, credits.Change{
@@ -217,23 +251,6 @@ func (s *Service) start(ctx context.Context, tx ports.Tx, user core.UserID, chat
 		if err != nil {
 			return core.Insight{}, err
 		}
-	}
-	args, err := encodeGenerateArgs(in.ID, in.Generation)
-	if err != nil {
-		return core.Insight{}, err
-	}
-	timeout := t.Timeout
-	if s.cfg.MaxJobTimeout > 0 {
-		timeout = min(timeout, s.cfg.MaxJobTimeout)
-	}
-	in.JobID, _, err = tx.Jobs().Enqueue(ctx, ports.NewJob{
-		Kind: KindGenerate, Args: args, Unique: true, MaxAttempts: t.MaxAttempts, Timeout: timeout,
-	})
-	if err != nil {
-		return core.Insight{}, fmt.Errorf("enqueueing the insight's job: %w", err)
-	}
-	if err := tx.Insights().Update(ctx, in); err != nil {
-		return core.Insight{}, fmt.Errorf("recording the insight's job: %w", err)
 	}
 	return in, nil
 }
