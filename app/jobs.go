@@ -85,6 +85,16 @@ func newInsightRegistry(cfg Config) *insights.Registry {
 	return reg
 }
 
+// stopGrace is how long this process's workers may take to stop: running
+// jobs get ShutdownTimeout, then the runner waits a little for those it
+// cancelled to hand their jobs back. Nothing when it runs no workers.
+func (c JobsConfig) stopGrace() time.Duration {
+	if c.Workers == 0 {
+		return 0
+	}
+	return c.ShutdownTimeout + 10*time.Second
+}
+
 // jobTimeoutCap is the longest any job may run: below RescueAfter, with a
 // margin for the rescuer's own rounds, so the rescuer never takes a job
 // that is still running for dead.

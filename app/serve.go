@@ -26,7 +26,15 @@ func ServeCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	level, _ := parseLevel(cfg.LogLevel)
 	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
-	app := fx.New(Options(cfg, Console{stdout}, log))
+	// In-flight requests finish first (the API's OnStop), then the job
+	// workers get theirs.
+	return runApp(ctx, fx.New(Options(cfg, Console{stdout}, log)), log, cfg.HTTP.ShutdownTimeout+cfg.Jobs.stopGrace())
+}
+
+// runApp starts app within startTimeout, runs it until SIGINT or SIGTERM
+// (ctx is cancelled, or fx's own handler hears it), then stops it within
+// grace, and returns the process's exit code.
+func runApp(ctx context.Context, app *fx.App, log *slog.Logger, grace time.Duration) int {
 	if err := app.Err(); err != nil {
 		log.Error("wiring failed", "error", err.Error())
 		return 1
@@ -45,8 +53,8 @@ func ServeCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	case sig := <-app.Wait():
 		exit = sig.ExitCode
 	}
-	log.Info("shutting down", "grace", cfg.HTTP.ShutdownTimeout.String())
-	stopCtx, cancelStop := context.WithTimeout(context.Background(), cfg.HTTP.ShutdownTimeout)
+	log.Info("shutting down", "grace", grace.String())
+	stopCtx, cancelStop := context.WithTimeout(context.Background(), grace)
 	defer cancelStop()
 	if err := app.Stop(stopCtx); err != nil {
 		log.Error("shutdown failed", "error", err.Error())

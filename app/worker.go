@@ -32,33 +32,7 @@ func WorkerCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 	}
 	level, _ := parseLevel(cfg.LogLevel)
 	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
-	app := fx.New(WorkerOptions(cfg, log))
-	if err := app.Err(); err != nil {
-		log.Error("wiring failed", "error", err.Error())
-		return 1
-	}
-	startCtx, cancel := context.WithTimeout(ctx, startTimeout)
-	defer cancel()
-	if err := app.Start(startCtx); err != nil {
-		log.Error("start failed", "error", err.Error())
-		return 1
-	}
-	exit := 0
-	select {
-	case <-ctx.Done():
-	case sig := <-app.Wait():
-		exit = sig.ExitCode
-	}
-	grace := cfg.Jobs.ShutdownTimeout + 10*time.Second
-	log.Info("shutting down", "grace", grace.String())
-	stopCtx, cancelStop := context.WithTimeout(context.Background(), grace)
-	defer cancelStop()
-	if err := app.Stop(stopCtx); err != nil {
-		log.Error("shutdown failed", "error", err.Error())
-		return 1
-	}
-	log.Info("stopped")
-	return exit
+	return runApp(ctx, fx.New(WorkerOptions(cfg, log)), log, cfg.Jobs.stopGrace())
 }
 
 // WorkerOptions is a worker process: PostgreSQL, the services its jobs
