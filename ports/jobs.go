@@ -1,7 +1,9 @@
 package ports
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -247,4 +249,41 @@ func (cfg RunnerConfig) Resolve() (RunnerConfig, map[string]JobHandler, error) {
 		}
 	}
 	return cfg, handlers, nil
+}
+
+// Checked returns j as every queue stores it, or a validation error: a
+// kind, no negative MaxAttempts or Timeout, and Args as one JSON value
+// written one way (keys sorted, no spaces, numbers as written), since a
+// unique job is unique by those bytes and two spellings of one value must
+// not make two jobs. Empty args and null are none (nil).
+func (j NewJob) Checked() (NewJob, error) {
+	if j.Kind == "" {
+		return NewJob{}, core.Invalid("job kind", "is empty")
+	}
+	if j.MaxAttempts < 0 || j.Timeout < 0 {
+		return NewJob{}, core.Invalid("job", "max attempts and timeout may not be negative")
+	}
+	j.Args = bytes.Clone(j.Args)
+	if len(bytes.TrimSpace(j.Args)) == 0 {
+		j.Args = nil
+		return j, nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(j.Args))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil || dec.More() {
+		return NewJob{}, core.Invalid("job args", "are not one JSON value")
+	}
+	if v == nil {
+		j.Args = nil
+		return j, nil
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return NewJob{}, core.Invalid("job args", "cannot be encoded")
+	}
+	j.Args = bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+	return j, nil
 }

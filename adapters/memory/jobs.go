@@ -3,7 +3,6 @@ package memory
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
@@ -104,17 +103,10 @@ func (r *jobs) Enqueue(ctx context.Context, j ports.NewJob) (string, bool, error
 	if err := u.writable(); err != nil {
 		return "", false, err
 	}
-	if j.Kind == "" {
-		return "", false, core.Invalid("job kind", "is empty")
-	}
-	if j.MaxAttempts < 0 || j.Timeout < 0 {
-		return "", false, core.Invalid("job", "max attempts and timeout may not be negative")
-	}
-	args, err := canonicalArgs(j.Args)
+	j, err := j.Checked()
 	if err != nil {
 		return "", false, err
 	}
-	j.Args = args
 	if j.Unique {
 		key := uniqueJobKey(j.Kind, j.Args)
 		if err := u.reserve(ctx, t.name+".kind_args:"+key); err != nil {
@@ -139,32 +131,6 @@ func (r *jobs) Enqueue(ctx context.Context, j ports.NewJob) (string, bool, error
 	}
 	d.wakeOnCommit(u)
 	return v.ID, false, nil
-}
-
-// canonicalArgs checks that args are one JSON value and writes it one way
-// (keys sorted, no spaces, numbers as written), as the PostgreSQL adapter
-// does: a unique job is unique by these bytes, so two spellings of one
-// value make one job. Empty args and null are none (nil).
-func canonicalArgs(args []byte) ([]byte, error) {
-	if len(bytes.TrimSpace(args)) == 0 {
-		return nil, nil
-	}
-	dec := json.NewDecoder(bytes.NewReader(args))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil || dec.More() {
-		return nil, core.Invalid("job args", "are not one JSON value")
-	}
-	if v == nil {
-		return nil, nil
-	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, core.Invalid("job args", "cannot be encoded")
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
 // jobOut is a stored job handed to a caller, sharing no slices with it.

@@ -32,7 +32,7 @@ type jobs unit
 // worker per kind with it).
 type jobArgs struct {
 	kind string
-	// Args are the caller's, canonical (canonicalArgs). Only they make a
+	// Args are the caller's, canonical (ports.NewJob.Checked). Only they make a
 	// unique job unique: the timeout is not part of what the work is.
 	Args json.RawMessage `json:"args" river:"unique"`
 	// TimeoutMS bounds one attempt; 0: the handler's.
@@ -48,13 +48,7 @@ func (a jobArgs) Kind() string { return a.kind }
 
 func (j *jobs) Enqueue(ctx context.Context, nj ports.NewJob) (string, bool, error) {
 	u := (*unit)(j)
-	if nj.Kind == "" {
-		return "", false, core.Invalid("job kind", "is empty")
-	}
-	if nj.MaxAttempts < 0 || nj.Timeout < 0 {
-		return "", false, core.Invalid("job", "max attempts and timeout may not be negative")
-	}
-	args, err := canonicalArgs(nj.Args)
+	nj, err := nj.Checked()
 	if err != nil {
 		return "", false, err
 	}
@@ -70,7 +64,7 @@ func (j *jobs) Enqueue(ctx context.Context, nj ports.NewJob) (string, bool, erro
 	}
 	res, err := client.InsertTx(ctx, u.tx.Tx, jobArgs{
 		kind:             nj.Kind,
-		Args:             args,
+		Args:             nj.Args,
 		TimeoutMS:        nj.Timeout.Milliseconds(),
 		MaxAttemptsUnset: nj.MaxAttempts == 0,
 	}, opts)
@@ -122,30 +116,6 @@ func (j *jobs) Cancel(ctx context.Context, id string) error {
 func jobID(id string) (int64, bool) {
 	n, err := strconv.ParseInt(id, 10, 64)
 	return n, err == nil && n > 0
-}
-
-// canonicalArgs checks that args are JSON and writes them one way (keys
-// sorted, no spaces, numbers as written): the database keeps them as jsonb,
-// which keeps no spelling anyway, and a unique job is unique by these
-// bytes, so two spellings of one value must not make two jobs. Empty args
-// are null.
-func canonicalArgs(args []byte) (json.RawMessage, error) {
-	if len(bytes.TrimSpace(args)) == 0 {
-		return json.RawMessage("null"), nil
-	}
-	dec := json.NewDecoder(bytes.NewReader(args))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil || dec.More() {
-		return nil, core.Invalid("job args", "are not one JSON value")
-	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, core.Invalid("job args", "cannot be encoded")
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
 // decodeJobArgs reads River's args back: the caller's args (compact; nil
