@@ -36,6 +36,10 @@ var rules = []rule{
 	{folder: "adapters/postgres/pgtest", internal: nil, thirdParty: true},
 	{folder: "adapters/postgres", internal: []string{"core", "ports"}, thirdParty: true},
 	{folder: "adapters/http", internal: []string{"core", "core/*"}, thirdParty: true},
+	// The local AI writer answers the prompts core/aiinsight writes: it
+	// reads their data blocks and writes their answers' shapes with that
+	// package's own codec, so the two cannot drift apart.
+	{folder: "adapters/ai/local", internal: []string{"core", "ports", "core/aiinsight"}},
 	{folder: "adapters/*", internal: []string{"core", "ports"}, thirdParty: true},
 	{folder: "app", internal: []string{"*"}, thirdParty: true},
 	{folder: "migrations", internal: nil},

@@ -46,6 +46,7 @@ type Config struct {
 	Payments PaymentsConfig
 	Chats    ChatsConfig
 	Jobs     JobsConfig
+	AI       AIConfig
 }
 
 // Development reports whether the service runs in development mode.
@@ -94,6 +95,7 @@ func bindServe(b *binder, c *Config) {
 	bindPayments(b, &c.Payments)
 	bindChats(b, &c.Chats)
 	bindJobs(b, &c.Jobs, 4)
+	bindAI(b, &c.AI)
 }
 
 // validate reports every wrong setting at once.
@@ -126,6 +128,7 @@ func (c Config) validate() error {
 	errs = append(errs, c.Payments.validate(c.Development()))
 	errs = append(errs, c.Chats.validate())
 	errs = append(errs, c.Jobs.validate())
+	errs = append(errs, c.AI.validate())
 	return errors.Join(errs...)
 }
 

@@ -12,6 +12,7 @@ import (
 	"go.uber.org/fx"
 
 	"github.com/chatlens/chatlens/core"
+	"github.com/chatlens/chatlens/core/aiinsight"
 	"github.com/chatlens/chatlens/core/chats"
 	"github.com/chatlens/chatlens/core/insights"
 	"github.com/chatlens/chatlens/ports"
@@ -76,13 +77,17 @@ func (c JobsConfig) validate() error {
 }
 
 // newInsightRegistry is the generators this process has: the statistical
-// ones, and the test-only one when configured.
-func newInsightRegistry(cfg Config) *insights.Registry {
+// ones, the AI ones writing through ai, and the test-only one when
+// configured.
+func newInsightRegistry(cfg Config, ai ports.AI) (*insights.Registry, error) {
 	reg := insights.NewRegistry()
+	if err := aiinsight.Register(reg, ai, cfg.AI.generators()); err != nil {
+		return nil, err
+	}
 	if cfg.Jobs.TestGenerators {
 		reg.Register("slow", insights.Slow(cfg.Jobs.SlowGeneratorDelay))
 	}
-	return reg
+	return reg, nil
 }
 
 // stopGrace is how long this process's workers may take to stop: running
@@ -103,6 +108,7 @@ func (c JobsConfig) jobTimeoutCap() time.Duration { return c.RescueAfter * 4 / 5
 func newInsights(uow ports.UnitOfWork, clock ports.Clock, ids ports.IDs, reg *insights.Registry, ch *chats.Service, cfg Config) *insights.Service {
 	svc := insights.NewService(uow, clock, ids, reg, ch, insights.Config{
 		ReconcileEvery: cfg.Jobs.ReconcileEvery, MaxJobTimeout: cfg.Jobs.jobTimeoutCap(),
+		AIRequestsPerHour: cfg.AI.RequestsPerHour,
 	})
 	// A chat's deletion cancels and refunds its insights not yet made, in
 	// the deletion's unit.

@@ -128,6 +128,7 @@ func CoreModule() fx.Option {
 			},
 			newPayments,
 			newChats,
+			newAI,
 			newInsightRegistry,
 			newInsights,
 			func(uow ports.UnitOfWork, clock ports.Clock, reg *insights.Registry) *catalog.Service {

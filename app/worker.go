@@ -52,6 +52,7 @@ func WorkerOptions(cfg Config, log *slog.Logger) fx.Option {
 				func() ports.Clock { return system.Clock{} },
 				func() ports.IDs { return &system.UUIDv7{} },
 				newChats,
+				newAI,
 				newInsightRegistry,
 				newInsights,
 			),
@@ -81,6 +82,7 @@ func parseWorker(args []string, stderr io.Writer) (Config, int, bool) {
 	b.Duration(&cfg.Chats.Retention, "chat-retention", "CHAT_RETENTION", def.Retention, "how long a deleted chat can be restored before it is removed for good")
 	b.Duration(&cfg.Chats.PurgeInterval, "purge-interval", "PURGE_INTERVAL", time.Hour, "how often deleted chats past their retention are removed")
 	bindJobs(b, &cfg.Jobs, 8)
+	bindAI(b, &cfg.AI)
 	if err := b.parse(args, os.LookupEnv); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return cfg, 0, false
@@ -122,7 +124,7 @@ func (c Config) validateWorker() error {
 		errs = append(errs, err)
 	}
 	errs = append(errs, positive(map[string]time.Duration{"chat-retention": c.Chats.Retention, "purge-interval": c.Chats.PurgeInterval}))
-	errs = append(errs, c.Database.validate(), c.Jobs.validate())
+	errs = append(errs, c.Database.validate(), c.Jobs.validate(), c.AI.validate())
 	return errors.Join(errs...)
 }
 

@@ -46,7 +46,16 @@ const (
 	ErrClassNoData        JobErrorClass = "no-data"        // the chat has nothing to compute it from
 	ErrClassAbandoned     JobErrorClass = "abandoned"      // the job was given up without a final attempt (its worker died on the last one)
 	ErrClassChatDeleted   JobErrorClass = "chat-deleted"   // the chat was deleted before the insight was made
+	ErrClassRefused       JobErrorClass = "refused"        // the AI model declined to answer
 )
+
+// Permanent reports whether another attempt would fail the same way, so
+// the first failure of the class is final: the chat has no data for it,
+// the model refused it, or its answer failed validation twice (once more
+// after a repair prompt).
+func (c JobErrorClass) Permanent() bool {
+	return c == ErrClassNoData || c == ErrClassRefused || c == ErrClassInvalidOutput
+}
 
 // JobError is a failed attempt: its class, and its cause for this
 // process's own use. Error() returns the class alone, so the error can be

@@ -189,6 +189,7 @@ const (
 	InsightErrorClassNoData        InsightErrorClass = "no-data"
 	InsightErrorClassPanic         InsightErrorClass = "panic"
 	InsightErrorClassProvider      InsightErrorClass = "provider"
+	InsightErrorClassRefused       InsightErrorClass = "refused"
 	InsightErrorClassTimeout       InsightErrorClass = "timeout"
 )
 
@@ -208,6 +209,8 @@ func (e InsightErrorClass) Valid() bool {
 	case InsightErrorClassPanic:
 		return true
 	case InsightErrorClassProvider:
+		return true
+	case InsightErrorClassRefused:
 		return true
 	case InsightErrorClassTimeout:
 		return true
@@ -1074,7 +1077,7 @@ type Insight struct {
 	// CreatedAt When it was first requested.
 	CreatedAt time.Time `json:"created_at"`
 
-	// ErrorClass Why the last attempt failed, or why the generation was cancelled: a class, never an error's text (which could quote the chat). timeout (an attempt ran past its type's timeout), provider (an outside provider failed), invalid-output (the generator's output did not validate), panic (the generator crashed), internal (anything else of ours), no-data (the chat has nothing to compute it from), abandoned (its job was given up without a final attempt), chat-deleted (the chat was deleted first). Absent when nothing failed.
+	// ErrorClass Why the last attempt failed, or why the generation was cancelled: a class, never an error's text (which could quote the chat). timeout (an attempt ran past its type's timeout), provider (the AI provider failed or did not answer), refused (the AI model declined to write it), invalid-output (the output did not validate, even after the AI was asked once more), panic (the generator crashed), internal (anything else of ours), no-data (the chat has nothing to compute it from), abandoned (its job was given up without a final attempt), chat-deleted (the chat was deleted first). Absent when nothing failed.
 	ErrorClass *InsightErrorClass `json:"error_class,omitempty"`
 
 	// Generation How many requests (re)started it: 1 for the first; a regeneration adds one.
@@ -1105,7 +1108,7 @@ type Insight struct {
 	UpdatedAt time.Time `json:"updated_at"`
 }
 
-// InsightErrorClass Why the last attempt failed, or why the generation was cancelled: a class, never an error's text (which could quote the chat). timeout (an attempt ran past its type's timeout), provider (an outside provider failed), invalid-output (the generator's output did not validate), panic (the generator crashed), internal (anything else of ours), no-data (the chat has nothing to compute it from), abandoned (its job was given up without a final attempt), chat-deleted (the chat was deleted first). Absent when nothing failed.
+// InsightErrorClass Why the last attempt failed, or why the generation was cancelled: a class, never an error's text (which could quote the chat). timeout (an attempt ran past its type's timeout), provider (the AI provider failed or did not answer), refused (the AI model declined to write it), invalid-output (the output did not validate, even after the AI was asked once more), panic (the generator crashed), internal (anything else of ours), no-data (the chat has nothing to compute it from), abandoned (its job was given up without a final attempt), chat-deleted (the chat was deleted first). Absent when nothing failed.
 type InsightErrorClass string
 
 // InsightStatus Where the current generation stands: pending (charged, being made), ready (result holds it), failed (its job failed for good; the charge was refunded) or cancelled (its chat was deleted first; refunded). A generation never moves back; only a new request makes the insight pending again.
@@ -2459,7 +2462,7 @@ type ClientInterface interface {
 
 	// RequestInsightWithBody Request an insight of a chat
 	//
-	// Asks for an insight of a type (GET /v1/categories) about one of your chats. A chat has one insight per type. When it has none of this type, or its last one failed or was cancelled, the type's cost is charged and the insight starts being made by a background job: 202 with the pending insight. Poll the Location until its status is ready (with its result) or failed (refunded). A pending or ready insight is answered as it is (202 or 200) and nothing is charged, so repeating a request never pays twice; `regenerate` starts a new generation and charges again. The charge, the insight and its job are stored together or not at all. With an Idempotency-Key, a repeat answers the insight the first request did, as it stands now, and charges nothing. A balance below the cost is a 402 (nothing charged, nothing started); another user's chat, a deleted or unknown one a 404; a type not on sale a 422.
+	// Asks for an insight of a type (GET /v1/categories) about one of your chats. A chat has one insight per type. When it has none of this type, or its last one failed or was cancelled, the type's cost is charged and the insight starts being made by a background job: 202 with the pending insight. Poll the Location until its status is ready (with its result) or failed (refunded). A pending or ready insight is answered as it is (202 or 200) and nothing is charged, so repeating a request never pays twice; `regenerate` starts a new generation and charges again. The charge, the insight and its job are stored together or not at all. With an Idempotency-Key, a repeat answers the insight the first request did, as it stands now, and charges nothing. A balance below the cost is a 402 (nothing charged, nothing started); another user's chat, a deleted or unknown one a 404; a type not on sale a 422. Requests that start an AI-written insight (category ai) are limited per account and hour: 429 with Retry-After beyond.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -2468,7 +2471,7 @@ type ClientInterface interface {
 
 	// RequestInsight Request an insight of a chat
 	//
-	// Asks for an insight of a type (GET /v1/categories) about one of your chats. A chat has one insight per type. When it has none of this type, or its last one failed or was cancelled, the type's cost is charged and the insight starts being made by a background job: 202 with the pending insight. Poll the Location until its status is ready (with its result) or failed (refunded). A pending or ready insight is answered as it is (202 or 200) and nothing is charged, so repeating a request never pays twice; `regenerate` starts a new generation and charges again. The charge, the insight and its job are stored together or not at all. With an Idempotency-Key, a repeat answers the insight the first request did, as it stands now, and charges nothing. A balance below the cost is a 402 (nothing charged, nothing started); another user's chat, a deleted or unknown one a 404; a type not on sale a 422.
+	// Asks for an insight of a type (GET /v1/categories) about one of your chats. A chat has one insight per type. When it has none of this type, or its last one failed or was cancelled, the type's cost is charged and the insight starts being made by a background job: 202 with the pending insight. Poll the Location until its status is ready (with its result) or failed (refunded). A pending or ready insight is answered as it is (202 or 200) and nothing is charged, so repeating a request never pays twice; `regenerate` starts a new generation and charges again. The charge, the insight and its job are stored together or not at all. With an Idempotency-Key, a repeat answers the insight the first request did, as it stands now, and charges nothing. A balance below the cost is a 402 (nothing charged, nothing started); another user's chat, a deleted or unknown one a 404; a type not on sale a 422. Requests that start an AI-written insight (category ai) are limited per account and hour: 429 with Retry-After beyond.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -3113,7 +3116,7 @@ func (c *Client) ListInsights(ctx context.Context, id openapi_types.UUID, params
 
 // RequestInsightWithBody Request an insight of a chat
 //
-// Asks for an insight of a type (GET /v1/categories) about one of your chats. A chat has one insight per type. When it has none of this type, or its last one failed or was cancelled, the type's cost is charged and the insight starts being made by a background job: 202 with the pending insight. Poll the Location until its status is ready (with its result) or failed (refunded). A pending or ready insight is answered as it is (202 or 200) and nothing is charged, so repeating a request never pays twice; `regenerate` starts a new generation and charges again. The charge, the insight and its job are stored together or not at all. With an Idempotency-Key, a repeat answers the insight the first request did, as it stands now, and charges nothing. A balance below the cost is a 402 (nothing charged, nothing started); another user's chat, a deleted or unknown one a 404; a type not on sale a 422.
+// Asks for an insight of a type (GET /v1/categories) about one of your chats. A chat has one insight per type. When it has none of this type, or its last one failed or was cancelled, the type's cost is charged and the insight starts being made by a background job: 202 with the pending insight. Poll the Location until its status is ready (with its result) or failed (refunded). A pending or ready insight is answered as it is (202 or 200) and nothing is charged, so repeating a request never pays twice; `regenerate` starts a new generation and charges again. The charge, the insight and its job are stored together or not at all. With an Idempotency-Key, a repeat answers the insight the first request did, as it stands now, and charges nothing. A balance below the cost is a 402 (nothing charged, nothing started); another user's chat, a deleted or unknown one a 404; a type not on sale a 422. Requests that start an AI-written insight (category ai) are limited per account and hour: 429 with Retry-After beyond.
 //
 // Takes any type of body and a specified content type.
 //
@@ -3132,7 +3135,7 @@ func (c *Client) RequestInsightWithBody(ctx context.Context, id openapi_types.UU
 
 // RequestInsight Request an insight of a chat
 //
-// Asks for an insight of a type (GET /v1/categories) about one of your chats. A chat has one insight per type. When it has none of this type, or its last one failed or was cancelled, the type's cost is charged and the insight starts being made by a background job: 202 with the pending insight. Poll the Location until its status is ready (with its result) or failed (refunded). A pending or ready insight is answered as it is (202 or 200) and nothing is charged, so repeating a request never pays twice; `regenerate` starts a new generation and charges again. The charge, the insight and its job are stored together or not at all. With an Idempotency-Key, a repeat answers the insight the first request did, as it stands now, and charges nothing. A balance below the cost is a 402 (nothing charged, nothing started); another user's chat, a deleted or unknown one a 404; a type not on sale a 422.
+// Asks for an insight of a type (GET /v1/categories) about one of your chats. A chat has one insight per type. When it has none of this type, or its last one failed or was cancelled, the type's cost is charged and the insight starts being made by a background job: 202 with the pending insight. Poll the Location until its status is ready (with its result) or failed (refunded). A pending or ready insight is answered as it is (202 or 200) and nothing is charged, so repeating a request never pays twice; `regenerate` starts a new generation and charges again. The charge, the insight and its job are stored together or not at all. With an Idempotency-Key, a repeat answers the insight the first request did, as it stands now, and charges nothing. A balance below the cost is a 402 (nothing charged, nothing started); another user's chat, a deleted or unknown one a 404; a type not on sale a 422. Requests that start an AI-written insight (category ai) are limited per account and hour: 429 with Retry-After beyond.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -5655,7 +5658,7 @@ type ClientWithResponsesInterface interface {
 
 	// RequestInsightWithBodyWithResponse Request an insight of a chat
 	//
-	// Asks for an insight of a type (GET /v1/categories) about one of your chats. A chat has one insight per type. When it has none of this type, or its last one failed or was cancelled, the type's cost is charged and the insight starts being made by a background job: 202 with the pending insight. Poll the Location until its status is ready (with its result) or failed (refunded). A pending or ready insight is answered as it is (202 or 200) and nothing is charged, so repeating a request never pays twice; `regenerate` starts a new generation and charges again. The charge, the insight and its job are stored together or not at all. With an Idempotency-Key, a repeat answers the insight the first request did, as it stands now, and charges nothing. A balance below the cost is a 402 (nothing charged, nothing started); another user's chat, a deleted or unknown one a 404; a type not on sale a 422.
+	// Asks for an insight of a type (GET /v1/categories) about one of your chats. A chat has one insight per type. When it has none of this type, or its last one failed or was cancelled, the type's cost is charged and the insight starts being made by a background job: 202 with the pending insight. Poll the Location until its status is ready (with its result) or failed (refunded). A pending or ready insight is answered as it is (202 or 200) and nothing is charged, so repeating a request never pays twice; `regenerate` starts a new generation and charges again. The charge, the insight and its job are stored together or not at all. With an Idempotency-Key, a repeat answers the insight the first request did, as it stands now, and charges nothing. A balance below the cost is a 402 (nothing charged, nothing started); another user's chat, a deleted or unknown one a 404; a type not on sale a 422. Requests that start an AI-written insight (category ai) are limited per account and hour: 429 with Retry-After beyond.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -5664,7 +5667,7 @@ type ClientWithResponsesInterface interface {
 
 	// RequestInsightWithResponse Request an insight of a chat
 	//
-	// Asks for an insight of a type (GET /v1/categories) about one of your chats. A chat has one insight per type. When it has none of this type, or its last one failed or was cancelled, the type's cost is charged and the insight starts being made by a background job: 202 with the pending insight. Poll the Location until its status is ready (with its result) or failed (refunded). A pending or ready insight is answered as it is (202 or 200) and nothing is charged, so repeating a request never pays twice; `regenerate` starts a new generation and charges again. The charge, the insight and its job are stored together or not at all. With an Idempotency-Key, a repeat answers the insight the first request did, as it stands now, and charges nothing. A balance below the cost is a 402 (nothing charged, nothing started); another user's chat, a deleted or unknown one a 404; a type not on sale a 422.
+	// Asks for an insight of a type (GET /v1/categories) about one of your chats. A chat has one insight per type. When it has none of this type, or its last one failed or was cancelled, the type's cost is charged and the insight starts being made by a background job: 202 with the pending insight. Poll the Location until its status is ready (with its result) or failed (refunded). A pending or ready insight is answered as it is (202 or 200) and nothing is charged, so repeating a request never pays twice; `regenerate` starts a new generation and charges again. The charge, the insight and its job are stored together or not at all. With an Idempotency-Key, a repeat answers the insight the first request did, as it stands now, and charges nothing. A balance below the cost is a 402 (nothing charged, nothing started); another user's chat, a deleted or unknown one a 404; a type not on sale a 422. Requests that start an AI-written insight (category ai) are limited per account and hour: 429 with Retry-After beyond.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -12193,7 +12196,7 @@ func (c *ClientWithResponses) ListInsightsWithResponse(ctx context.Context, id o
 
 // RequestInsightWithBodyWithResponse Request an insight of a chat
 //
-// Asks for an insight of a type (GET /v1/categories) about one of your chats. A chat has one insight per type. When it has none of this type, or its last one failed or was cancelled, the type's cost is charged and the insight starts being made by a background job: 202 with the pending insight. Poll the Location until its status is ready (with its result) or failed (refunded). A pending or ready insight is answered as it is (202 or 200) and nothing is charged, so repeating a request never pays twice; `regenerate` starts a new generation and charges again. The charge, the insight and its job are stored together or not at all. With an Idempotency-Key, a repeat answers the insight the first request did, as it stands now, and charges nothing. A balance below the cost is a 402 (nothing charged, nothing started); another user's chat, a deleted or unknown one a 404; a type not on sale a 422.
+// Asks for an insight of a type (GET /v1/categories) about one of your chats. A chat has one insight per type. When it has none of this type, or its last one failed or was cancelled, the type's cost is charged and the insight starts being made by a background job: 202 with the pending insight. Poll the Location until its status is ready (with its result) or failed (refunded). A pending or ready insight is answered as it is (202 or 200) and nothing is charged, so repeating a request never pays twice; `regenerate` starts a new generation and charges again. The charge, the insight and its job are stored together or not at all. With an Idempotency-Key, a repeat answers the insight the first request did, as it stands now, and charges nothing. A balance below the cost is a 402 (nothing charged, nothing started); another user's chat, a deleted or unknown one a 404; a type not on sale a 422. Requests that start an AI-written insight (category ai) are limited per account and hour: 429 with Retry-After beyond.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -12208,7 +12211,7 @@ func (c *ClientWithResponses) RequestInsightWithBodyWithResponse(ctx context.Con
 
 // RequestInsightWithResponse Request an insight of a chat
 //
-// Asks for an insight of a type (GET /v1/categories) about one of your chats. A chat has one insight per type. When it has none of this type, or its last one failed or was cancelled, the type's cost is charged and the insight starts being made by a background job: 202 with the pending insight. Poll the Location until its status is ready (with its result) or failed (refunded). A pending or ready insight is answered as it is (202 or 200) and nothing is charged, so repeating a request never pays twice; `regenerate` starts a new generation and charges again. The charge, the insight and its job are stored together or not at all. With an Idempotency-Key, a repeat answers the insight the first request did, as it stands now, and charges nothing. A balance below the cost is a 402 (nothing charged, nothing started); another user's chat, a deleted or unknown one a 404; a type not on sale a 422.
+// Asks for an insight of a type (GET /v1/categories) about one of your chats. A chat has one insight per type. When it has none of this type, or its last one failed or was cancelled, the type's cost is charged and the insight starts being made by a background job: 202 with the pending insight. Poll the Location until its status is ready (with its result) or failed (refunded). A pending or ready insight is answered as it is (202 or 200) and nothing is charged, so repeating a request never pays twice; `regenerate` starts a new generation and charges again. The charge, the insight and its job are stored together or not at all. With an Idempotency-Key, a repeat answers the insight the first request did, as it stands now, and charges nothing. A balance below the cost is a 402 (nothing charged, nothing started); another user's chat, a deleted or unknown one a 404; a type not on sale a 422. Requests that start an AI-written insight (category ai) are limited per account and hour: 429 with Retry-After beyond.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //

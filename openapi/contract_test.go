@@ -25,10 +25,12 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 
+	ailocal "github.com/chatlens/chatlens/adapters/ai/local"
 	httpapi "github.com/chatlens/chatlens/adapters/http"
 	"github.com/chatlens/chatlens/adapters/memory"
 	"github.com/chatlens/chatlens/adapters/payments/local"
 	"github.com/chatlens/chatlens/adapters/system"
+	"github.com/chatlens/chatlens/core/aiinsight"
 	"github.com/chatlens/chatlens/core/catalog"
 	"github.com/chatlens/chatlens/core/chats"
 	"github.com/chatlens/chatlens/core/credits"
@@ -156,6 +158,9 @@ func newContract(t *testing.T) *contract {
 	}
 	ch := chats.NewService(store, system.Clock{}, &system.UUIDv7{}, chats.Config{SpoolDir: t.TempDir()})
 	generators := insights.NewRegistry()
+	if err := aiinsight.Register(generators, ailocal.New(), aiinsight.Config{}); err != nil {
+		t.Fatal(err)
+	}
 	cat := catalog.NewService(store, system.Clock{}, generators)
 	ins := insights.NewService(store, system.Clock{}, &system.UUIDv7{}, generators, ch, insights.Config{})
 	ch.OnDelete(ins.CancelChat)

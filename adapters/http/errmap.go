@@ -5,12 +5,14 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/chatlens/chatlens/core"
 	"github.com/chatlens/chatlens/core/catalog"
 	"github.com/chatlens/chatlens/core/chats"
+	"github.com/chatlens/chatlens/core/insights"
 )
 
 // Retry-After values, in seconds: contention clears in milliseconds, a lost
@@ -42,6 +44,7 @@ func mapError(err error) mapped {
 		ul     *chats.UploadLimitError
 		ie     *chats.ImportError
 		mm     *malformedMultipartError
+		ai     *insights.RateLimitError
 	)
 	switch {
 	case errors.As(err, &tooBig), errors.Is(err, chats.ErrTooLarge):
@@ -59,6 +62,10 @@ func mapError(err error) mapped {
 	case errors.As(err, &rl):
 		return mapped{kind: kindRateLimited, detail: "too many requests from this address; retry after the delay in Retry-After",
 			headers: http.Header{"Retry-After": {retryAfter(rl.retryAfterSeconds())}}}
+	case errors.As(err, &ai):
+		secs := int(ai.RetryAfter.Round(time.Second) / time.Second)
+		return mapped{kind: kindRateLimited, detail: "you asked for as many AI-written insights as an hour allows; retry after the delay in Retry-After",
+			headers: http.Header{"Retry-After": {retryAfter(secs)}}}
 	case errors.As(err, &mm):
 		return mapped{kind: kindBadRequest, detail: "the body is not multipart/form-data as RFC 7578 writes it"}
 	case errors.Is(err, errNotMultipart):

@@ -31,7 +31,7 @@ type Insight struct {
 	Status     string          `json:"status" enum:"pending,ready,failed,cancelled" doc:"Where the current generation stands: pending (charged, being made), ready (result holds it), failed (its job failed for good; the charge was refunded) or cancelled (its chat was deleted first; refunded). A generation never moves back; only a new request makes the insight pending again."`
 	Cost       int64           `json:"cost" doc:"Credits the current generation charged (0: nothing)." example:"5"`
 	Attempts   int             `json:"attempts" doc:"Attempts at making the current generation so far." example:"1"`
-	ErrorClass string          `json:"error_class,omitempty" enum:"timeout,provider,invalid-output,panic,internal,no-data,abandoned,chat-deleted" doc:"Why the last attempt failed, or why the generation was cancelled: a class, never an error's text (which could quote the chat). timeout (an attempt ran past its type's timeout), provider (an outside provider failed), invalid-output (the generator's output did not validate), panic (the generator crashed), internal (anything else of ours), no-data (the chat has nothing to compute it from), abandoned (its job was given up without a final attempt), chat-deleted (the chat was deleted first). Absent when nothing failed."`
+	ErrorClass string          `json:"error_class,omitempty" enum:"timeout,provider,refused,invalid-output,panic,internal,no-data,abandoned,chat-deleted" doc:"Why the last attempt failed, or why the generation was cancelled: a class, never an error's text (which could quote the chat). timeout (an attempt ran past its type's timeout), provider (the AI provider failed or did not answer), refused (the AI model declined to write it), invalid-output (the output did not validate, even after the AI was asked once more), panic (the generator crashed), internal (anything else of ours), no-data (the chat has nothing to compute it from), abandoned (its job was given up without a final attempt), chat-deleted (the chat was deleted first). Absent when nothing failed."`
 	Job        *InsightJob     `json:"job,omitempty"`
 	Result     json.RawMessage `json:"result,omitempty" doc:"The insight itself, a JSON object whose members depend on its type's generator; present when ready."`
 	CreatedAt  time.Time       `json:"created_at" doc:"When it was first requested."`
@@ -129,7 +129,8 @@ func registerInsights(api huma.API, svc Insights) {
 			"A pending or ready insight is answered as it is (202 or 200) and nothing is charged, so repeating a request never pays twice; " +
 			"`regenerate` starts a new generation and charges again. The charge, the insight and its job are stored together or not at all. " +
 			"With an Idempotency-Key, a repeat answers the insight the first request did, as it stands now, and charges nothing. " +
-			"A balance below the cost is a 402 (nothing charged, nothing started); another user's chat, a deleted or unknown one a 404; a type not on sale a 422.",
+			"A balance below the cost is a 402 (nothing charged, nothing started); another user's chat, a deleted or unknown one a 404; a type not on sale a 422. " +
+			"Requests that start an AI-written insight (category ai) are limited per account and hour: 429 with Retry-After beyond.",
 		DefaultStatus: http.StatusAccepted,
 		Responses: successes(
 			success{http.StatusAccepted, "The insight is being made (started now, or by an earlier request).", examplePendingInsight},

@@ -343,7 +343,7 @@ func TestInsightEnums(t *testing.T) {
 		want         []string
 	}{
 		{"Insight", "status", []string{string(core.InsightPending), string(core.InsightReady), string(core.InsightFailed), string(core.InsightCancelled)}},
-		{"Insight", "error_class", []string{string(core.ErrClassTimeout), string(core.ErrClassProvider), string(core.ErrClassInvalidOutput),
+		{"Insight", "error_class", []string{string(core.ErrClassTimeout), string(core.ErrClassProvider), string(core.ErrClassRefused), string(core.ErrClassInvalidOutput),
 			string(core.ErrClassPanic), string(core.ErrClassInternal), string(core.ErrClassNoData), string(core.ErrClassAbandoned), string(core.ErrClassChatDeleted)}},
 		{"InsightJob", "state", []string{string(ports.JobAvailable), string(ports.JobScheduled), string(ports.JobRunning), string(ports.JobRetryable),
 			string(ports.JobCompleted), string(ports.JobCancelled), string(ports.JobDiscarded)}},

@@ -66,18 +66,22 @@ func TestCatalogSeed(t *testing.T) {
 	for _, c := range cats {
 		slugs = append(slugs, string(c.Slug))
 	}
-	if !slices.Equal(slugs, []string{"activity", "conversation"}) {
+	if !slices.Equal(slugs, []string{"activity", "conversation", "ai"}) {
 		t.Fatalf("categories %v", slugs)
 	}
 	var got []string
 	for _, ty := range types {
-		if _, err := core.ParseInsightType(ty); err != nil || !ty.Active || ty.Version != 1 || ty.Timeout != time.Minute || ty.MaxAttempts != 3 {
+		timeout := time.Minute
+		if ty.Category == "ai" {
+			timeout = core.MaxInsightTimeout // many model calls
+		}
+		if _, err := core.ParseInsightType(ty); err != nil || !ty.Active || ty.Version != 1 || ty.Timeout != timeout || ty.MaxAttempts != 3 {
 			t.Errorf("seeded type %+v: %v", ty, err)
 		}
 		got = append(got, string(ty.Slug)+"/"+string(ty.Category)+"/"+ty.Generator)
 	}
-	want := []string{"activity-report/activity/activity-report", "response-times/conversation/response-times",
-		"who-replies-to-whom/conversation/reply-graph"}
+	want := []string{"activity-report/activity/activity-report", "main-topics/ai/ai-topics", "tone/ai/ai-tone", "summary/ai/ai-summary",
+		"response-times/conversation/response-times", "who-replies-to-whom/conversation/reply-graph"}
 	if !slices.Equal(got, want) {
 		t.Fatalf("types %v; want %v", got, want)
 	}

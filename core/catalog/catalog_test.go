@@ -7,10 +7,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chatlens/chatlens/adapters/ai/local"
 	"github.com/chatlens/chatlens/adapters/memory"
 	"github.com/chatlens/chatlens/adapters/postgres/pgtest"
 	"github.com/chatlens/chatlens/adapters/system"
 	"github.com/chatlens/chatlens/core"
+	"github.com/chatlens/chatlens/core/aiinsight"
 	"github.com/chatlens/chatlens/core/catalog"
 	"github.com/chatlens/chatlens/core/insights"
 	"github.com/chatlens/chatlens/internal/storetest"
@@ -19,8 +21,14 @@ import (
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
+// newService is the catalog over the generators the app registers: the
+// statistical ones and the AI ones (on the local writer).
 func newService(s ports.UnitOfWork) *catalog.Service {
-	return catalog.NewService(s, system.Clock{}, insights.NewRegistry())
+	reg := insights.NewRegistry()
+	if err := aiinsight.Register(reg, local.New(), aiinsight.Config{}); err != nil {
+		panic(err)
+	}
+	return catalog.NewService(s, system.Clock{}, reg)
 }
 
 // listed flattens a listing for comparison, without the edit times.

@@ -9,7 +9,7 @@ import (
 )
 
 // Defaults is the catalog a new deployment starts with. On PostgreSQL the
-// migration 20261217000001_insights seeds it (TestDefaultsMatchTheMigration
+// migrations 20261217000001_insights and 20261218000001_ai_insights seed it (TestDefaultsMatchTheMigration
 // holds the two to each other); the memory adapter starts empty and Seed
 // fills it.
 func Defaults() ([]core.InsightCategory, []core.InsightType) {
@@ -31,7 +31,23 @@ func Defaults() ([]core.InsightCategory, []core.InsightType) {
 	for i := range types {
 		types[i].Timeout, types[i].MaxAttempts, types[i].Active, types[i].Version = time.Minute, 3, true, 1
 	}
-	return cats, types
+	cats = append(cats, core.InsightCategory{Slug: "ai", Name: "Written by AI", Position: 30, Version: 1,
+		Description: "Read by a language model: what the chat is about, its main subjects, and the tone between the people in it.\n" +
+			"The chat's text goes to the AI provider this service is configured with, or, when none is, to a built-in writer that runs on the server and sends nothing anywhere."})
+	ai := []core.InsightType{
+		{Slug: "main-topics", Category: "ai", Name: "Main topics", Cost: 15, Generator: "ai-topics",
+			Description: "The subjects the chat spends its messages on: a label, keywords, the share of the messages on each, and typical messages."},
+		{Slug: "tone", Category: "ai", Name: "Tone between participants", Cost: 15, Generator: "ai-tone",
+			Description: "How each participant writes to each other one, from hostile to warm, with the messages that show it, and the tone of the chat overall."},
+		{Slug: "summary", Category: "ai", Name: "Summary", Cost: 20, Generator: "ai-summary",
+			Description: "What the conversation is about in a few sentences, and its key points, each citing the messages it rests on."},
+	}
+	for i := range ai {
+		// An attempt may make many model calls: the longest timeout the
+		// catalog allows.
+		ai[i].Timeout, ai[i].MaxAttempts, ai[i].Active, ai[i].Version = core.MaxInsightTimeout, 3, true, 1
+	}
+	return cats, append(types, ai...)
 }
 
 // Seed stores the default categories and types that are missing, leaving

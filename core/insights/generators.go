@@ -46,11 +46,12 @@ type StatisticsReader interface {
 // Registry holds the generators by the names insight types give.
 type Registry struct {
 	byName map[string]Generator
+	ai     map[string]bool
 }
 
 // NewRegistry returns a registry with the statistical generators.
 func NewRegistry() *Registry {
-	r := &Registry{byName: map[string]Generator{}}
+	r := &Registry{byName: map[string]Generator{}, ai: map[string]bool{}}
 	r.Register("activity-report", GeneratorFunc(activityReport))
 	r.Register("response-times", GeneratorFunc(responseTimes))
 	r.Register("reply-graph", GeneratorFunc(replyGraph))
@@ -64,6 +65,17 @@ func (r *Registry) Register(name string, g Generator) {
 	}
 	r.byName[name] = g
 }
+
+// RegisterAI adds a generator that writes through an AI provider: its
+// requests count against Config.AIRequestsPerHour.
+func (r *Registry) RegisterAI(name string, g Generator) {
+	r.Register(name, g)
+	r.ai[name] = true
+}
+
+// IsAI reports whether the generator of a name writes through an AI
+// provider.
+func (r *Registry) IsAI(name string) bool { return r.ai[name] }
 
 // Get returns the generator of a name.
 func (r *Registry) Get(name string) (Generator, bool) {

@@ -43,6 +43,9 @@ type Config struct {
 	// MessagePage is how many messages a generator reads per unit of work
 	// (default 5,000).
 	MessagePage int
+	// AIRequestsPerHour caps, per user and per process, the requests that
+	// start an AI-written insight (Registry.RegisterAI); 0 is no cap.
+	AIRequestsPerHour int
 	// MaxJobTimeout, when set, caps an insight type's timeout for its
 	// jobs: a job must end before the queue's rescuer takes it for dead
 	// (ports.RunnerConfig.RescueAfter), or it would run twice at once.
@@ -70,6 +73,7 @@ type Service struct {
 	generators *Registry
 	stats      StatisticsReader
 	cfg        Config
+	aiLimit    *userLimiter
 	// change are the options of every unit that charges, refunds or
 	// settles an insight.
 	change []ports.UnitOption
@@ -80,7 +84,8 @@ type Service struct {
 func NewService(uow ports.UnitOfWork, clock ports.Clock, ids ports.IDs, reg *Registry, stats StatisticsReader, cfg Config) *Service {
 	return &Service{
 		uow: uow, clock: clock, ids: ids, generators: reg, stats: stats, cfg: cfg.withDefaults(),
-		change: []ports.UnitOption{ports.WithIsolation(ports.ReadCommitted), ports.WithLock(ports.LockWait)},
+		aiLimit: newUserLimiter(cfg.AIRequestsPerHour, clock.Now),
+		change:  []ports.UnitOption{ports.WithIsolation(ports.ReadCommitted), ports.WithLock(ports.LockWait)},
 	}
 }
 
@@ -129,7 +134,20 @@ func (s *Service) RequestInsight(ctx context.Context, user core.UserID, chatID s
 	var (
 		out     View
 		started bool
+		limited bool // a token of the AI limit is spent on this request
 	)
+	// admit spends the AI limit's token of a request that starts an AI
+	// insight, once however often the unit is replayed.
+	admit := func(t core.InsightType) error {
+		if limited || !s.generators.IsAI(t.Generator) {
+			return nil
+		}
+		if wait := s.aiLimit.take(user); wait > 0 {
+			return &RateLimitError{RetryAfter: wait}
+		}
+		limited = true
+		return nil
+	}
 	err = s.uow.Do(ctx, func(ctx context.Context, tx ports.Tx) error {
 		out, started = View{}, false
 		// The account's row lock first (DESIGN.md, row locks): it also
@@ -169,11 +187,17 @@ func (s *Service) RequestInsight(ctx context.Context, user core.UserID, chatID s
 		case err == nil && !req.Regenerate && (in.Status == core.InsightPending || in.Status == core.InsightReady):
 			// Nothing to start: the insight is made or on its way.
 		case err == nil:
+			if err := admit(t); err != nil {
+				return err
+			}
 			if in, err = s.start(ctx, tx, user, chat, t, &in, now); err != nil {
 				return err
 			}
 			started = true
 		case errors.Is(err, core.ErrNotFound):
+			if err := admit(t); err != nil {
+				return err
+			}
 			if in, err = s.start(ctx, tx, user, chat, t, nil, now); err != nil {
 				return err
 			}
@@ -198,6 +222,9 @@ func (s *Service) RequestInsight(ctx context.Context, user core.UserID, chatID s
 		out, err = view(ctx, tx, in)
 		return err
 	}, s.change...)
+	if limited && (err != nil || !started) {
+		s.aiLimit.refund(user) // nothing started after all
+	}
 	if err != nil {
 		return View{}, false, err
 	}

@@ -55,6 +55,7 @@ type fixture struct {
 	// calls counts calls of the test generators, by name.
 	mu    sync.Mutex
 	calls map[string]int
+	reg   *insights.Registry
 }
 
 func newFixture(t *testing.T, s storetest.Store) *fixture {
@@ -88,6 +89,16 @@ func newFixture(t *testing.T, s storetest.Store) *fixture {
 			return nil, ctx.Err()
 		}
 	}))
+	// "refuses" writes through an AI that declines: a permanent class.
+	reg.RegisterAI("refuses", insights.GeneratorFunc(func(context.Context, insights.Source) (any, error) {
+		count("refuses")
+		return nil, &core.JobError{Class: core.ErrClassRefused}
+	}))
+	reg.RegisterAI("ai-ok", insights.GeneratorFunc(func(context.Context, insights.Source) (any, error) {
+		count("ai-ok")
+		return map[string]string{"summary": "fine"}, nil
+	}))
+	f.reg = reg
 	f.chats = chats.NewService(s, f.clock, f.ids, chats.Config{SpoolDir: t.TempDir()})
 	f.svc = insights.NewService(s, f.clock, f.ids, reg, f.chats, insights.Config{})
 	f.chats.OnDelete(f.svc.CancelChat)
@@ -115,6 +126,7 @@ func newFixture(t *testing.T, s storetest.Store) *fixture {
 	}{
 		{"activity-report", 5, 3, time.Minute}, {"response-times", 8, 3, time.Minute}, {"reply-graph", 8, 3, time.Minute},
 		{"fails", 7, 2, time.Minute}, {"panics", 7, 1, time.Minute}, {"hangs", 7, 1, time.Second}, {"gated", 6, 3, time.Minute},
+		{"refuses", 9, 3, time.Minute}, {"ai-ok", 3, 3, time.Minute},
 	} {
 		_, _, err := f.catalog.PutType(f.ctx, core.InsightType{
 			Slug: core.InsightTypeSlug("t-" + g.name), Category: "test", Name: g.name, Cost: g.cost,

@@ -135,6 +135,17 @@ func (s *Service) failed(ctx context.Context, run *ports.JobRun, args generateAr
 	// of our own, bounded.
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
+	if class.Permanent() {
+		// Another attempt would fail alike: the insight fails now, and the
+		// job completes with it, in one unit.
+		serr := run.Complete(sctx, func(ctx context.Context, tx ports.Tx) error {
+			return s.settle(ctx, tx, args, core.InsightFailed, class, run.Attempt, nil)
+		}, s.change...)
+		if serr != nil {
+			return &core.JobError{Class: class, Err: errors.Join(err, serr)}
+		}
+		return nil
+	}
 	status := core.InsightPending
 	if run.LastAttempt() {
 		status = core.InsightFailed
@@ -156,26 +167,33 @@ func (s *Service) failed(ctx context.Context, run *ports.JobRun, args generateAr
 // (the package's lock order).
 func (s *Service) settle(ctx context.Context, tx ports.Tx, args generateArgs, status core.InsightStatus,
 	class core.JobErrorClass, attempt int, doc []byte) error {
+	_, err := s.settled(ctx, tx, args, status, class, attempt, doc)
+	return err
+}
+
+// settled is settle, reporting whether it changed the insight.
+func (s *Service) settled(ctx context.Context, tx ports.Tx, args generateArgs, status core.InsightStatus,
+	class core.JobErrorClass, attempt int, doc []byte) (bool, error) {
 	cur, err := tx.Insights().Get(ctx, args.Insight)
 	if errors.Is(err, core.ErrNotFound) {
-		return nil
+		return false, nil
 	} else if err != nil {
-		return err
+		return false, err
 	}
 	refund := status == core.InsightFailed || status == core.InsightCancelled
 	if refund && cur.Cost > 0 {
 		if _, err := tx.Credits().Lock(ctx, cur.UserID); err != nil && !errors.Is(err, core.ErrNotFound) {
-			return fmt.Errorf("locking the credit account: %w", err)
+			return false, fmt.Errorf("locking the credit account: %w", err)
 		}
 	}
 	in, err := tx.Insights().Lock(ctx, args.Insight)
 	if errors.Is(err, core.ErrNotFound) {
-		return nil
+		return false, nil
 	} else if err != nil {
-		return err
+		return false, err
 	}
 	if in.Status != core.InsightPending || in.Generation != args.Generation {
-		return nil
+		return false, nil
 	}
 	now := s.clock.Now()
 	in.Status, in.Attempts, in.ErrorClass, in.UpdatedAt = status, max(in.Attempts, attempt), class, now
@@ -187,10 +205,10 @@ func (s *Service) settle(ctx context.Context, tx ports.Tx, args generateArgs, st
 	}
 	if refund {
 		if err := s.refund(ctx, tx, in); err != nil {
-			return err
+			return false, err
 		}
 	}
-	return tx.Insights().Update(ctx, in)
+	return true, tx.Insights().Update(ctx, in)
 }
 
 // refund gives back a generation's charge, once (its reference is the
@@ -289,8 +307,9 @@ func (s *Service) Reconcile(ctx context.Context) (int, error) {
 				}
 			}
 			args := generateArgs{Insight: p.ID, Generation: p.Generation}
-			done = true
-			return s.settle(ctx, tx, args, core.InsightFailed, core.ErrClassAbandoned, p.Attempts, nil)
+			var err error
+			done, err = s.settled(ctx, tx, args, core.InsightFailed, core.ErrClassAbandoned, p.Attempts, nil)
+			return err
 		}, s.change...)
 		if err != nil {
 			return settled, fmt.Errorf("settling insight %s: %w", p.ID, err)
