@@ -1093,7 +1093,7 @@ type Insight struct {
 	// Job The background job making the insight's current generation, as the queue reports it. Absent in listings, and once the queue no longer keeps the job (a day after it completed).
 	Job *InsightJob `json:"job,omitempty"`
 
-	// Result The insight itself, a JSON object whose members depend on its type's generator; present when ready.
+	// Result The insight itself, a JSON object whose members depend on its type's generator; present when ready. The AI-written types' results also say who wrote them (written_by: provider and model), how much of the chat was read (coverage; a note when a long chat was sampled) and the tokens spent (usage).
 	Result *map[string]interface{} `json:"result,omitempty"`
 
 	// Status Where the current generation stands: pending (charged, being made), ready (result holds it), failed (its job failed for good; the charge was refunded) or cancelled (its chat was deleted first; refunded). A generation never moves back; only a new request makes the insight pending again.

@@ -33,7 +33,7 @@ type Insight struct {
 	Attempts   int             `json:"attempts" doc:"Attempts at making the current generation so far." example:"1"`
 	ErrorClass string          `json:"error_class,omitempty" enum:"timeout,provider,refused,invalid-output,panic,internal,no-data,abandoned,chat-deleted" doc:"Why the last attempt failed, or why the generation was cancelled: a class, never an error's text (which could quote the chat). timeout (an attempt ran past its type's timeout), provider (the AI provider failed or did not answer), refused (the AI model declined to write it), invalid-output (the output did not validate, even after the AI was asked once more), panic (the generator crashed), internal (anything else of ours), no-data (the chat has nothing to compute it from), abandoned (its job was given up without a final attempt), chat-deleted (the chat was deleted first). Absent when nothing failed."`
 	Job        *InsightJob     `json:"job,omitempty"`
-	Result     json.RawMessage `json:"result,omitempty" doc:"The insight itself, a JSON object whose members depend on its type's generator; present when ready."`
+	Result     json.RawMessage `json:"result,omitempty" doc:"The insight itself, a JSON object whose members depend on its type's generator; present when ready. The AI-written types' results also say who wrote them (written_by: provider and model), how much of the chat was read (coverage; a note when a long chat was sampled) and the tokens spent (usage)."`
 	CreatedAt  time.Time       `json:"created_at" doc:"When it was first requested."`
 	UpdatedAt  time.Time       `json:"updated_at" doc:"When it last changed."`
 	// CompletedAt is zero until the generation settles.

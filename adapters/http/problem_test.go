@@ -15,6 +15,7 @@ import (
 
 	"github.com/chatlens/chatlens/core"
 	"github.com/chatlens/chatlens/core/chats"
+	"github.com/chatlens/chatlens/core/insights"
 	"github.com/chatlens/chatlens/core/credits"
 )
 
@@ -50,6 +51,8 @@ func TestMapError(t *testing.T) {
 		{&chats.ImportError{Reason: "not a recognised chat export"}, 422, "validation", ""},
 		{errPreconditionRequired, 428, "precondition-required", ""},
 		{chats.ErrVersionMismatch, 412, "precondition-failed", ""},
+		// The insights module's.
+		{&insights.RateLimitError{RetryAfter: 120 * time.Second}, 429, "rate-limited", "120"},
 	}
 	for _, tc := range cases {
 		for _, err := range []error{tc.err, fmt.Errorf("doing it: %w", tc.err)} {
