@@ -15,8 +15,8 @@ import (
 
 	"github.com/chatlens/chatlens/core"
 	"github.com/chatlens/chatlens/core/chats"
-	"github.com/chatlens/chatlens/core/insights"
 	"github.com/chatlens/chatlens/core/credits"
+	"github.com/chatlens/chatlens/core/insights"
 )
 
 // TestMapError has one case per domain error, bare and wrapped.
