@@ -305,6 +305,20 @@ type PaymentEventRecord struct {
 	SessionID  string
 	Outcome    EventOutcome
 	ReceivedAt time.Time
+	// ProviderPaymentID and AmountRefunded are kept from the event: a
+	// refund or a dispute that came before the payment's completion (an
+	// orphan, OutcomeUnknownPayment) names the money only by
+	// ProviderPaymentID, and is applied when the completion makes that
+	// known (Payments.Orphans).
+	ProviderPaymentID string
+	AmountRefunded    int64
+}
+
+// Orphaned reports whether the record is an event for money no payment was
+// known by when it came, which a later completion may adopt.
+func (r PaymentEventRecord) Orphaned() bool {
+	return r.Outcome == OutcomeUnknownPayment && r.ProviderPaymentID != "" &&
+		(r.Kind == EventRefunded || r.Kind == EventDisputeLost)
 }
 
 // PaymentFilter selects payments in an admin's listing; the zero value

@@ -99,4 +99,11 @@ type Payments interface {
 	RecordEvent(ctx context.Context, e core.PaymentEventRecord) (bool, error)
 	// Event returns a recorded event, or core.ErrNotFound.
 	Event(ctx context.Context, provider, eventID string) (core.PaymentEventRecord, error)
+	// Orphans returns the provider's recorded events that are Orphaned
+	// and name the money id providerPaymentID, oldest first.
+	Orphans(ctx context.Context, provider, providerPaymentID string) ([]core.PaymentEventRecord, error)
+	// Adopt records that an orphaned event was applied to a payment after
+	// all: its payment and outcome change; core.ErrNotFound when no such
+	// event is recorded.
+	Adopt(ctx context.Context, provider, eventID string, payment core.PaymentID, outcome core.EventOutcome) error
 }

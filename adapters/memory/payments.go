@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/chatlens/chatlens/core"
@@ -247,6 +248,33 @@ func (r *payments) RecordEvent(ctx context.Context, e core.PaymentEventRecord) (
 		return false, nil
 	}
 	return t.insert(ctx, u, e, true)
+}
+
+func (r *payments) Orphans(_ context.Context, provider, providerPaymentID string) ([]core.PaymentEventRecord, error) {
+	if err := r.u().statement(); err != nil {
+		return nil, err
+	}
+	rows := r.u().s.paymentEvents.scan(r.u(), func(e core.PaymentEventRecord) bool {
+		return e.Provider == provider && e.ProviderPaymentID == providerPaymentID && e.Orphaned()
+	})
+	slices.SortFunc(rows, func(a, b core.PaymentEventRecord) int {
+		return cmp.Or(a.ReceivedAt.Compare(b.ReceivedAt), strings.Compare(a.EventID, b.EventID))
+	})
+	return rows, nil
+}
+
+func (r *payments) Adopt(ctx context.Context, provider, eventID string, payment core.PaymentID, outcome core.EventOutcome) error {
+	u := r.u()
+	if err := u.writable(); err != nil {
+		return err
+	}
+	t := u.s.paymentEvents
+	e, ok := t.get(u, eventKey(provider, eventID))
+	if !ok {
+		return fmt.Errorf("payment event: %w", core.ErrNotFound)
+	}
+	e.PaymentID, e.Outcome = payment, outcome
+	return t.update(ctx, u, e)
 }
 
 func (r *payments) Event(_ context.Context, provider, eventID string) (core.PaymentEventRecord, error) {

@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -92,12 +93,16 @@ type paymentEventRow struct {
 	SessionID  string    `bun:"session_id,nullzero"`
 	Outcome    string    `bun:"outcome,notnull"`
 	ReceivedAt time.Time `bun:"received_at,notnull"`
+	// ProviderPaymentID and AmountRefunded: migration 20261218000002.
+	ProviderPaymentID string `bun:"provider_payment_id,nullzero"`
+	AmountRefunded    int64  `bun:"amount_refunded,notnull"`
 }
 
 func (r *paymentEventRow) toRecord() core.PaymentEventRecord {
 	return core.PaymentEventRecord{
 		Provider: r.Provider, EventID: r.EventID, Kind: core.PaymentEventKind(r.Kind), PaymentID: core.PaymentID(r.PaymentID),
 		SessionID: r.SessionID, Outcome: core.EventOutcome(r.Outcome), ReceivedAt: utc(r.ReceivedAt),
+		ProviderPaymentID: r.ProviderPaymentID, AmountRefunded: r.AmountRefunded,
 	}
 }
 
@@ -268,6 +273,7 @@ func (r *payments) RecordEvent(ctx context.Context, e core.PaymentEventRecord) (
 	row := &paymentEventRow{
 		Provider: e.Provider, EventID: e.EventID, Kind: string(e.Kind), PaymentID: string(e.PaymentID),
 		SessionID: e.SessionID, Outcome: string(e.Outcome), ReceivedAt: micro(e.ReceivedAt),
+		ProviderPaymentID: e.ProviderPaymentID, AmountRefunded: e.AmountRefunded,
 	}
 	if row.Provider == "" || row.EventID == "" || len(row.EventID) > core.MaxEventIDLength {
 		return false, fmt.Errorf("%w: payment event without a provider or id", core.ErrInvalid)
@@ -278,6 +284,33 @@ func (r *payments) RecordEvent(ctx context.Context, e core.PaymentEventRecord) (
 	}
 	n, err := res.RowsAffected()
 	return n == 1, err
+}
+
+// Orphans reads the partial index payment_events_orphans: its WHERE is
+// core.PaymentEventRecord.Orphaned.
+func (r *payments) Orphans(ctx context.Context, provider, providerPaymentID string) ([]core.PaymentEventRecord, error) {
+	var rows []paymentEventRow
+	err := r.u().tx.NewSelect().Model(&rows).
+		Where("provider = ? AND provider_payment_id = ?", provider, providerPaymentID).
+		Where("outcome = ? AND kind IN (?, ?)", string(core.OutcomeUnknownPayment), string(core.EventRefunded), string(core.EventDisputeLost)).
+		Order("received_at", "event_id").Scan(ctx)
+	if err := r.u().check(err); err != nil {
+		return nil, err
+	}
+	return all(rows, (*paymentEventRow).toRecord), nil
+}
+
+func (r *payments) Adopt(ctx context.Context, provider, eventID string, payment core.PaymentID, outcome core.EventOutcome) error {
+	res, err := r.u().tx.NewUpdate().Model((*paymentEventRow)(nil)).
+		Set("payment_id = ?, outcome = ?", string(payment), string(outcome)).
+		Where("provider = ? AND event_id = ?", provider, eventID).Exec(ctx)
+	if err := r.u().check(err); err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return cmp.Or(err, fmt.Errorf("payment event: %w", core.ErrNotFound))
+	}
+	return nil
 }
 
 func (r *payments) Event(ctx context.Context, provider, eventID string) (core.PaymentEventRecord, error) {

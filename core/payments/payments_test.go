@@ -232,6 +232,56 @@ func TestEventsOutOfOrder(t *testing.T) {
 	})
 }
 
+// TestDisputeBeforeCompletion: a lost dispute or a refund that names only
+// the money (no session, no metadata), delivered before the completion that
+// makes that money known, is acknowledged as for no payment; the
+// completion then adopts and applies it, once, as if it had come in order.
+func TestDisputeBeforeCompletion(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, uow ports.UnitOfWork) {
+		f := newFixture(t, uow)
+		u := f.user("early@example.com")
+		moneyOnly := func(d *local.EventData) { d.Session, d.Payment = "", "" }
+
+		p := f.buy(u)
+		f.must(event("evt_d1", local.TypeDisputeLost, p, moneyOnly), core.OutcomeUnknownPayment)
+		f.must(event("evt_d1", local.TypeDisputeLost, p, moneyOnly), core.OutcomeDuplicate)
+		f.must(event("evt_c1", local.TypeCompleted, p), core.OutcomeApplied)
+		got := f.payment(u, p.ID)
+		if bal, _ := f.balance(u); got.Status != core.PaymentRefunded || got.CreditsGranted != 100 || got.CreditsRevoked != 100 || bal != 0 {
+			t.Fatalf("dispute then paid: %+v, balance %d; want refunded, everything taken back, 0", got, bal)
+		}
+		rec, err := recorded(uow, "evt_d1")
+		if err != nil || rec.Outcome != core.OutcomeApplied || rec.PaymentID != p.ID {
+			t.Fatalf("the adopted dispute's record: %+v, %v", rec, err)
+		}
+		// Delivered again after its adoption: a duplicate, nothing more.
+		f.must(event("evt_d1", local.TypeDisputeLost, p, moneyOnly), core.OutcomeDuplicate)
+		f.must(event("evt_c1", local.TypeCompleted, p), core.OutcomeDuplicate)
+		if bal, _ := f.balance(u); bal != 0 {
+			t.Fatalf("balance %d after the repeats; want 0", bal)
+		}
+
+		// A partial refund that came first: only what it leaves is granted.
+		q := f.buy(u)
+		f.must(event("evt_r2", local.TypeRefunded, q, moneyOnly, func(d *local.EventData) { d.AmountRefunded = 250 }), core.OutcomeUnknownPayment)
+		f.must(event("evt_c2", local.TypeCompleted, q), core.OutcomeApplied)
+		if bal, _ := f.balance(u); bal != 50 || f.payment(u, q.ID).RefundedMinor != 250 {
+			t.Fatalf("half refunded before paid: balance %d, %+v; want 50", bal, f.payment(u, q.ID))
+		}
+	})
+}
+
+// recorded reads a webhook event's record.
+func recorded(uow ports.UnitOfWork, id string) (core.PaymentEventRecord, error) {
+	var rec core.PaymentEventRecord
+	err := uow.Do(context.Background(), func(ctx context.Context, tx ports.Tx) error {
+		var err error
+		rec, err = tx.Payments().Event(ctx, local.Name, id)
+		return err
+	}, ports.ReadOnly())
+	return rec, err
+}
+
 // TestRefundsTakeBackInProportion: credits are taken back rounded up; when
 // some were spent the balance goes to zero and the rest is the shortfall,
 // which admins list.

@@ -68,6 +68,9 @@ func (s *Service) handle(ctx context.Context, tx ports.Tx, ev core.PaymentEvent)
 	if id, ok := core.ParseID(string(ev.PaymentID)); ok {
 		rec.PaymentID = core.PaymentID(id)
 	}
+	if core.ValidToken(ev.ProviderPaymentID, core.MaxProviderIDLength) {
+		rec.ProviderPaymentID, rec.AmountRefunded = ev.ProviderPaymentID, max(ev.AmountRefunded, 0)
+	}
 	rec.Outcome = core.OutcomeIgnored
 	if ev.Kind != core.EventIgnored {
 		p, err := s.lockFor(ctx, tx, ev, rec.PaymentID, rec.SessionID)
@@ -81,6 +84,11 @@ func (s *Service) handle(ctx context.Context, tx ports.Tx, ev core.PaymentEvent)
 			if rec.Outcome, err = s.apply(ctx, tx, p, ev, now); err != nil {
 				return "", err
 			}
+			if p.ProviderPaymentID == "" {
+				if err := s.adoptOrphans(ctx, tx, p.ID, now); err != nil {
+					return "", err
+				}
+			}
 		}
 	}
 	inserted, err := tx.Payments().RecordEvent(ctx, rec)
@@ -91,6 +99,37 @@ func (s *Service) handle(ctx context.Context, tx ports.Tx, ev core.PaymentEvent)
 		return "", errDuplicate
 	}
 	return rec.Outcome, nil
+}
+
+// adoptOrphans applies, in the unit that made a payment's money id known
+// (its completion), the refunds and lost disputes that came for that money
+// before it: recorded then as for no payment, they take back what they
+// would have had they come in order.
+func (s *Service) adoptOrphans(ctx context.Context, tx ports.Tx, id core.PaymentID, now time.Time) error {
+	p, err := tx.Payments().Get(ctx, id)
+	if err != nil || p.ProviderPaymentID == "" {
+		return err
+	}
+	orphans, err := tx.Payments().Orphans(ctx, p.Provider, p.ProviderPaymentID)
+	if err != nil {
+		return err
+	}
+	for _, o := range orphans {
+		if p, err = tx.Payments().Get(ctx, id); err != nil {
+			return err
+		}
+		outcome, err := s.apply(ctx, tx, p, core.PaymentEvent{
+			ID: o.EventID, Provider: o.Provider, Kind: o.Kind,
+			ProviderPaymentID: o.ProviderPaymentID, AmountRefunded: o.AmountRefunded,
+		}, now)
+		if err != nil {
+			return err
+		}
+		if err := tx.Payments().Adopt(ctx, o.Provider, o.EventID, id, outcome); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // lockFor locks the payment an event names: by the id in the session's

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -25,6 +26,7 @@ func runPayments(t *testing.T, newDatabase NewDatabase) {
 		{"PaymentStoredReadAndKeyed", ports.LockNoWait, 3, testPaymentRows},
 		{"PaymentListsNewestFirstAndFiltered", ports.LockNoWait, 3, testPaymentLists},
 		{"EventRecordedOncePerProviderAndID", ports.LockNoWait, 3, testEventRecords},
+		{"OrphanedEventsFoundByMoneyAndAdopted", ports.LockNoWait, 3, testOrphanedEvents},
 		{"StateMachineMovesForwardOnly", ports.LockWait, 5, testStateMachine},
 		{"ReadOnlyUnitRefusesPaymentWrites", ports.LockNoWait, 3, testPaymentsReadOnly},
 	} {
@@ -344,6 +346,76 @@ func testEventRecords(t *testing.T, s ports.UnitOfWork) {
 		}
 		return nil
 	})
+}
+
+// testOrphanedEvents: refunds and lost disputes recorded for no payment,
+// with the money's id, are what Orphans finds by that id, oldest first,
+// and only until Adopt gives them their payment and outcome; other
+// events, other providers and other money are never found.
+func testOrphanedEvents(t *testing.T, s ports.UnitOfWork) {
+	at := now()
+	rec := func(id string, kind core.PaymentEventKind, provider, money string, outcome core.EventOutcome, after time.Duration) core.PaymentEventRecord {
+		return core.PaymentEventRecord{Provider: provider, EventID: id, Kind: kind, Outcome: outcome,
+			ProviderPaymentID: money, AmountRefunded: 120, ReceivedAt: at.Add(after)}
+	}
+	records := []core.PaymentEventRecord{
+		rec("evt_d", core.EventDisputeLost, "test", "pi_1", core.OutcomeUnknownPayment, 2*time.Second),
+		rec("evt_r", core.EventRefunded, "test", "pi_1", core.OutcomeUnknownPayment, time.Second),
+		rec("evt_x", core.EventExpired, "test", "pi_1", core.OutcomeUnknownPayment, 0),   // not money taken back
+		rec("evt_a", core.EventRefunded, "test", "pi_1", core.OutcomeApplied, 0),         // applied already
+		rec("evt_o", core.EventRefunded, "other", "pi_1", core.OutcomeUnknownPayment, 0), // another provider
+		rec("evt_2", core.EventRefunded, "test", "pi_2", core.OutcomeUnknownPayment, 0),  // other money
+	}
+	do(t, s, func(ctx context.Context, tx ports.Tx) error {
+		for _, r := range records {
+			if ok, err := tx.Payments().RecordEvent(ctx, r); err != nil || !ok {
+				return fmt.Errorf("RecordEvent(%s) = %v, %v", r.EventID, ok, err)
+			}
+		}
+		return nil
+	})
+	ids := func(rs []core.PaymentEventRecord) []string {
+		var out []string
+		for _, r := range rs {
+			out = append(out, r.EventID)
+		}
+		return out
+	}
+	paid := core.PaymentID(newID())
+	do(t, s, func(ctx context.Context, tx ports.Tx) error {
+		got, err := tx.Payments().Orphans(ctx, "test", "pi_1")
+		if err != nil || !slices.Equal(ids(got), []string{"evt_r", "evt_d"}) {
+			return fmt.Errorf("Orphans(pi_1) = %v, %v; want [evt_r evt_d]", ids(got), err)
+		}
+		if got[0].AmountRefunded != 120 || got[0].ProviderPaymentID != "pi_1" || got[0].Kind != core.EventRefunded {
+			return fmt.Errorf("an orphan read back as %+v", got[0])
+		}
+		if err := tx.Payments().Adopt(ctx, "test", "evt_r", paid, core.OutcomeApplied); err != nil {
+			return err
+		}
+		if err := tx.Payments().Adopt(ctx, "test", "evt_none", paid, core.OutcomeApplied); !errors.Is(err, core.ErrNotFound) {
+			return fmt.Errorf("Adopt(unknown event) = %v; want ErrNotFound", err)
+		}
+		return nil
+	})
+	do(t, s, func(ctx context.Context, tx ports.Tx) error {
+		got, err := tx.Payments().Orphans(ctx, "test", "pi_1")
+		if err != nil || !slices.Equal(ids(got), []string{"evt_d"}) {
+			return fmt.Errorf("Orphans(pi_1) after an adoption = %v, %v; want [evt_d]", ids(got), err)
+		}
+		adopted, err := tx.Payments().Event(ctx, "test", "evt_r")
+		if err != nil || adopted.PaymentID != paid || adopted.Outcome != core.OutcomeApplied {
+			return fmt.Errorf("the adopted event reads %+v, %v", adopted, err)
+		}
+		return nil
+	}, ports.ReadOnly())
+	// A read-only unit adopts nothing.
+	err := s.Do(context.Background(), func(ctx context.Context, tx ports.Tx) error {
+		return tx.Payments().Adopt(ctx, "test", "evt_d", paid, core.OutcomeApplied)
+	}, ports.ReadOnly())
+	if !errors.Is(err, ports.ErrReadOnly) {
+		t.Fatalf("Adopt in a read-only unit = %v; want ErrReadOnly", err)
+	}
 }
 
 func testPaymentsReadOnly(t *testing.T, s ports.UnitOfWork) {
