@@ -39,7 +39,10 @@ func runApp(ctx context.Context, app *fx.App, log *slog.Logger, grace time.Durat
 		log.Error("wiring failed", "error", err.Error())
 		return 1
 	}
-	startCtx, cancel := context.WithTimeout(ctx, startTimeout)
+	// A signal during the start does not cut it short (a hook stopped
+	// half-way can leave a listener or a runner behind): the start runs to
+	// its end within startTimeout, and the shutdown follows at once.
+	startCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), startTimeout)
 	defer cancel()
 	if err := app.Start(startCtx); err != nil {
 		log.Error("start failed", "error", err.Error())
