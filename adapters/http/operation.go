@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"cmp"
 	"context"
 	"net/http"
 	"slices"
@@ -28,6 +29,9 @@ type operation struct {
 	// Deadline bounds the operation's work when it needs more or less than
 	// Options.RequestTimeout (an upload); zero keeps that default.
 	Deadline time.Duration
+	// MaxBody bounds the body when it is not one of ours (a provider's
+	// webhook); zero is maxJSONBody.
+	MaxBody int64
 }
 
 // Where an operation's Echo list and Deadline are kept in its metadata.
@@ -89,7 +93,7 @@ func declare(o operation) huma.Operation {
 	errs = append(errs, http.StatusInternalServerError, http.StatusServiceUnavailable)
 	slices.Sort(errs)
 	op.Errors = slices.Compact(errs)
-	op.MaxBodyBytes = maxJSONBody
+	op.MaxBodyBytes = cmp.Or(o.MaxBody, maxJSONBody)
 	if op.Metadata == nil {
 		op.Metadata = map[string]any{}
 	}

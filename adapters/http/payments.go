@@ -131,6 +131,13 @@ type webhookOutput struct {
 	Body WebhookAck
 }
 
+// maxWebhookBody bounds a provider's event: Stripe's carry the whole
+// object they are about (a session, a charge, with up to 50 metadata
+// entries of 500 characters), well past our own JSON bodies' 64 KiB; a
+// legitimate event refused as too large would be retried for days and
+// never applied.
+const maxWebhookBody = 1 << 20
+
 // webhookPath is where payment providers send their webhooks.
 const webhookPath = "/v1/payments/webhooks/{provider}"
 
@@ -177,7 +184,7 @@ func registerPayments(api huma.API, svc Payments) {
 			"A delivery whose signature does not verify (forged, too old, another secret, a malformed header) or whose body is not an event is a 400 and changes nothing. " +
 			"Every verified event answers 200, whatever it did, so the provider stops sending it; each is applied once however often it is delivered.",
 		Responses: successes(success{http.StatusOK, "The event was verified and handled (or had been).", WebhookAck{Received: true, Outcome: string(core.OutcomeApplied)}}),
-	}, Answers: []int{http.StatusNotFound}}, r.webhook)
+	}, Answers: []int{http.StatusNotFound}, MaxBody: maxWebhookBody}, r.webhook)
 	if body := api.OpenAPI().Paths[webhookPath].Post.RequestBody; body != nil {
 		body.Content["application/json"].Schema = &huma.Schema{Type: huma.TypeObject,
 			Description: "The provider's event, exactly as it sent and signed it (its own format)."}
