@@ -22,7 +22,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/hmac"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
@@ -110,9 +109,13 @@ type Config struct {
 	Now func() time.Time
 }
 
-// Provider is the development payment provider. Its sessions live in this
-// process's memory: a restart forgets them, and their payments stay
-// pending (nothing was paid; create a new payment).
+// Provider is the development payment provider. A session's identity is
+// its page's token, signed with the provider's secret (sessionToken), so
+// its page works in any process that has the same secret, a restarted one
+// included; what the page did (paid, cancelled, refunded so far) is kept
+// in this process's memory, and a restarted page starts as open again,
+// which is harmless: its webhooks' event ids are fixed by the session, so
+// paying twice is a duplicate the API ignores.
 type Provider struct {
 	cfg     Config
 	mu      sync.Mutex
@@ -176,22 +179,86 @@ func (p *Provider) CreateCheckout(_ context.Context, req ports.CheckoutRequest) 
 	defer p.mu.Unlock()
 	s, ok := p.byPay[req.PaymentID]
 	if !ok {
-		token := randomToken()
 		s = &session{
-			id: "cs_local_" + randomToken()[:24], token: token, req: req,
-			expiresAt: p.cfg.Now().Add(p.cfg.SessionTTL).UTC(), state: stateOpen,
+			id: p.sessionID(req.PaymentID), req: req,
+			expiresAt: p.cfg.Now().Add(p.cfg.SessionTTL).UTC().Truncate(time.Second), state: stateOpen,
 		}
+		token, err := p.sessionToken(s)
+		if err != nil {
+			return ports.CheckoutSession{}, err
+		}
+		s.token = token
 		p.byToken[token], p.byPay[req.PaymentID] = s, s
 	}
 	return ports.CheckoutSession{ID: s.id, URL: p.cfg.BaseURL + PagePath + s.token, ExpiresAt: s.expiresAt}, nil
 }
 
-// randomToken returns 32 random bytes, base64url: the capability of a
-// checkout page.
-func randomToken() string {
-	var b [32]byte
-	_, _ = rand.Read(b[:]) // never fails (crypto/rand)
-	return base64.RawURLEncoding.EncodeToString(b[:])
+// sessionID is a payment's session id, the same in every process with
+// the secret: a checkout created again for the payment is the same one.
+func (p *Provider) sessionID(id core.PaymentID) string {
+	m := hmac.New(sha256.New, p.cfg.Secret)
+	m.Write([]byte("chatlens-local-session\x00" + string(id)))
+	return "cs_local_" + base64.RawURLEncoding.EncodeToString(m.Sum(nil))[:24]
+}
+
+// pageClaims is what a checkout page's token says: everything the page
+// shows and needs to act.
+type pageClaims struct {
+	Session    string `json:"s"`
+	Payment    string `json:"p"`
+	PackName   string `json:"n"`
+	Credits    int64  `json:"c"`
+	PriceMinor int64  `json:"m"`
+	Currency   string `json:"u"`
+	SuccessURL string `json:"ok"`
+	CancelURL  string `json:"no"`
+	Expires    int64  `json:"x"`
+}
+
+// sessionToken is the capability of a session's page: its claims,
+// base64url, a dot, and their HMAC-SHA256 under the secret (its own
+// domain, apart from the webhooks' signatures). Unguessable without the
+// secret, and checked without a lookup (restore).
+func (p *Provider) sessionToken(s *session) (string, error) {
+	b, err := json.Marshal(pageClaims{
+		Session: s.id, Payment: string(s.req.PaymentID), PackName: s.req.Pack.Name, Credits: s.req.Pack.Credits,
+		PriceMinor: s.req.Pack.PriceMinor, Currency: s.req.Currency, SuccessURL: s.req.SuccessURL, CancelURL: s.req.CancelURL,
+		Expires: s.expiresAt.Unix(),
+	})
+	if err != nil {
+		return "", fmt.Errorf("local payments: encoding a checkout token: %w", err)
+	}
+	claims := base64.RawURLEncoding.EncodeToString(b)
+	return claims + "." + base64.RawURLEncoding.EncodeToString(p.pageMAC(claims)), nil
+}
+
+func (p *Provider) pageMAC(claims string) []byte {
+	m := hmac.New(sha256.New, p.cfg.Secret)
+	m.Write([]byte("chatlens-local-page\x00" + claims))
+	return m.Sum(nil)
+}
+
+// restore is the session of a token this process has not seen (made
+// before a restart, or by another process with the same secret), open
+// until it expires; false for a token the secret did not sign.
+func (p *Provider) restore(token string) (*session, bool) {
+	claims, mac, ok := strings.Cut(token, ".")
+	got, err := base64.RawURLEncoding.DecodeString(mac)
+	if !ok || err != nil || !hmac.Equal(got, p.pageMAC(claims)) {
+		return nil, false
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(claims)
+	var c pageClaims
+	if err != nil || json.Unmarshal(raw, &c) != nil {
+		return nil, false
+	}
+	return &session{
+		id: c.Session, token: token, state: stateOpen, expiresAt: time.Unix(c.Expires, 0).UTC(),
+		req: ports.CheckoutRequest{
+			PaymentID: core.PaymentID(c.Payment), Pack: core.CreditPack{Name: c.PackName, Credits: c.Credits, PriceMinor: c.PriceMinor},
+			Currency: c.Currency, SuccessURL: c.SuccessURL, CancelURL: c.CancelURL,
+		},
+	}, true
 }
 
 // Sign returns the signature header of payload signed at t.

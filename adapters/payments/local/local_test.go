@@ -49,8 +49,13 @@ func TestCheckoutIsIdempotentPerPayment(t *testing.T) {
 		t.Fatal(err)
 	}
 	b, _ := p.CreateCheckout(context.Background(), request)
-	if a != b || !strings.HasPrefix(a.URL, "http://127.0.0.1:8080"+PagePath) || len(strings.TrimPrefix(a.URL, "http://127.0.0.1:8080"+PagePath)) != 43 {
-		t.Fatalf("sessions %+v, %+v; want one, at a 32-byte capability URL", a, b)
+	if a != b || !strings.HasPrefix(a.URL, "http://127.0.0.1:8080"+PagePath) {
+		t.Fatalf("sessions %+v, %+v; want one, at a capability URL", a, b)
+	}
+	// Made again after a restart (another provider, the same secret): the
+	// same session.
+	if c, _ := newProvider(t, nil).CreateCheckout(context.Background(), request); c.ID != a.ID {
+		t.Fatalf("the session after a restart is %s, not %s", c.ID, a.ID)
 	}
 	other := request
 	other.PaymentID = "0190f5a2-7c1e-7b3a-9d4e-2f6a8b0c1d41"
@@ -186,6 +191,55 @@ func TestCheckoutPage(t *testing.T) {
 	h.ServeHTTP(missing, httptest.NewRequest(http.MethodGet, PagePath+"nope", nil))
 	if missing.Code != http.StatusNotFound {
 		t.Fatalf("unknown token: %d", missing.Code)
+	}
+}
+
+// TestCheckoutPageSurvivesARestart: a page's token is its session, signed:
+// a process with the same secret serves and acts on it; one with another
+// secret, or a token altered by a byte, finds no checkout.
+func TestCheckoutPageSurvivesARestart(t *testing.T) {
+	sess, err := newProvider(t, nil).CreateCheckout(context.Background(), request)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := strings.TrimPrefix(sess.URL, "http://127.0.0.1:8080")
+	restarted := newProvider(t, nil)
+	sink := &webhookSink{p: restarted, status: http.StatusOK}
+	h := restarted.Handler(sink)
+	get := httptest.NewRecorder()
+	h.ServeHTTP(get, httptest.NewRequest(http.MethodGet, path, nil))
+	if get.Code != http.StatusOK || !strings.Contains(get.Body.String(), "100 credits for <strong>5.05 USD</strong>") || !strings.Contains(get.Body.String(), `value="pay"`) {
+		t.Fatalf("the page after a restart: %d\n%s", get.Code, get.Body.String())
+	}
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest(http.MethodPost, path, strings.NewReader("action=pay"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != request.SuccessURL || len(sink.events) != 1 ||
+		sink.events[0].SessionID != sess.ID || sink.events[0].PaymentID != request.PaymentID || sink.events[0].AmountTotal != 505 {
+		t.Fatalf("pay after a restart: %d %v, events %+v", rec.Code, rec.Header(), sink.events)
+	}
+
+	other, err := New(Config{Secret: []byte("ffffffffffffffffffffffffffffffff"), BaseURL: "http://127.0.0.1:8080"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	claims, mac, _ := strings.Cut(strings.TrimPrefix(path, PagePath), ".")
+	flipped := []byte(claims)
+	flipped[10] ^= 1
+	for name, c := range map[string]struct {
+		h    http.Handler
+		path string
+	}{
+		"another secret": {other.Handler(sink), path},
+		"altered claims": {h, PagePath + string(flipped) + "." + mac},
+		"no signature":   {h, PagePath + claims},
+	} {
+		rec := httptest.NewRecorder()
+		c.h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, c.path, nil))
+		if rec.Code != http.StatusNotFound {
+			t.Errorf("%s: %d; want 404", name, rec.Code)
+		}
 	}
 }
 

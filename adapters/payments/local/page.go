@@ -35,6 +35,11 @@ func (p *Provider) Handler(webhook http.Handler) http.Handler {
 		token := strings.TrimPrefix(r.URL.Path, PagePath)
 		p.mu.Lock()
 		s, ok := p.byToken[token]
+		if !ok {
+			if s, ok = p.restore(token); ok {
+				p.byToken[token], p.byPay[s.req.PaymentID] = s, s
+			}
+		}
 		var view pageView
 		if ok {
 			if s.state == stateOpen && !p.cfg.Now().Before(s.expiresAt) {
@@ -51,7 +56,7 @@ func (p *Provider) Handler(webhook http.Handler) http.Handler {
 			formTargets(view)+"; frame-ancestors 'none'; base-uri 'none'")
 		switch {
 		case !ok:
-			page(w, http.StatusNotFound, pageView{Message: "There is no such checkout. Its link may be wrong, or the server restarted since it was made."})
+			page(w, http.StatusNotFound, pageView{Message: "There is no such checkout. Its link may be wrong, or the server restarted since it was made without CHATLENS_LOCAL_PAYMENTS_SECRET (its links then change with every start)."})
 		case r.Method == http.MethodGet || r.Method == http.MethodHead:
 			page(w, http.StatusOK, view)
 		case r.Method == http.MethodPost:
