@@ -10,7 +10,7 @@ test *args:
     ./scripts/test.sh {{args}}
 
 # The insights' crash test alone, with its figures (-v); `just test` runs it too.
-# Crash test: 200 insight requests, SIGKILL mid-run, restart, then SQL checks (about a minute).
+# Crash test: 260 insight requests (3 AI types on a fake provider), SIGKILL mid-run, restart, then SQL checks (about a minute).
 test-crash *args:
     go test ./e2e -run '^TestCrash' -count=1 -v {{args}}
 
@@ -65,9 +65,10 @@ bench-import *args:
 
 # Background jobs on a durable cluster: insights made by the real binary (an
 # API process without workers, then 1 and 2 `chatlens worker` processes)
-# beside River's own throughput for an empty job, and the insight request's
+# beside River's own throughput for an empty job, the AI types written by the
+# built-in local writer (1 worker process), and the insight request's
 # latency under 32 clients beside GET /health.
-# Jobs benchmark: insights/s by 1 and 2 worker processes vs River's empty-job limit; request p50/p99.
+# Jobs benchmark: insights/s by 1 and 2 worker processes vs River's empty-job limit, AI types (local writer); request p50/p99.
 bench-jobs *args:
     bash bench/jobs/run.sh {{args}}
 

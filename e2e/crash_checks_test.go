@@ -14,13 +14,14 @@ import (
 
 // crashFigures are what the checks counted, for the summary.
 type crashFigures struct {
-	ready, failed, timedOut, abandoned int
-	regenerated                        int // generations started after a failed one
-	spends, refunds                    int // ledger entries
-	problems                           int
-	rescued                            int           // jobs the rescuer rescued
-	rescuedAfter                       time.Duration // from the kill to the first rescue
-	lostStored                         int           // requests the kill cut off after their insight was stored
+	ready, failed, timedOut, provider, abandoned int
+	ai                                           map[string]map[string]int // the AI types' insights, by type and end ("ready", or the class)
+	regenerated                                  int                       // generations started after a failed one
+	spends, refunds                              int                       // ledger entries
+	problems                                     int
+	rescued                                      int           // jobs the rescuer rescued
+	rescuedAfter                                 time.Duration // from the kill to the first rescue
+	lostStored                                   int           // requests the kill cut off after their insight was stored
 }
 
 type dbInsight struct {
@@ -58,10 +59,11 @@ func (cr *crashRun) verify(t *testing.T, kill crashKill) crashFigures {
 	t.Helper()
 	ins, jobs, ledger, balances := cr.load(t)
 	var p crashProblems
-	var f crashFigures
+	f := crashFigures{ai: map[string]map[string]int{}}
 	cr.checkRequests(&p, &f, ins, kill)
 	cr.checkJobs(&p, &f, ins, jobs, kill)
 	cr.checkLedger(&p, &f, ins, ledger, balances)
+	cr.checkFake(&p)
 	f.problems = len(p)
 	for i, msg := range p {
 		if i == 25 {
@@ -166,16 +168,29 @@ func (cr *crashRun) checkJobs(p *crashProblems, f *crashFigures, ins []dbInsight
 }
 
 // checkSettled checks one insight against its current generation's job.
+// A slow type's insight is ready with the slow generator's result, or
+// failed timeout (crash-0's every attempt) or abandoned; an AI type's is
+// what its fake provider makes of it (checkAIReady, aiFailClass).
 func (cr *crashRun) checkSettled(p *crashProblems, f *crashFigures, in dbInsight, j dbJob) {
 	if !in.completed {
 		p.add("insight %s is %s with no completed_at", in.id, in.status)
+	}
+	ct, ok := cr.typeOf(in.typ)
+	if !ok {
+		p.add("insight %s is of %s, a type the test did not request", in.id, in.typ)
+		return
+	}
+	if ct.ai != "" {
+		if f.ai[ct.slug] == nil {
+			f.ai[ct.slug] = map[string]int{}
+		}
+		f.ai[ct.slug][strings.TrimSpace(in.status+" "+in.class)]++
 	}
 	switch in.status {
 	case "ready":
 		f.ready++
 		switch {
-		case !strings.Contains(in.result, `"slept_ms"`):
-			p.add("ready insight %s has no result of the slow generator: %q", in.id, in.result)
+		case !resultOK(p, in, ct):
 		case in.class != "":
 			p.add("ready insight %s has error class %s", in.id, in.class)
 		case in.typ == "crash-0":
@@ -193,22 +208,62 @@ func (cr *crashRun) checkSettled(p *crashProblems, f *crashFigures, in dbInsight
 			p.add("failed insight %s has a result", in.id)
 		case j.state != "discarded" || j.attempt != j.maxAttempts:
 			p.add("failed insight %s has its job %d %s after attempt %d of %d", in.id, j.id, j.state, j.attempt, j.maxAttempts)
-		case in.class == "timeout":
-			f.timedOut++
-			if in.attempts != j.attempt {
-				p.add("insight %s timed out on attempt %d, but its job ran %d", in.id, in.attempts, j.attempt)
-			}
 		case in.class == "abandoned":
 			f.abandoned++
 			if j.rescues == 0 {
 				p.add("insight %s was abandoned, but its job %d was never rescued", in.id, j.id)
 			}
+		case in.class != aiFailClass(ct):
+			p.add("failed insight %s of %s has error class %q", in.id, in.typ, in.class)
 		default:
-			p.add("failed insight %s has error class %q", in.id, in.class)
+			if in.class == "timeout" {
+				f.timedOut++
+			} else {
+				f.provider++
+			}
+			if in.attempts != j.attempt {
+				p.add("insight %s failed %s on attempt %d, but its job ran %d", in.id, in.class, in.attempts, j.attempt)
+			}
 		}
 	default:
 		p.add("insight %s is %s: no chat was deleted, and it should have settled", in.id, in.status)
 	}
+}
+
+// aiFailClass is the class an insight of ct fails with when every attempt
+// ran to its end: timeout for the slow types (crash-0's every attempt; the
+// others' on a loaded machine) and for the AI type whose requests hang,
+// provider for the one whose requests fail; none for the one answered.
+func aiFailClass(ct crashType) string {
+	switch ct.ai {
+	case "", aiHang:
+		return "timeout"
+	case aiFail:
+		return "provider"
+	}
+	return ""
+}
+
+// resultOK checks a ready insight's result: the slow generator's for a
+// slow type, the fake provider's answer for an AI type (checkAIReady).
+func resultOK(p *crashProblems, in dbInsight, ct crashType) bool {
+	if ct.ai != "" {
+		return checkAIReady(p, in, ct)
+	}
+	if !strings.Contains(in.result, `"slept_ms"`) {
+		p.add("ready insight %s has no result of the slow generator: %q", in.id, in.result)
+		return false
+	}
+	return true
+}
+
+func (cr *crashRun) typeOf(slug string) (crashType, bool) {
+	for _, ct := range cr.types {
+		if ct.slug == slug {
+			return ct, true
+		}
+	}
+	return crashType{}, false
 }
 
 // checkLedger: each generation charged once, each failed one refunded

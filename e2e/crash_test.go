@@ -1,12 +1,14 @@
 package e2e
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -20,9 +22,11 @@ import (
 )
 
 // The crash test's scenario: 20 clients, one user and one chat each,
-// request one insight of each of 10 types, all made by the test-only slow
-// generator; the process is killed (SIGKILL) while requests are in flight
-// and jobs run, then started again on the same database.
+// request one insight of each of 13 types: 10 made by the test-only slow
+// generator, and the 3 AI types, written by a fake provider that hangs,
+// fails or answers (crash_ai_test.go); the process is killed (SIGKILL)
+// while requests are in flight and jobs run, then started again on the
+// same database.
 const (
 	crashUsers = 20
 	crashGrant = 1000 // credits per user: enough for every type twice over
@@ -36,7 +40,8 @@ const (
 
 // crashEnv is both processes' configuration: short job timeouts (cut to
 // 4/5 of the 10 s rescue delay), quick retries and maintenance, and the
-// slow generator, 1.5 s a job.
+// slow generator, 1.5 s a job; the fake AI provider's settings
+// (fakeAI.env) come besides.
 var crashEnv = []string{
 	"CHATLENS_ENV=development",
 	"CHATLENS_TEST_GENERATORS=true",
@@ -59,6 +64,13 @@ type crashType struct {
 	cost        int64
 	maxAttempts int
 	timeoutS    int
+	generator   string
+	// seeded: a type the migrations made, which the test only checks; it
+	// creates the others.
+	seeded bool
+	// ai is what the fake provider does with the type's requests (aiHang,
+	// aiFail, aiAnswer); "" for the slow types.
+	ai string
 }
 
 // crashTypes are the test's types. crash-0's 1 s timeout is shorter than
@@ -71,7 +83,7 @@ type crashType struct {
 func crashTypes() []crashType {
 	out := make([]crashType, 10)
 	for i := range out {
-		ct := crashType{slug: fmt.Sprintf("crash-%d", i), cost: int64(i + 1), timeoutS: 8}
+		ct := crashType{slug: fmt.Sprintf("crash-%d", i), cost: int64(i + 1), timeoutS: 8, generator: "slow"}
 		switch {
 		case i == 0:
 			ct.timeoutS, ct.maxAttempts = 1, 2
@@ -89,24 +101,32 @@ func crashTypes() []crashType {
 
 // TestCrashRecovery is the insights' crash test (just test-crash): the
 // real binary on PostgreSQL with workers, 20 concurrent clients requesting
-// 200 insights, SIGKILL mid-run, a restart on the same database; then, by
+// 260 insights (200 of the slow types, 60 of the AI types on a fake
+// provider), SIGKILL mid-run, a restart on the same database; then, by
 // SQL, every insight is ready, or failed and refunded; every generation
 // was charged once; the ledger adds up; and every generation had one job
-// that ran to one end. Clients send a request the kill lost again after
-// the restart, with the same Idempotency-Key where it had one, as a real
-// client would. It takes about a minute.
+// that ran to one end. The AI insights end as their provider makes them:
+// those it hangs on fail with the class timeout, those it fails with
+// provider (or abandoned, when the kill caught their last attempt), and
+// those it answers are ready with its answer; it gets no request once
+// every insight has settled. Clients send a request the kill lost again
+// after the restart, with the same Idempotency-Key where it had one, as a
+// real client would. It takes about a minute.
 func TestCrashRecovery(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the crash test takes about a minute")
 	}
 	dsn := pgtest.NewDatabase(t, "e2e_empty", nil)
 	exe := buildChatlens(t)
-	first := startChatlens(t, exe, dsn, true, crashEnv...)
+	types := append(crashTypes(), crashAITypes()...)
+	fake := startFakeAI(t, types)
+	env := append(slices.Clone(crashEnv), fake.env()...)
+	first := startChatlens(t, exe, dsn, true, env...)
 	dumpLogsOnFailure(t, "first process", first)
 	db := openCrashPool(t, dsn)
 	srv := &crashServer{}
 	srv.started(client(t, first.base))
-	cr := &crashRun{srv: srv, db: db, types: crashTypes()}
+	cr := &crashRun{srv: srv, db: db, types: types, fake: fake}
 	cr.setUp(t, as(first.key))
 
 	ctx, cancel := context.WithCancel(context.Background())
@@ -119,7 +139,7 @@ func TestCrashRecovery(t *testing.T) {
 
 	kill := cr.killMidRun(t, first)
 	killedAt := time.Now()
-	second := startChatlens(t, exe, dsn, false, crashEnv...)
+	second := startChatlens(t, exe, dsn, false, env...)
 	dumpLogsOnFailure(t, "second process", second)
 	srv.started(client(t, second.base))
 	restartedIn := time.Since(killedAt)
@@ -129,19 +149,22 @@ func TestCrashRecovery(t *testing.T) {
 		return n == crashUsers, fmt.Sprintf("%d of %d clients done", n, crashUsers)
 	})
 	recovered := cr.waitSettled(t)
+	fake.end()
 	second.stop(t)
+	fake.drained(t)
 
 	f := cr.verify(t, kill)
 	t.Logf("crash test: %d insights requested by %d clients (%d with an Idempotency-Key, each sent twice at once); "+
-		"killed %.1fs in, after %d requests were answered, with %d jobs running (%d on their last attempt) and %d insights pending; "+
+		"killed %.1fs in, after %d requests were answered, with %d jobs running (%d on their last attempt, %d of AI types, %d AI requests hung) and %d insights pending; "+
 		"%d sends lost in flight (%d of them after their insight was stored) and sent again after the restart (%.1fs later); "+
 		"the rescuer rescued %d jobs (%d discarded on their last attempt) %.1fs after the kill; every insight settled %.1fs after the kill: "+
-		"%d ready, %d failed (%d timed out, %d abandoned), %d generations started again after a failure; "+
+		"%d ready, %d failed (%d timed out, %d provider failures, %d abandoned), %d generations started again after a failure; "+
+		"the AI types: %s; "+
 		"the ledger holds %d spends and %d refunds; %d problems found",
 		len(cr.requests), crashUsers, cr.keyed(), kill.at.Sub(began).Seconds(), kill.answered,
-		len(kill.running), kill.lastAttempt, kill.pending, cr.lost.Load(), f.lostStored, restartedIn.Seconds(),
+		len(kill.running), kill.lastAttempt, kill.ai, kill.hung, kill.pending, cr.lost.Load(), f.lostStored, restartedIn.Seconds(),
 		f.rescued, f.abandoned, f.rescuedAfter.Seconds(), recovered.Sub(killedAt).Seconds(),
-		f.ready, f.failed, f.timedOut, f.abandoned, f.regenerated, f.spends, f.refunds, f.problems)
+		f.ready, f.failed, f.timedOut, f.provider, f.abandoned, f.regenerated, cr.aiOutcomes(f), f.spends, f.refunds, f.problems)
 }
 
 // crashRun is the scenario's state, shared by the clients and the checks.
@@ -149,6 +172,7 @@ type crashRun struct {
 	srv      *crashServer
 	db       *pgxpool.Pool
 	types    []crashType
+	fake     *fakeAI
 	users    []crashUser
 	requests []*crashRequest
 	answered atomic.Int64 // requests the first process answered
@@ -190,10 +214,14 @@ func (cr *crashRun) setUp(t *testing.T, admin RequestEditorFn) {
 	t.Helper()
 	ctx := context.Background()
 	c, _, _ := cr.srv.current()
+	cr.checkSeeded(t, c)
 	for i, ct := range cr.types {
+		if ct.seeded {
+			continue
+		}
 		body := PutInsightTypeJSONRequestBody{
 			Category: []string{"activity", "conversation"}[i%2], Name: "Crash " + ct.slug, Description: "The crash test's slow type.",
-			Cost: ct.cost, Generator: "slow", TimeoutSeconds: int64(ct.timeoutS), MaxAttempts: int64(ct.maxAttempts), Active: true,
+			Cost: ct.cost, Generator: ct.generator, TimeoutSeconds: int64(ct.timeoutS), MaxAttempts: int64(ct.maxAttempts), Active: true,
 		}
 		put := must(c.PutInsightTypeWithResponse(ctx, ct.slug, nil, body, admin))(t)
 		if put.JSON201 == nil {
@@ -216,7 +244,19 @@ func (cr *crashRun) setUp(t *testing.T, admin RequestEditorFn) {
 			t.Fatalf("upload: %s", describe(up, up.Body))
 		}
 		user := crashUser{id: signUp.JSON201.User.Id.String(), chat: up.JSON201.Id, key: key}
-		for _, i := range rand.Perm(len(cr.types)) {
+		order := rand.Perm(len(cr.types))
+		if u%2 == 0 {
+			// Half the clients ask for the AI types first, so that AI
+			// jobs run, and the fake hangs on some, when the kill comes.
+			rank := func(i int) int {
+				if cr.types[i].ai != "" {
+					return 0
+				}
+				return 1
+			}
+			slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(rank(a), rank(b)) })
+		}
+		for _, i := range order {
 			r := &crashRequest{user: u, typ: cr.types[i]}
 			if (u+i)%2 == 0 {
 				r.key = fmt.Sprintf("crash-%d-%s", u, cr.types[i].slug)
@@ -353,16 +393,21 @@ type crashKill struct {
 	answered    int64                    // requests the first process answered
 	running     map[int64]crashKilledJob // the generate jobs whose worker died, by id
 	lastAttempt int                      // of them, those on their last attempt
+	ai          int                      // of them, those of an AI type
+	hung        int64                    // AI requests the fake hung on when the process died
 	pending     int                      // insights pending
 }
 
 type crashKilledJob struct{ attempt, maxAttempts int }
 
 // killMidRun kills the first process with SIGKILL once it has answered
-// crashKillAfter requests and runs jobs, one of them on its last attempt,
-// at a moment it has requests in flight if one comes soon; then it reads
-// what the process left once its database sessions are gone (a COMMIT it
-// sent just before dying may still land until then).
+// crashKillAfter requests and runs jobs, one of them on its last attempt:
+// at the first moment it has requests in flight while the fake AI provider
+// hangs on one of its requests (so the kill cuts an AI call too), else,
+// after about a second, at one with requests in flight, and after about
+// two at any. Then it reads what the process left once its database
+// sessions are gone (a COMMIT it sent just before dying may still land
+// until then).
 func (cr *crashRun) killMidRun(t *testing.T, b *binary) crashKill {
 	t.Helper()
 	ctx := context.Background()
@@ -374,21 +419,26 @@ func (cr *crashRun) killMidRun(t *testing.T, b *binary) crashKill {
 		if err != nil {
 			return false, err.Error()
 		}
-		answered, inFlight := cr.answered.Load(), cr.inFlight.Load()
-		state := fmt.Sprintf("%d requests answered, %d sends in flight, %d jobs running, %d on their last attempt",
-			answered, inFlight, running, last)
+		answered, inFlight, hung := cr.answered.Load(), cr.inFlight.Load(), cr.fake.hanging.Load()
+		state := fmt.Sprintf("%d requests answered, %d sends in flight, %d jobs running, %d on their last attempt, %d AI requests hung",
+			answered, inFlight, running, last, hung)
 		if answered < crashKillAfter || last < 1 || running == last {
 			return false, state
 		}
 		polls++
-		return inFlight > 0 || polls > 50 || cr.done.Load() == crashUsers, state
+		switch {
+		case inFlight > 0 && hung > 0, polls > 100, cr.done.Load() == crashUsers:
+			return true, state
+		}
+		return inFlight > 0 && polls > 50, state
 	})
 	cr.srv.down()
+	hung := cr.fake.hanging.Load()
 	if err := b.cmd.Process.Kill(); err != nil {
 		t.Fatalf("kill: %v", err)
 	}
 	<-b.done
-	k := crashKill{at: time.Now(), answered: cr.answered.Load(), running: map[int64]crashKilledJob{}}
+	k := crashKill{at: time.Now(), answered: cr.answered.Load(), running: map[int64]crashKilledJob{}, hung: hung}
 	waitFor(t, "the killed process's database sessions to end", 30*time.Second, func() (bool, string) {
 		var n int
 		err := cr.db.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()
@@ -398,19 +448,25 @@ func (cr *crashRun) killMidRun(t *testing.T, b *binary) crashKill {
 		}
 		return n == 0, fmt.Sprintf("%d sessions left", n)
 	})
-	rows, err := cr.db.Query(ctx, `SELECT id, attempt, max_attempts FROM river_job WHERE kind = 'insight.generate' AND state = 'running'`)
+	rows, err := cr.db.Query(ctx, `SELECT id, attempt, max_attempts,
+		coalesce((SELECT type FROM insights WHERE id = (args->'args'->>'insight')::uuid), '')
+		FROM river_job WHERE kind = 'insight.generate' AND state = 'running'`)
 	if err != nil {
 		t.Fatalf("jobs left running: %v", err)
 	}
 	for rows.Next() {
 		var id int64
 		var j crashKilledJob
-		if err := rows.Scan(&id, &j.attempt, &j.maxAttempts); err != nil {
+		var typ string
+		if err := rows.Scan(&id, &j.attempt, &j.maxAttempts, &typ); err != nil {
 			t.Fatalf("jobs left running: %v", err)
 		}
 		k.running[id] = j
 		if j.attempt >= j.maxAttempts {
 			k.lastAttempt++
+		}
+		if ct, ok := cr.typeOf(typ); ok && ct.ai != "" {
+			k.ai++
 		}
 	}
 	if err := rows.Err(); err != nil {

@@ -80,11 +80,19 @@ func (b *bench) insights(ctx context.Context, procs int) ([]throughput, error) {
 	if err != nil {
 		return nil, err
 	}
-	drained, err := b.insightsDrained(ctx, procs)
+	drained, err := b.insightsDrained(ctx, procs, &b.stat, "insights, queue drained")
 	if err != nil {
 		return []throughput{live}, err
 	}
 	return []throughput{live, drained}, nil
+}
+
+// aiInsights measures the AI types' insights written by the local writer
+// (no CHATLENS_AI_URL), drained by one worker process as the statistical
+// ones are: o.aiRequests requests of the same chats with no worker
+// running, then the worker starts.
+func (b *bench) aiInsights(ctx context.Context) (throughput, error) {
+	return b.insightsDrained(ctx, 1, &b.ai, "AI insights (local writer), queue drained")
 }
 
 // workerSet is a phase's chatlens worker processes.
@@ -144,32 +152,35 @@ func (b *bench) insightsLive(ctx context.Context, procs int) (throughput, error)
 		return throughput{}, err
 	}
 	began := time.Now()
-	req, err := b.requestAll(ctx, "insight requests while the workers run")
+	req, err := b.requestAll(ctx, "insight requests while the workers run", &b.stat)
 	if err != nil {
 		return throughput{}, err
 	}
 	t := throughput{What: "insights, requests while workers run", Kind: "insights", Config: "live",
 		Procs: procs, Workers: b.o.workers, Enqueued: req.Seconds, Requests: &req}
-	if err := b.waitReady(ctx, &t, began); err != nil {
+	if err := b.waitReady(ctx, &t, began, &b.stat); err != nil {
 		return t, err
 	}
 	to, err := b.take(ctx, b.db, ws.pids())
 	if err != nil {
 		return t, err
 	}
-	t.Cost = costOf(from, to, len(b.pairs))
+	t.Cost = costOf(from, to, len(b.stat.pairs))
 	if t.Busy, err = busyWindow(ctx, b.db, before, "insight.generate"); err != nil {
 		return t, err
 	}
 	return t, ws.died()
 }
 
-func (b *bench) insightsDrained(ctx context.Context, procs int) (throughput, error) {
+// insightsDrained requests every pair of set with no worker running, then
+// starts procs worker processes and times them until every insight is
+// made.
+func (b *bench) insightsDrained(ctx context.Context, procs int, set *pairSet, what string) (throughput, error) {
 	before, err := b.lastJob(ctx)
 	if err != nil {
 		return throughput{}, err
 	}
-	req, err := b.requestAll(ctx, "insight requests, API only")
+	req, err := b.requestAll(ctx, "insight requests, API only", set)
 	if err != nil {
 		return throughput{}, err
 	}
@@ -184,9 +195,9 @@ func (b *bench) insightsDrained(ctx context.Context, procs int) (throughput, err
 		return throughput{}, err
 	}
 	defer ws.stop()
-	t := throughput{What: "insights, queue drained", Kind: "insights", Config: "drain",
+	t := throughput{What: what, Kind: "insights", Config: "drain",
 		Procs: procs, Workers: b.o.workers, Requests: &req}
-	if err := b.waitReady(ctx, &t, began); err != nil {
+	if err := b.waitReady(ctx, &t, began, set); err != nil {
 		return t, err
 	}
 	// The workers' start-up is in their CPU: some tens of milliseconds
@@ -195,37 +206,37 @@ func (b *bench) insightsDrained(ctx context.Context, procs int) (throughput, err
 	if err != nil {
 		return t, err
 	}
-	t.Cost = costOf(from, to, len(b.pairs))
+	t.Cost = costOf(from, to, len(set.pairs))
 	if t.Busy, err = busyWindow(ctx, b.db, before, "insight.generate"); err != nil {
 		return t, err
 	}
 	if t.Maintenance, err = b.maintenance(ctx, before); err != nil {
 		return t, err
 	}
-	if t.Statements, err = b.statements(ctx, len(b.pairs)); err != nil {
+	if t.Statements, err = b.statements(ctx, len(set.pairs)); err != nil {
 		return t, err
 	}
 	return t, ws.died()
 }
 
-// requestAll requests a new generation of every pair (regenerate: each
-// request charges and enqueues) from o.clients clients, and checks that
-// each started the next generation. A busy answer (503) is retried, as a
-// client would, after a short pause; the summary counts them as errors,
-// and the latencies are of whole requests, retries included.
-func (b *bench) requestAll(ctx context.Context, what string) (latency, error) {
+// requestAll requests a new generation of every pair of set (regenerate:
+// each request charges and enqueues) from o.clients clients, and checks
+// that each started the next generation. A busy answer (503) is retried,
+// as a client would, after a short pause; the summary counts them as
+// errors, and the latencies are of whole requests, retries included.
+func (b *bench) requestAll(ctx context.Context, what string, set *pairSet) (latency, error) {
 	const attempts = 5
-	gen := b.gen + 1
-	lat := make([]time.Duration, len(b.pairs))
+	gen := set.gen + 1
+	lat := make([]time.Duration, len(set.pairs))
 	var busy atomic.Int64
 	began := time.Now()
-	err := forEach(ctx, len(b.pairs), b.o.clients, func(i int) error {
+	err := forEach(ctx, len(set.pairs), b.o.clients, func(i int) error {
 		t0 := time.Now()
-		g, err := b.http.requestInsight(ctx, b.pairs[i])
+		g, err := b.http.requestInsight(ctx, set.pairs[i])
 		for n := 1; errors.Is(err, errBusy) && n < attempts; n++ {
 			busy.Add(1)
 			time.Sleep(time.Duration(n) * 50 * time.Millisecond)
-			g, err = b.http.requestInsight(ctx, b.pairs[i])
+			g, err = b.http.requestInsight(ctx, set.pairs[i])
 		}
 		lat[i] = time.Since(t0)
 		if err == nil && g != gen {
@@ -236,16 +247,16 @@ func (b *bench) requestAll(ctx context.Context, what string) (latency, error) {
 	if err != nil {
 		return latency{}, err
 	}
-	b.gen = gen
+	set.gen = gen
 	return summarize(what, b.o.clients, b.o.users, lat, time.Since(began), int(busy.Load())), nil
 }
 
 // waitReady polls until no insight is pending (every pair's current
 // generation is the only one that can be) and records the time from began
-// and the ready and failed counts in t. The poll counts through the
-// partial index of pending insights, so it reads fewer rows as the queue
-// drains, never the insights' results.
-func (b *bench) waitReady(ctx context.Context, t *throughput, began time.Time) error {
+// and the ready and failed counts of set's insights in t. The poll counts
+// through the partial index of pending insights, so it reads fewer rows as
+// the queue drains, never the insights' results.
+func (b *bench) waitReady(ctx context.Context, t *throughput, began time.Time, set *pairSet) error {
 	var pending int
 	done, err := waitFor(ctx, 50*time.Millisecond, 5*time.Minute, func() (bool, error) {
 		err := b.db.QueryRowContext(ctx, `SELECT count(*) FROM insights WHERE status = 'pending'`).Scan(&pending)
@@ -256,9 +267,10 @@ func (b *bench) waitReady(ctx context.Context, t *throughput, began time.Time) e
 	}
 	var ready, failed int
 	err = b.db.QueryRowContext(ctx, `SELECT count(*) FILTER (WHERE status = 'ready'),
-		count(*) FILTER (WHERE status IN ('failed', 'cancelled')) FROM insights WHERE generation = $1`, b.gen).Scan(&ready, &failed)
-	if err == nil && ready+failed != len(b.pairs) {
-		err = fmt.Errorf("%d insights of generation %d settled, not %d", ready+failed, b.gen, len(b.pairs))
+		count(*) FILTER (WHERE status IN ('failed', 'cancelled')) FROM insights WHERE generation = $1 AND type = ANY($2)`,
+		set.gen, set.types).Scan(&ready, &failed)
+	if err == nil && ready+failed != len(set.pairs) {
+		err = fmt.Errorf("%d insights of generation %d settled, not %d", ready+failed, set.gen, len(set.pairs))
 	}
 	t.Jobs, t.Failed, t.Wall = ready, failed, done.Sub(began).Seconds()
 	return err

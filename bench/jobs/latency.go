@@ -90,8 +90,9 @@ func cmpErr(a, b error) error {
 
 // latencies is the latency phase, API only (no worker runs: the requests'
 // jobs wait in the queue): GET /health, the floor of any request; insight
-// requests spread over the users, client c on user c; and all on one
-// user, whose credit account every request locks first.
+// requests spread over the users, client c on user c; all on one user,
+// whose credit account every request locks first; and requests of the AI
+// types spread over the users.
 func (b *bench) latencies(ctx context.Context) error {
 	b.res.Env.load("latency: GET /health")
 	floor := closedLoop(ctx, "GET /health (HTTP floor)", b.o.clients, 0, b.o.floorDuration, func(int, int) error {
@@ -99,14 +100,23 @@ func (b *bench) latencies(ctx context.Context) error {
 	})
 	b.res.Latency = append(b.res.Latency, floor)
 	floor.print()
-	runs := []struct {
+	type run struct {
 		what  string
 		d     time.Duration
 		users func(client int) user
 		n     int
-	}{
-		{"POST insight request, one user per client", b.o.duration, func(c int) user { return b.users[c%len(b.users)] }, min(b.o.clients, len(b.users))},
-		{"POST insight request, every client on one user", b.o.hotDuration, func(int) user { return b.users[0] }, 1},
+		types []string
+		// profile: with -profile, the API is profiled during this run
+		// (cpu-serve-request.prof: the statistical types over 32 users).
+		profile bool
+	}
+	perClient := func(c int) user { return b.users[c%len(b.users)] }
+	runs := []run{
+		{"POST insight request, one user per client", b.o.duration, perClient, min(b.o.clients, len(b.users)), insightTypes, true},
+		{"POST insight request, every client on one user", b.o.hotDuration, func(int) user { return b.users[0] }, 1, insightTypes, false},
+	}
+	if !b.o.skipAI {
+		runs = append(runs, run{"POST insight request of an AI type, one user per client", b.o.duration, perClient, min(b.o.clients, len(b.users)), aiTypes, false})
 	}
 	for _, r := range runs {
 		b.res.Env.load("latency: " + r.what)
@@ -116,7 +126,7 @@ func (b *bench) latencies(ctx context.Context) error {
 		}
 		b.statementsReset(ctx)
 		profiled := make(chan error, 1)
-		if b.o.profile && r.n > 1 {
+		if b.o.profile && r.profile {
 			go func() {
 				profiled <- b.api.profile(ctx, r.d-time.Second, filepath.Join(b.o.out, "cpu-serve-request.prof"))
 			}()
@@ -127,7 +137,7 @@ func (b *bench) latencies(ctx context.Context) error {
 			u := r.users(c)
 			k := c + n*b.o.clients // clients on one user walk its pairs apart
 			chat := u.chats[k%len(u.chats)]
-			_, err := b.http.requestInsight(ctx, pair{key: u.key, chat: chat, typ: insightTypes[(k/len(u.chats))%len(insightTypes)]})
+			_, err := b.http.requestInsight(ctx, pair{key: u.key, chat: chat, typ: r.types[(k/len(u.chats))%len(r.types)]})
 			return err
 		})
 		to, err := b.take(ctx, b.db, nil)

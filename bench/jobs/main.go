@@ -13,9 +13,12 @@
 //     32 clients while 1, then 2 `chatlens worker` processes (W workers
 //     each) generate them; timed from the first request to the last insight
 //     ready, and over the workers' busy window;
-//  3. the insight request's latency under 32 concurrent clients (API only),
+//  3. the AI insights (summary, main-topics, tone) written by the local
+//     writer (no AI URL: the built-in one), of the same chats: requested
+//     with no worker running, then made by one `chatlens worker` process;
+//  4. the insight request's latency under 32 concurrent clients (API only),
 //     spread over 32 users and all on one user, beside GET /health at the
-//     same concurrency (the HTTP floor).
+//     same concurrency (the HTTP floor); and of the AI types, over 32 users.
 //
 // Every phase also reports, per job or request, the write transactions and
 // WAL bytes it cost and the CPU of each process, so that the figures say
@@ -38,6 +41,7 @@ type options struct {
 	server        string
 	out           string
 	requests      int
+	aiRequests    int
 	limitJobs     int
 	users         int
 	messages      int
@@ -48,6 +52,7 @@ type options struct {
 	hotDuration   time.Duration
 	floorDuration time.Duration
 	skipLatency   bool
+	skipAI        bool
 	statements    bool
 	profile       bool
 }
@@ -64,6 +69,7 @@ func main() {
 	flag.StringVar(&o.server, "server", "bench/out/jobs/chatlens-bench-jobs", "the chatlens binary to run")
 	flag.StringVar(&o.out, "out", "bench/out/jobs", "directory for logs and results")
 	flag.IntVar(&o.requests, "requests", 2000, "insight requests per throughput phase (each a new generation of its own (chat, type))")
+	flag.IntVar(&o.aiRequests, "ai-requests", 2000, "AI insight requests of the AI run (each a new generation of its own (chat, AI type), of the chats the other phases use: at most 3 per chat)")
 	flag.IntVar(&o.limitJobs, "limit-jobs", 1000, "empty jobs per River limit run (at the product settings a process takes 8 per 100 ms: 1,000 is 12 s)")
 	flag.IntVar(&o.users, "users", 32, "users owning the chats (the latency phase's clients each use one)")
 	flag.IntVar(&o.messages, "messages", 300, "messages per generated chat")
@@ -74,10 +80,11 @@ func main() {
 	flag.DurationVar(&o.hotDuration, "hot-duration", 5*time.Second, "length of the latency run on one user")
 	flag.DurationVar(&o.floorDuration, "floor-duration", 5*time.Second, "length of the GET /health run")
 	flag.BoolVar(&o.skipLatency, "no-latency", false, "skip the latency phase")
+	flag.BoolVar(&o.skipAI, "no-ai", false, "skip the AI types' run and latency")
 	flag.BoolVar(&o.statements, "statements", false, "load pg_stat_statements and print the costliest statements of each drained insights phase (slows PostgreSQL a little)")
 	flag.BoolVar(&o.profile, "profile", false, "CPU-profile the API process during the latency run over 32 users (out/cpu-serve-request.prof)")
 	flag.Parse()
-	if o.requests < 1 || o.users < 1 || o.clients < 1 || o.workers < 1 || o.rounds < 1 || o.limitJobs < 1 {
+	if o.requests < 1 || o.aiRequests < 1 || o.users < 1 || o.clients < 1 || o.workers < 1 || o.rounds < 1 || o.limitJobs < 1 {
 		fmt.Fprintln(os.Stderr, "bench-jobs: counts must be positive")
 		os.Exit(2)
 	}
@@ -190,6 +197,17 @@ func (b *bench) measure(ctx context.Context) error {
 			if err != nil {
 				return fmt.Errorf("insights (%d worker processes): %w", procs, err)
 			}
+		}
+		if b.o.skipAI {
+			continue
+		}
+		b.res.Env.load(fmt.Sprintf("round %d: AI insights (local writer), 1 worker process", r))
+		t, err := b.aiInsights(ctx)
+		t.Round = r
+		b.res.Throughput = append(b.res.Throughput, t)
+		t.print()
+		if err != nil {
+			return fmt.Errorf("AI insights: %w", err)
 		}
 	}
 	if b.o.skipLatency {

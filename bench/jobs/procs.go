@@ -35,13 +35,17 @@ var (
 )
 
 // serveEnv raises, for the bench, what would refuse its set-up (the
-// sign-up rate, the uploads per user and hour) and runs no workers.
+// sign-up rate, the uploads per user and hour) and its AI requests (30 per
+// user and hour by default; the cap applies to the AI types only), and
+// runs no workers. No CHATLENS_AI_URL: the local writer makes the AI
+// types.
 var serveEnv = []string{
 	"CHATLENS_WORKERS=0",
 	"CHATLENS_ADMIN_EMAIL=bench-admin@example.com",
 	"CHATLENS_SIGNUP_RATE=0",
 	"CHATLENS_AUTH_FAILURE_RATE=0",
 	"CHATLENS_UPLOADS_PER_HOUR=100000",
+	"CHATLENS_AI_REQUESTS_PER_HOUR=0",
 }
 
 // startServe runs `exe serve` on dsn with the API on a free loopback port

@@ -2,11 +2,14 @@
 # Background-jobs benchmark: the real chatlens binary (one API process
 # without workers, and 1 then 2 `chatlens worker` processes) making
 # insights on a durable (fsync on) throwaway PostgreSQL, beside River's own
-# throughput for an empty job in the same run (the limit), then the insight
-# request's latency under 32 clients beside GET /health. Flags pass
-# through to the Go program (go run ./bench/jobs -h lists them):
+# throughput for an empty job in the same run (the limit); the AI types
+# (summary, main-topics, tone) written by the built-in local writer, made
+# by one worker process; then the insight request's latency under 32
+# clients beside GET /health. Flags pass through to the Go program (go run
+# ./bench/jobs -h lists them):
 #
 #   bash bench/jobs/run.sh                       # 2,000 requests per phase, one round
+#   bash bench/jobs/run.sh -no-ai                # without the AI types' run and latency
 #   bash bench/jobs/run.sh -rounds 3             # interleaved rounds, medians
 #   bash bench/jobs/run.sh -statements -profile  # where the time goes (slower)
 #   bash bench/jobs/run.sh -requests 600 -no-latency   # a quick look

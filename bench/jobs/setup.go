@@ -19,9 +19,13 @@ import (
 	"github.com/chatlens/chatlens/migrations"
 )
 
-// insightTypes are the seeded catalog's types (the migration's); every
-// chat gets one insight of each.
+// insightTypes are the seeded catalog's statistical types (the
+// migration's); every chat gets one insight of each.
 var insightTypes = []string{"activity-report", "response-times", "who-replies-to-whom"}
+
+// aiTypes are the seeded AI types, written by the local writer (no
+// CHATLENS_AI_URL): the AI run requests them of the same chats.
+var aiTypes = []string{"summary", "main-topics", "tone"}
 
 // grantAmount is each user's credits: enough that no request of the run is
 // refused for want of them (the largest cost is 8).
@@ -40,8 +44,16 @@ type bench struct {
 	api        *proc
 	http       *api
 	users      []user
-	pairs      []pair // the (chat, type) pairs every throughput phase requests, in order
-	gen        int64  // the generation every pair has now
+	stat       pairSet // the (chat, statistical type) pairs every throughput phase requests
+	ai         pairSet // the (chat, AI type) pairs of the AI run, of the same chats
+}
+
+// pairSet is the pairs a phase requests, in order, and the generation
+// every one of them has now.
+type pairSet struct {
+	pairs []pair
+	types []string
+	gen   int64
 }
 
 type user struct {
@@ -164,7 +176,8 @@ func (b *bench) makeUsers(ctx context.Context) error {
 // makeChats uploads enough chats for o.requests pairs, round-robin over the
 // users (a user's chats are distinct files: one file is one chat per user),
 // and fixes the order the pairs are requested in: shuffled, so consecutive
-// requests seldom share a user's account lock.
+// requests seldom share a user's account lock. The AI run's pairs are of
+// the same chats, with the AI types.
 func (b *bench) makeChats(ctx context.Context) error {
 	n := (b.o.requests + len(insightTypes) - 1) / len(insightTypes)
 	type upload struct {
@@ -184,16 +197,28 @@ func (b *bench) makeChats(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	var all []pair
+	pairsOf := func(types []string) []pair {
+		var all []pair
+		for _, up := range ups {
+			for _, t := range types {
+				all = append(all, pair{key: b.users[up.user].key, chat: up.chat, typ: t})
+			}
+		}
+		return all
+	}
 	for _, up := range ups {
 		b.users[up.user].chats = append(b.users[up.user].chats, up.chat)
-		for _, t := range insightTypes {
-			all = append(all, pair{key: b.users[up.user].key, chat: up.chat, typ: t})
-		}
 	}
+	all := pairsOf(insightTypes)
 	r := rand.New(rand.NewPCG(1, 2))
 	r.Shuffle(len(all), func(i, j int) { all[i], all[j] = all[j], all[i] })
-	b.pairs = all[:b.o.requests]
+	b.stat = pairSet{pairs: all[:b.o.requests], types: insightTypes}
+	// The AI run's pairs: the same chats, shuffled alike, as many as
+	// asked for (at most one per chat and AI type).
+	ai := pairsOf(aiTypes)
+	r = rand.New(rand.NewPCG(3, 4))
+	r.Shuffle(len(ai), func(i, j int) { ai[i], ai[j] = ai[j], ai[i] })
+	b.ai = pairSet{pairs: ai[:min(b.o.aiRequests, len(ai))], types: aiTypes}
 	return nil
 }
 
