@@ -214,7 +214,7 @@ func (p *waParser) author(b []byte) *waAuthor {
 	}
 	name := waName(string(b))
 	a := &waAuthor{name: name, lower: strings.ToLower(name)}
-	a.notName = len(name) > maxAuthorBytes || name == "" || containsAny(name, waSystemSubjects)
+	a.notName = len(name) > maxAuthorBytes || name == "" || systemSubjects.in(name)
 	if len(p.authors) >= maxInternedAuthors {
 		clear(p.authors)
 	}

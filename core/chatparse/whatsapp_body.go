@@ -159,8 +159,9 @@ var (
 	placeholders foldIndex[*waPlaceholder]
 	// callLens holds the lengths a call placeholder can have, where a
 	// tail may follow it.
-	callLens        [maxPlaceholderBytes + 1]bool
-	bodyPrefixFirst [256]bool
+	callLens [maxPlaceholderBytes + 1]bool
+	// bodyPrefixStarts rules out most bodies before the prefix table is read.
+	bodyPrefixStarts foldStarts
 	// docSuffixes end an iOS document placeholder that names the file
 	// ("Report.pdf • 3 pages document omitted"): " " and each iOS document
 	// placeholder, by their last byte lower-cased (in either case).
@@ -187,9 +188,7 @@ func init() {
 		}
 	}
 	for _, p := range waBodyPrefixes {
-		for _, form := range [...]string{p.prefix, strings.ToLower(p.prefix), strings.ToUpper(p.prefix)} {
-			bodyPrefixFirst[form[0]] = true
-		}
+		bodyPrefixStarts.add(p.prefix)
 	}
 }
 
@@ -204,7 +203,7 @@ func lookupPlaceholder(first string) (*waPlaceholder, bool) {
 	if p, ok := placeholders.find(whole); ok {
 		return p, true
 	}
-	if p, ok := callBefore(first, strings.IndexAny(first, ",.")); ok {
+	if p, ok := callBefore(first, strings.IndexAny(first[:min(len(first), maxPlaceholderBytes+1)], ",.")); ok {
 		return p, true
 	}
 	if first[0] >= utf8.RuneSelf { // a CJK call placeholder and its tail
@@ -314,7 +313,7 @@ func documentName(first string) (string, bool) {
 // bodyPrefix returns the kind a location or poll prefix of the table marks,
 // and its length.
 func bodyPrefix(first string) (core.MessageKind, int) {
-	if first == "" || !bodyPrefixFirst[first[0]] {
+	if !bodyPrefixStarts.at(first, 0) {
 		return 0, 0
 	}
 	for _, p := range waBodyPrefixes {

@@ -22,7 +22,7 @@ func (p *waParser) groupSigned(rest, author, body []byte, restAt int) ([]byte, [
 		j += from
 		if p.cl.marks.has(restAt + j + 2) {
 			name := waName(string(rest[:j]))
-			if name == p.groupName || (p.groupName == "" && (p.seq < 3 || containsAny(string(rest[j+2:]), waEncryptionPhrases))) {
+			if name == p.groupName || (p.groupName == "" && (p.seq < 3 || encryptionPhrases.in(string(rest[j+2:])))) {
 				return rest[:j], rest[j+2:]
 			}
 			break

@@ -87,13 +87,13 @@ func (p *waParser) markedNotice(author, text string) bool {
 		return true
 	case p.groupName == "":
 		subject := p.isSubject(author, text)
-		if subject || p.seq <= 3 && len(text) >= minMarkedNoticeBytes || containsAny(text, waSystemPhrases) {
+		if subject || p.seq <= 3 && len(text) >= minMarkedNoticeBytes || systemPhrases.in(text) {
 			p.setChat(author, subject)
 			return true
 		}
 		return false
 	}
-	return containsAny(text, waSystemPhrases)
+	return systemPhrases.in(text)
 }
 
 // unmarkedNotice decides a line of an iOS export without U+200E: an older
@@ -123,8 +123,9 @@ func (p *waParser) unmarkedNotice(author, text string) bool {
 // (a group's name never writes), or a whole notice of the tables (a
 // contact's, who has written before, in an older one-to-one export).
 func (p *waParser) encryptionNotice(text string) bool {
-	if len(text) >= 600 || strings.IndexByte(text, '\n') >= 0 || strings.ContainsAny(text, "?？") ||
-		!containsAny(text, waEncryptionPhrases) {
+	if len(text) >= 600 || strings.IndexByte(text, '\n') >= 0 || strings.IndexByte(text, '?') >= 0 ||
+		strings.Contains(text, "？") ||
+		!encryptionPhrases.in(text) {
 		return false
 	}
 	return p.seq <= 3 || p.cur.messages == 0 || p.matchNotice(text, waEncryptionTemplates) == tplMatched
@@ -135,7 +136,7 @@ func (p *waParser) encryptionNotice(text string) bool {
 var waEncryptionTemplates = func() []string {
 	var tpls []string
 	for _, tpl := range waPairNoticeTemplates {
-		if containsAny(tpl, waEncryptionPhrases) {
+		if encryptionPhrases.in(tpl) {
 			tpls = append(tpls, tpl)
 		}
 	}
@@ -148,7 +149,7 @@ func (p *waParser) noticeWording(text string) bool {
 	if len(text) >= 400 || strings.IndexByte(text, '\n') >= 0 {
 		return false
 	}
-	return containsAny(text, waSystemPhrases) || p.matchNotice(text, waGroupNoticeTemplates) == tplMatched ||
+	return systemPhrases.in(text) || p.matchNotice(text, waGroupNoticeTemplates) == tplMatched ||
 		p.matchNotice(text, waPairNoticeTemplates) == tplMatched
 }
 
@@ -194,7 +195,7 @@ func (p *waParser) signedNotice(text string) bool {
 	case signerGroupSure:
 		return len(text) < 400 && strings.IndexByte(text, '\n') < 0
 	case signerGroup:
-		if len(text) < 400 && containsAny(text, waSystemPhrases) {
+		if len(text) < 400 && systemPhrases.in(text) {
 			return true
 		}
 		return p.matchNotice(text, waPairNoticeTemplates) == tplMatched ||
@@ -213,7 +214,7 @@ func (p *waParser) signedNotice(text string) bool {
 		return true
 	case group == tplImplausible || pair == tplImplausible:
 		p.signer = signerPerson
-	case len(text) >= 400 || strings.IndexByte(text, '\n') >= 0 || !containsAny(text, waSystemPhrases):
+	case len(text) >= 400 || strings.IndexByte(text, '\n') >= 0 || !systemPhrases.in(text):
 		p.signer = signerPerson
 	}
 	return false

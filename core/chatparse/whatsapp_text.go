@@ -3,7 +3,6 @@ package chatparse
 import (
 	"bytes"
 	"slices"
-	"strings"
 	"unicode/utf8"
 )
 
@@ -120,14 +119,9 @@ func authorColon(rest []byte) int {
 	return -1
 }
 
-// containsAny reports whether text, lower-cased, contains one of phrases
-// (which are lower-case).
-func containsAny(text string, phrases []string) bool {
-	lower := strings.ToLower(text)
-	for _, p := range phrases {
-		if strings.Contains(lower, p) {
-			return true
-		}
-	}
-	return false
-}
+// The phrase tables, each searched as one set (see phraseSet).
+var (
+	systemPhrases     = newPhraseSet(waSystemPhrases)
+	systemSubjects    = newPhraseSet(waSystemSubjects)
+	encryptionPhrases = newPhraseSet(waEncryptionPhrases)
+)
