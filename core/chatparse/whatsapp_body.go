@@ -160,6 +160,9 @@ var (
 	// callLens holds the lengths a call placeholder can have, where a
 	// tail may follow it.
 	callLens [maxPlaceholderBytes + 1]bool
+	// callStarts rules out most bodies before a call placeholder is looked
+	// for in front of a tail.
+	callStarts foldStarts
 	// bodyPrefixStarts rules out most bodies before the prefix table is read.
 	bodyPrefixStarts foldStarts
 	// docSuffixes end an iOS document placeholder that names the file
@@ -176,6 +179,7 @@ func init() {
 			for _, form := range [...]string{p.text, strings.ToLower(p.text), strings.ToUpper(p.text)} {
 				callLens[min(len(form), maxPlaceholderBytes)] = true
 			}
+			callStarts.add(p.text)
 		}
 		if p.media == "document" && p.text[0] != '<' {
 			suffix := " " + p.text
@@ -203,12 +207,16 @@ func lookupPlaceholder(first string) (*waPlaceholder, bool) {
 	if p, ok := placeholders.find(whole); ok {
 		return p, true
 	}
-	if p, ok := callBefore(first, strings.IndexAny(first[:min(len(first), maxPlaceholderBytes+1)], ",.")); ok {
+	if !callStarts.at(first, 0) {
+		return nil, false
+	}
+	head := first[:min(len(first), maxPlaceholderBytes+1)]
+	if p, ok := callBefore(first, strings.IndexAny(head, ",.")); ok {
 		return p, true
 	}
 	if first[0] >= utf8.RuneSelf { // a CJK call placeholder and its tail
 		for _, sep := range [...]string{"，", "、", "。"} {
-			if p, ok := callBefore(first, strings.Index(first, sep)); ok {
+			if p, ok := callBefore(first, strings.Index(head, sep)); ok {
 				return p, true
 			}
 		}
