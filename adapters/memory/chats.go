@@ -413,6 +413,9 @@ func (r *messages) List(_ context.Context, chat core.ChatID, filter core.Message
 	if _, live := u.s.chats.get(u, chat); !live { // hidden through their chat
 		return []core.Message{}, nil
 	}
+	// Pages by seq as pageAfter would, but seeks its start by binary search
+	// and filters while it fills the page: a chat holds up to millions of
+	// messages, and a page must not cost a pass over all of them.
 	rows, _ := u.s.chatMessages.row(u, chat)
 	list := rows.list
 	if after != nil {

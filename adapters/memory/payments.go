@@ -224,7 +224,7 @@ func (r *payments) ListAll(_ context.Context, filter core.PaymentFilter, before 
 	rows := r.u().s.payments.scan(r.u(), func(p core.Payment) bool {
 		return !(filter.Shortfall && p.Shortfall == 0 || filter.Flagged && p.Flag == "")
 	})
-	slices.SortFunc(rows, func(a, b core.Payment) int { return b.PageKey().Compare(a.PageKey()) })
+	slices.SortFunc(rows, byPageKey[core.Payment](newestFirst))
 	return pageAfter(rows, before, core.Payment.PageKey, newestFirst, limit), nil
 }
 

@@ -420,14 +420,18 @@ func listPage[K comparable, V keyed](t *table[K, V], u *unit, parent string, fro
 			return nil, err
 		}
 	}
-	key := func(v V) core.PageKey { return v.PageKey() }
-	rows := t.children(u, parent, func(a, b V) int {
+	rows := t.children(u, parent, byPageKey[V](desc))
+	return pageAfter(rows, from, V.PageKey, desc, limit), nil
+}
+
+// byPageKey orders rows by (time, id), oldest or newest first.
+func byPageKey[V keyed](desc bool) func(a, b V) int {
+	return func(a, b V) int {
 		if desc {
-			return key(b).Compare(key(a))
+			return b.PageKey().Compare(a.PageKey())
 		}
-		return key(a).Compare(key(b))
-	})
-	return pageAfter(rows, from, key, desc, limit), nil
+		return a.PageKey().Compare(b.PageKey())
+	}
 }
 
 // micro truncates a time to the precision every store keeps.

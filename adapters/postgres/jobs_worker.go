@@ -153,8 +153,10 @@ func (u *unit) claimJob(ctx context.Context, id int64, attempt int) error {
 		current   int
 		cancelled bool
 	)
-	err := u.tx.QueryRowContext(ctx, `SELECT state, attempt, metadata->>'cancel_attempted_at' IS NOT NULL
-		FROM river_job WHERE id = ? FOR UPDATE`, id).Scan(&state, &current, &cancelled)
+	err := u.lockRow(ctx, rowKey("river_job", strconv.FormatInt(id, 10)), func(clause lockClause) error {
+		return u.tx.QueryRowContext(ctx, `SELECT state, attempt, metadata->>'cancel_attempted_at' IS NOT NULL
+			FROM river_job WHERE id = ? FOR `+string(clause), id).Scan(&state, &current, &cancelled)
+	})
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return errNotThisAttempt

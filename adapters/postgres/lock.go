@@ -42,7 +42,8 @@ func rowKey(table, id string) string { return table + ":" + id }
 // every connection) at PostgreSQL, which arbitrates between processes. So
 // one attempt waits at most twice LockTimeout for one row, and a unit of
 // work at most Attempts times that plus its backoff (with the defaults,
-// 8 x 400 ms + about 0.3 s). Under NOWAIT neither waits.
+// 8 x 400 ms + at most 2+4+...+64+100 = 226 ms of backoff). Under NOWAIT
+// neither waits.
 //
 // A unit may lock a row it already holds (PostgreSQL lets a transaction
 // lock its own row again): it then passes its own gate at once.

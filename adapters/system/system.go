@@ -7,6 +7,8 @@ import (
 	"encoding/hex"
 	"sync"
 	"time"
+
+	"github.com/chatlens/chatlens/core"
 )
 
 // Clock is the wall clock, in UTC, truncated to microseconds so that a
@@ -14,7 +16,7 @@ import (
 type Clock struct{}
 
 // Now returns the current time.
-func (Clock) Now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
+func (Clock) Now() time.Time { return core.StorageTime(time.Now()) }
 
 // UUIDv7 makes RFC 9562 version 7 UUIDs: time-ordered, so ids created later
 // sort later and index inserts stay at the right edge. Within one

@@ -78,7 +78,7 @@ func testPacks(t *testing.T, s ports.UnitOfWork) {
 			return fmt.Errorf("Put(existing) = %v, %v; want replaced", created, err)
 		}
 		got, err := tx.Packs().Get(ctx, "aaa-trial")
-		want := core.CreditPack{Slug: "aaa-trial", Name: "Trial 2", Credits: 20, PriceMinor: 5000, Active: false, UpdatedAt: at.Truncate(time.Microsecond)}
+		want := core.CreditPack{Slug: "aaa-trial", Name: "Trial 2", Credits: 20, PriceMinor: 5000, Active: false, UpdatedAt: core.StorageTime(at)}
 		if err != nil || got != want {
 			return fmt.Errorf("Get(slug) = %+v, %v; want %+v", got, err, want)
 		}
@@ -107,7 +107,7 @@ func newPayment(t *testing.T, s ports.UnitOfWork, user core.UserID, key string) 
 		Currency: "usd", Status: core.PaymentPending, IdempotencyKey: key, CreatedAt: at, UpdatedAt: at,
 	}
 	do(t, s, func(ctx context.Context, tx ports.Tx) error { return tx.Payments().Create(ctx, p) })
-	p.CreatedAt, p.UpdatedAt = p.CreatedAt.Truncate(time.Microsecond), p.UpdatedAt.Truncate(time.Microsecond)
+	p.CreatedAt, p.UpdatedAt = core.StorageTime(p.CreatedAt), core.StorageTime(p.UpdatedAt)
 	return p
 }
 
@@ -319,7 +319,7 @@ func testEventRecords(t *testing.T, s ports.UnitOfWork) {
 		}
 		got, err := tx.Payments().Event(ctx, "test", "evt_1")
 		want := e
-		want.Outcome, want.ReceivedAt = core.OutcomeIgnored, at.Truncate(time.Microsecond)
+		want.Outcome, want.ReceivedAt = core.OutcomeIgnored, core.StorageTime(at)
 		if err != nil || got != want {
 			return fmt.Errorf("Event(evt_1) = %+v, %v; want %+v (the first recording)", got, err, want)
 		}

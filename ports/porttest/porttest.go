@@ -184,7 +184,7 @@ func newUser(t *testing.T, s ports.UnitOfWork, email string, balance int64) core
 		_, err := change(ctx, tx, u.ID, balance, core.KindGrant, "opening")
 		return err
 	})
-	u.CreatedAt = u.CreatedAt.Truncate(time.Microsecond)
+	u.CreatedAt = core.StorageTime(u.CreatedAt)
 	return u
 }
 
