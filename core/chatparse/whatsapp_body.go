@@ -102,7 +102,10 @@ func (ix *foldIndex[T]) add(text string, row T) {
 	}
 	lower := string(appendLower(nil, text))
 	ix.rows[lower] = row
-	forms := [...]string{text, lower, strings.ToLower(text), strings.ToUpper(text)}
+	// Turkish upper case dots its capital i ("BU MESAJ SİLİNDİ"), which
+	// appendLower takes back to "i".
+	forms := [...]string{text, lower, strings.ToLower(text), strings.ToUpper(text),
+		strings.ToUpperSpecial(unicode.TurkishCase, text)}
 	for _, a := range forms {
 		for _, b := range forms {
 			if len(a) == len(b) {

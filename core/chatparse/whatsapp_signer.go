@@ -113,7 +113,9 @@ func (p *waParser) unmarkedNotice(author, text string) bool {
 	case p.sawMark:
 		return false // an export with marks marks its notices
 	case author == p.groupName:
-		return p.signedNotice(text)
+		// The encryption notice that named the chat (read ahead, or just
+		// now) is a notice whatever the signer turned out to be.
+		return p.signedNotice(text) || p.encryptionNotice(text)
 	}
 	return selfNamed(author, text) && p.noticeWording(text)
 }

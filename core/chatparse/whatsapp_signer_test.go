@@ -56,6 +56,14 @@ var waSignerCases = []waSignerCase{
 			"[4/5/16, 10:00:00 AM] Bob: Messages you send to this chat and calls are now secured with end-to-end encryption.\n" +
 			"[4/5/16, 10:01:00 AM] Ann: ok\n[4/5/16, 10:02:00 AM] Bob: fine\n",
 		"text text text system text text", "Ann Bob", "Bob", ""},
+	{"older one-to-one export: the contact signs the encryption notice first, in its 'messages to this chat' wording",
+		"[15/01/2019, 09:00:01] Bob: Messages to this chat and calls are now secured with end-to-end encryption. Tap for more info.\n" +
+			"[15/01/2019, 09:01:00] Bob: Hi there\n[15/01/2019, 09:02:00] Ann: Hello Bob\n[15/01/2019, 09:03:00] Bob: How are you\n",
+		"system text text text", "Ann Bob", "Bob", ""},
+	{"older one-to-one export: an encryption notice the templates lack, first, signed by the contact",
+		"[15/01/2019, 09:00:01] Bob: Chats and calls here are protected with end-to-end encryption now.\n" +
+			"[15/01/2019, 09:01:00] Bob: Hi there\n[15/01/2019, 09:02:00] Ann: Hello Bob\n",
+		"system text text", "Ann Bob", "Bob", ""},
 	{"a participant who asks about encryption mid-file stays one",
 		"[1/2/15, 10:00:00 AM] Bob: hi\n[1/2/15, 10:01:00 AM] Ann: yo\n[1/2/15, 10:02:00 AM] Bob: how are you\n" +
 			"[4/5/16, 10:00:00 AM] Ann: our messages are end-to-end encrypted now, did you see that\n",

@@ -3,6 +3,7 @@ package chatparse
 import (
 	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/chatlens/chatlens/core"
 )
@@ -19,14 +20,16 @@ func parseOne(t *testing.T, in string) core.Message {
 
 // TestWhatsAppPlaceholderRows reads every row of waPlaceholders as Android
 // and as iOS write it (the latter after U+200E), in the table's case, in
-// lower and in upper case, and with a trailing period.
+// lower and in upper case (Turkish upper case too: "BU MESAJ SİLİNDİ"),
+// and with a trailing period.
 func TestWhatsAppPlaceholderRows(t *testing.T) {
 	for _, header := range []string{"15/01/2024, 10:00 - Ann: ", "[15/01/2024, 10:00:00] Ann: \u200e"} {
 		var in strings.Builder
 		var want []*waPlaceholder
 		for i := range waPlaceholders {
 			p := &waPlaceholders[i]
-			for _, text := range []string{p.text, strings.ToLower(p.text), strings.ToUpper(p.text), p.text + "."} {
+			for _, text := range []string{p.text, strings.ToLower(p.text), strings.ToUpper(p.text),
+				strings.ToUpperSpecial(unicode.TurkishCase, p.text), p.text + "."} {
 				in.WriteString(header + text + "\n")
 				want = append(want, p)
 			}

@@ -282,6 +282,7 @@ var waPairNoticeTemplates = []string{
 	"messages to this group are now secured with end-to-end encryption*",
 	"messages you send to this group are now secured with end-to-end encryption*",
 	"messages you send to this chat and calls are now secured with end-to-end encryption*",
+	"messages to this chat and calls are now secured with end-to-end encryption*",
 	// Spanish
 	"los mensajes y las llamadas están cifrados de extremo a extremo*", "tu código de seguridad con * cambió*",
 	"* cambió su número de teléfono*", "* cambió a @", "* fijó un mensaje", "* dejó de fijar un mensaje",

@@ -15,10 +15,12 @@ const (
 	// fromExport: seen in a real export, this project's fixtures or one
 	// quoted in a public bug report (named in a comment on the row).
 	fromExport wordingSource = iota + 1
-	// fromTable: listed by another parser's table, not checked here against
-	// an export. mlomb/chat-analytics (pipeline/parse/parsers/WhatsApp.ts)
+	// fromTable: listed by other parsers' wording tables, not checked here
+	// against an export. mlomb/chat-analytics (pipeline/parse/parsers/WhatsApp.ts)
 	// lists Android's "<Media omitted>" in sixty languages, two spellings
-	// each (older and newer app versions).
+	// each (older and newer app versions); the per-kind, deleted and call
+	// rows so marked come from the pattern lists of other open-source
+	// WhatsApp parsers, which agree on them but cite no export either.
 	fromTable
 	// fromGuess: our best knowledge of the app's string in that language,
 	// checked against nothing; the rows likeliest to be wrong. A wrong one
@@ -197,6 +199,36 @@ var waPlaceholders = []waPlaceholder{
 	{"en", fromGuess, core.MessageMedia, "image", "View once photo omitted"},
 	{"en", fromGuess, core.MessageMedia, "video", "View once video omitted"},
 	{"en", fromGuess, core.MessageMedia, "audio", "View once voice message omitted"},
+	{"es", fromGuess, core.MessageMedia, "image", "Foto de visualización única omitida"},
+	{"es", fromGuess, core.MessageMedia, "video", "Video de visualización única omitido"},
+	{"de", fromGuess, core.MessageMedia, "image", "Einmal ansehen-Foto weggelassen"},
+	{"de", fromGuess, core.MessageMedia, "video", "Einmal ansehen-Video weggelassen"},
+	{"fr", fromGuess, core.MessageMedia, "image", "Photo à vue unique omise"},
+	{"fr", fromGuess, core.MessageMedia, "video", "Vidéo à vue unique omise"},
+	{"pt", fromGuess, core.MessageMedia, "image", "Foto de visualização única omitida"},
+	{"pt", fromGuess, core.MessageMedia, "video", "Vídeo de visualização única omitido"},
+	{"it", fromGuess, core.MessageMedia, "image", "Foto visualizzabile una volta omessa"},
+	{"it", fromGuess, core.MessageMedia, "video", "Video visualizzabile una volta omesso"},
+	{"nl", fromGuess, core.MessageMedia, "image", "Eenmalig bekijken-foto weggelaten"},
+	{"nl", fromGuess, core.MessageMedia, "video", "Eenmalig bekijken-video weggelaten"},
+	{"ru", fromGuess, core.MessageMedia, "image", "Фото для однократного просмотра отсутствует"},
+	{"ru", fromGuess, core.MessageMedia, "video", "Видео для однократного просмотра отсутствует"},
+	{"tr", fromGuess, core.MessageMedia, "image", "Tek seferlik fotoğraf dahil edilmedi"},
+	{"tr", fromGuess, core.MessageMedia, "video", "Tek seferlik video dahil edilmedi"},
+	{"id", fromGuess, core.MessageMedia, "image", "Foto sekali lihat tidak disertakan"},
+	{"id", fromGuess, core.MessageMedia, "video", "Video sekali lihat tidak disertakan"},
+	{"ja", fromGuess, core.MessageMedia, "image", "1回表示の写真は省略されました"},
+	{"ja", fromGuess, core.MessageMedia, "video", "1回表示の動画は省略されました"},
+	{"ko", fromGuess, core.MessageMedia, "image", "한 번 보기 사진 생략됨"},
+	{"ko", fromGuess, core.MessageMedia, "video", "한 번 보기 동영상 생략됨"},
+	{"zh-Hans", fromGuess, core.MessageMedia, "image", "一次性照片已省略"},
+	{"zh-Hans", fromGuess, core.MessageMedia, "video", "一次性视频已省略"},
+	{"zh-Hant", fromGuess, core.MessageMedia, "image", "一次性相片已略過"},
+	{"zh-Hant", fromGuess, core.MessageMedia, "video", "一次性影片已略過"},
+	{"ar", fromGuess, core.MessageMedia, "image", "تم استبعاد صورة العرض لمرة واحدة"},
+	{"ar", fromGuess, core.MessageMedia, "video", "تم استبعاد فيديو العرض لمرة واحدة"},
+	{"hi", fromGuess, core.MessageMedia, "image", "एक बार देखने वाली फ़ोटो छोड़ी गई"},
+	{"hi", fromGuess, core.MessageMedia, "video", "एक बार देखने वाला वीडियो छोड़ा गया"},
 
 	// Live locations, which an export holds no point of.
 	{"en", fromGuess, core.MessageLocation, "", "live location shared"},
@@ -255,10 +287,14 @@ var waPlaceholders = []waPlaceholder{
 	{"zh-Hant", fromTable, core.MessageDeleted, "", "此訊息已刪除"},
 	{"zh-Hant", fromTable, core.MessageDeleted, "", "你已刪除這則訊息"},
 	{"zh-Hant", fromGuess, core.MessageDeleted, "", "你刪除了此訊息"},
+	{"zh-Hant", fromGuess, core.MessageDeleted, "", "你已刪除此訊息"},
 	{"ar", fromTable, core.MessageDeleted, "", "تم حذف هذه الرسالة"},
 	{"ar", fromGuess, core.MessageDeleted, "", "لقد حذفت هذه الرسالة"},
+	{"ar", fromGuess, core.MessageDeleted, "", "حذفت هذه الرسالة"},
 	{"hi", fromGuess, core.MessageDeleted, "", "यह संदेश हटा दिया गया"},
 	{"hi", fromGuess, core.MessageDeleted, "", "आपने यह संदेश हटा दिया"},
+	{"hi", fromGuess, core.MessageDeleted, "", "यह मैसेज हटा दिया गया था"},
+	{"hi", fromGuess, core.MessageDeleted, "", "आपने यह मैसेज हटा दिया"},
 	// A message the phone could not decrypt: only the marker remains, as
 	// for a deleted one (and after U+200E, like a notice, on iOS).
 	{"en", fromGuess, core.MessageDeleted, "", "Waiting for this message. This may take a while"},
@@ -296,6 +332,8 @@ var waPlaceholders = []waPlaceholder{
 	{"ja", fromGuess, core.MessageCall, "", "音声通話の不在着信"},
 	{"ko", fromTable, core.MessageCall, "", "부재중 음성통화"},
 	{"ko", fromTable, core.MessageCall, "", "부재중 영상통화"},
+	{"ko", fromGuess, core.MessageCall, "", "부재중 음성 통화"},
+	{"ko", fromGuess, core.MessageCall, "", "부재중 영상 통화"},
 	{"zh-Hans", fromTable, core.MessageCall, "", "未接语音通话"},
 	{"zh-Hans", fromTable, core.MessageCall, "", "未接视频通话"},
 	{"zh-Hant", fromTable, core.MessageCall, "", "未接語音通話"},
