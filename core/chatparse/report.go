@@ -29,8 +29,9 @@ const (
 // change makes some export parse differently, so that a stored chat can say
 // which parser read it (Report.ParserVersion), and a chat read by an older
 // one can be offered a new import. Version 1 was never written down: a
-// report without a version was read by it.
-const Version = 2
+// report without a version was read by it. Version 3: an older one-to-one
+// export's first encryption notice, view-once rows, Turkish upper case.
+const Version = 3
 
 // Report says what an import found, so that a person can check an export
 // without reading it: complete once Stream.Messages has been read to its end.
