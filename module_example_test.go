@@ -19,10 +19,11 @@ import (
 // OpenAPI documents and e2e client are left out: they are generated).
 const examplePatch = "testdata/notes-module.patch"
 
-// maxEditedFiles is how many existing code files a new module may have to
-// edit (docs/MODULES.md): the Tx port, the memory store, the postgres
-// cascade list, the HTTP service list and registration, the fx wiring
-// (test fixtures and generated files are not counted).
+// maxEditedFiles is how many existing files a new module may have to edit
+// (docs/MODULES.md): the Tx port, the memory store, the postgres cascade
+// list, the HTTP service list and registration, the fx wiring, and the
+// contract test's service list. Test files count; the generated documents
+// and client, which the patch leaves out, do not.
 const maxEditedFiles = 6
 
 // TestExampleModuleEditsFewFiles proves the module checklist on a real
@@ -42,15 +43,9 @@ func TestExampleModuleEditsFewFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	edited, created := patchedFiles(t, patch)
-	var code []string
-	for _, f := range edited {
-		if strings.HasSuffix(f, ".go") && !strings.HasSuffix(f, "_test.go") {
-			code = append(code, f)
-		}
-	}
-	t.Logf("the notes module creates %d files and edits %d existing ones: %v (code: %d)", len(created), len(edited), edited, len(code))
-	if len(code) > maxEditedFiles {
-		t.Errorf("a new module edits %d existing code files %v; docs/MODULES.md promises at most %d", len(code), code, maxEditedFiles)
+	t.Logf("the notes module creates %d files and edits %d existing ones: %v", len(created), len(edited), edited)
+	if len(edited) > maxEditedFiles {
+		t.Errorf("a new module edits %d existing files %v; docs/MODULES.md promises at most %d", len(edited), edited, maxEditedFiles)
 	}
 
 	git, err := exec.LookPath("git")
