@@ -100,7 +100,7 @@ func splitAuthor(rest []byte) (author, body []byte, ok bool) {
 // authorColon returns the offset of the first ": " outside quotes, or -1.
 func authorColon(rest []byte) int {
 	i := bytes.Index(rest, []byte(": "))
-	if i < 0 || !bytes.ContainsAny(rest[:i], waQuoteBytes) {
+	if i < 0 || !holdsQuote(rest[:i]) {
 		return i // no quote before it: the common case, decided without decoding
 	}
 	var open rune // the quote that opened, 0 outside quotes
@@ -117,6 +117,25 @@ func authorColon(rest []byte) int {
 		j += n
 	}
 	return -1
+}
+
+// quoteLead marks the first byte of each quote in waQuoteBytes.
+var quoteLead = func() (lead [256]bool) {
+	for _, q := range waQuoteBytes {
+		lead[string(q)[0]] = true
+	}
+	return lead
+}()
+
+// holdsQuote reports whether b holds one of waQuoteBytes' quotes. Most
+// names hold no byte a quote starts with, which a table tells cheaply.
+func holdsQuote(b []byte) bool {
+	for _, c := range b {
+		if quoteLead[c] {
+			return bytes.ContainsAny(b, waQuoteBytes)
+		}
+	}
+	return false
 }
 
 // The phrase tables, each searched as one set (see phraseSet).
