@@ -45,7 +45,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	case "admin":
 		return AdminCommand(ctx, args[1:], stdout, stderr)
 	case "parse":
-		return ParseCommand(args[1:], stdout, stderr)
+		return ParseCommand(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -2,6 +2,7 @@ package app
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/chatlens/chatlens/core/chatparse"
+	"github.com/chatlens/chatlens/core/chatstats"
 )
 
 const parseUsage = `usage: chatlens parse FILE [flags]
@@ -25,19 +27,28 @@ With --messages every message is printed to standard output as one JSON line
 and the report goes to standard error, so that the messages can be piped.
 
 Exit status: 0 when messages were found, 1 when the export could not be read
-or held no message (the report still says what was seen), 2 on bad usage.
+or held no message (the report still says what was seen), 2 on bad usage,
+130 when interrupted (SIGINT or SIGTERM: no report is printed, and a zip
+copied from standard input is removed).
 
 flags:
 `
 
 // ParseCommand runs "chatlens parse FILE [flags]" and returns the process
-// exit code. args excludes the subcommand's name.
-func ParseCommand(args []string, stdout, stderr io.Writer) int {
-	return parseCommandWithInput(args, os.Stdin, stdout, stderr)
+// exit code. args excludes the subcommand's name. Cancelling ctx (Main's,
+// on SIGINT or SIGTERM) stops the parse promptly, even while standard input
+// is still being read, and returns exitInterrupted.
+func ParseCommand(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	return parseCommandWithInput(ctx, args, os.Stdin, stdout, stderr)
 }
 
+// exitInterrupted is the exit code of an interrupted parse: 128+SIGINT, as
+// shells report a process a Ctrl-C ended (also for SIGTERM, which the
+// context does not tell apart).
+const exitInterrupted = 130
+
 // parseCommandWithInput is ParseCommand reading "-" from stdin.
-func parseCommandWithInput(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+func parseCommandWithInput(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	cmd, err := parseCommandArgs(args, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return 0
@@ -47,7 +58,7 @@ func parseCommandWithInput(args []string, stdin io.Reader, stdout, stderr io.Wri
 		return 2
 	}
 	cmd.stdin = stdin
-	return cmd.run(stdout, stderr)
+	return cmd.run(ctx, stdout, stderr)
 }
 
 // maxSpooledBytes caps a zip read from standard input, which is copied to a
@@ -64,6 +75,7 @@ type parseCmd struct {
 	stdin      io.Reader
 	spoolLimit int64 // maxSpooledBytes, smaller in tests
 	stats      statsOutput
+	silence    time.Duration // --silence; 0 keeps chatstats' default
 }
 
 func parseCommandArgs(args []string, stderr io.Writer) (*parseCmd, error) {
@@ -80,6 +92,8 @@ func parseCommandArgs(args []string, stderr io.Writer) (*parseCmd, error) {
 	messages := fs.Bool("messages", false, "print every message as a JSON line on stdout (the report then goes to stderr)")
 	report := fs.String("report", "text", "report format: text or json")
 	stats := fs.Bool("stats", false, statsFlagUsage)
+	silence := fs.Duration("silence", 0, "with --stats: the silence after which a message starts a new conversation, "+
+		"as a Go duration (e.g. 45m; default 30m)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -98,6 +112,17 @@ func parseCommandArgs(args []string, stderr io.Writer) (*parseCmd, error) {
 	}
 	cmd := &parseCmd{file: file, messages: *messages, opts: chatparse.Options{Chat: *chat}, spoolLimit: maxSpooledBytes}
 	cmd.stats.on = *stats
+	silenceSet := false
+	fs.Visit(func(f *flag.Flag) { silenceSet = silenceSet || f.Name == "silence" })
+	if silenceSet {
+		switch {
+		case !*stats:
+			return nil, errors.New("--silence needs --stats")
+		case *silence <= 0:
+			return nil, fmt.Errorf("--silence: %v is not a positive duration", *silence)
+		}
+		cmd.silence = *silence
+	}
 	var err error
 	if cmd.opts.Format, err = chatparse.ParseFormat(*format); err != nil {
 		return nil, err
@@ -120,9 +145,24 @@ func parseCommandArgs(args []string, stderr io.Writer) (*parseCmd, error) {
 	return cmd, nil
 }
 
-// run parses the file, prints messages and report, and returns the exit code.
-func (c *parseCmd) run(stdout, stderr io.Writer) int {
-	in, done, err := c.open()
+// run parses the file, prints messages and report, and returns the exit
+// code. Once ctx is cancelled it stops at the next message (or read of
+// standard input), removes what it spooled and returns exitInterrupted.
+func (c *parseCmd) run(ctx context.Context, stdout, stderr io.Writer) int {
+	interrupted := func() int {
+		fmt.Fprintf(stderr, "chatlens parse: interrupted (%v)\n", context.Cause(ctx))
+		return exitInterrupted
+	}
+	if ctx.Err() != nil {
+		return interrupted()
+	}
+	in, done, err := c.open(ctx)
+	if ctx.Err() != nil {
+		if err == nil {
+			done()
+		}
+		return interrupted()
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "chatlens parse: %v\n", err)
 		return 1
@@ -136,8 +176,17 @@ func (c *parseCmd) run(stdout, stderr io.Writer) int {
 	enc := json.NewEncoder(out)
 	enc.SetEscapeHTML(false)
 	stream := chatparse.Parse(in, c.opts)
+	msgs := c.observe(stream.Messages())
+	if c.stats.on {
+		// observe (parsecmd_stats.go) made the counter with only the time
+		// zone; it reads c.stats.stats per message, so this one is used.
+		c.stats.stats = chatstats.New(chatstats.Options{Location: c.opts.Location, Silence: c.silence})
+	}
 	var parseErr error
-	for msg, err := range c.observe(stream.Messages()) {
+	for msg, err := range msgs {
+		if ctx.Err() != nil {
+			break
+		}
 		if err != nil {
 			parseErr = err
 			break
@@ -148,6 +197,9 @@ func (c *parseCmd) run(stdout, stderr io.Writer) int {
 				return 1
 			}
 		}
+	}
+	if ctx.Err() != nil {
+		return interrupted()
 	}
 	if err := out.Flush(); err != nil {
 		fmt.Fprintf(stderr, "chatlens parse: writing messages: %v\n", err)
@@ -163,8 +215,9 @@ func (c *parseCmd) run(stdout, stderr io.Writer) int {
 // open returns the export to read and what to do when done with it. A
 // file is read where it is; standard input is streamed, unless it holds a
 // zip (or --format whatsapp-zip says so), which needs random access: it is
-// copied to a temporary file, removed when done.
-func (c *parseCmd) open() (io.Reader, func(), error) {
+// copied to a temporary file, removed when done. Standard input is read
+// through readUntilDone, so that cancelling ctx ends a read blocked on it.
+func (c *parseCmd) open(ctx context.Context) (io.Reader, func(), error) {
 	if c.file != "-" {
 		f, err := os.Open(c.file)
 		if err != nil {
@@ -172,12 +225,33 @@ func (c *parseCmd) open() (io.Reader, func(), error) {
 		}
 		return f, func() { f.Close() }, nil
 	}
-	in := bufio.NewReaderSize(c.stdin, 64<<10)
+	stdin, stop := readUntilDone(ctx, c.stdin)
+	in := bufio.NewReaderSize(stdin, 64<<10)
 	head, _ := in.Peek(4) // a shorter input is no zip; a read error recurs when parsing
 	if c.opts.Format != chatparse.FormatWhatsAppZip && chatparse.Detect(head) != chatparse.FormatWhatsAppZip {
-		return in, func() {}, nil
+		return in, stop, nil
 	}
-	return c.spool(in)
+	tmp, done, err := c.spool(in)
+	stop() // the zip is all in tmp, or failed
+	return tmp, done, err
+}
+
+// readUntilDone returns r as a reader whose reads fail with ctx's cause once
+// ctx is cancelled, even one blocked in r: a read of a pipe or terminal
+// cannot be interrupted, so r is read by a goroutine into an io.Pipe, whose
+// reading end the cancellation closes. That goroutine ends at its next write,
+// or with the process. stop releases both; call it when done reading.
+func readUntilDone(ctx context.Context, r io.Reader) (_ io.Reader, stop func()) {
+	pr, pw := io.Pipe()
+	go func() {
+		_, err := io.Copy(pw, r)
+		pw.CloseWithError(err) // nil: the reader sees io.EOF
+	}()
+	unhook := context.AfterFunc(ctx, func() { pr.CloseWithError(context.Cause(ctx)) })
+	return pr, func() {
+		unhook()
+		pr.Close()
+	}
 }
 
 // spool copies in to a temporary file, at most c.spoolLimit bytes.
@@ -190,6 +264,8 @@ func (c *parseCmd) spool(in io.Reader) (io.Reader, func(), error) {
 		tmp.Close()
 		os.Remove(tmp.Name())
 	}
+	// in fails once the parse is interrupted (see readUntilDone), so this
+	// copy returns then, and the file is removed below.
 	n, err := io.Copy(tmp, io.LimitReader(in, c.spoolLimit+1))
 	switch {
 	case err != nil:

@@ -147,3 +147,54 @@ func TestRoughDuration(t *testing.T) {
 		}
 	}
 }
+
+// TestParseStatsSilence: --silence sets the gap after which a message starts
+// a conversation; it needs --stats and a positive duration.
+func TestParseStatsSilence(t *testing.T) {
+	path := statsFile(t)
+	started := func(args ...string) (conversations int, carla, dev int) {
+		t.Helper()
+		code, out, errOut := runParseCommand(append([]string{"--report", "json", "--stats", path}, args...)...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, errOut)
+		}
+		var got struct {
+			Stats statsWire `json:"stats"`
+		}
+		if err := json.Unmarshal([]byte(out), &got); err != nil {
+			t.Fatal(err)
+		}
+		by := map[string]int{}
+		for _, a := range got.Stats.Authors {
+			by[a.Name] = a.ConversationsStarted
+		}
+		return got.Stats.Conversations, by["Carla"], by["Dev"]
+	}
+	// Dev answers Carla after 3 minutes: within the default 30 minutes, not
+	// within 2; the next day's message is after both.
+	if n, carla, dev := started(); n != 2 || carla != 2 || dev != 0 {
+		t.Errorf("default silence: %d conversations, started by Carla %d, Dev %d; want 2, 2, 0", n, carla, dev)
+	}
+	if n, carla, dev := started("--silence", "2m"); n != 3 || carla != 2 || dev != 1 {
+		t.Errorf("--silence 2m: %d conversations, started by Carla %d, Dev %d; want 3, 2, 1", n, carla, dev)
+	}
+	if n, carla, dev := started("--silence=48h"); n != 1 || carla != 1 || dev != 0 {
+		t.Errorf("--silence 48h: %d conversations, started by Carla %d, Dev %d; want 1, 1, 0", n, carla, dev)
+	}
+	if _, out, _ := runParseCommand("--stats", "--silence", "45m", path); !strings.Contains(out, "a conversation starts after 45m0s of silence") {
+		t.Errorf("the text statistics do not name the silence:\n%s", out)
+	}
+	for _, args := range [][]string{
+		{"--silence", "45m", path},            // without --stats
+		{"--stats", "--silence", "0s", path},  // not positive
+		{"--stats", "--silence", "-5m", path}, // not positive
+		{"--stats", "--silence", "45", path},  // no unit
+	} {
+		if code, _, errOut := runParseCommand(args...); code != 2 || !strings.Contains(errOut, "silence") {
+			t.Errorf("%q: exit %d, stderr %q; want a usage error", args, code, errOut)
+		}
+	}
+	if _, _, help := runParseCommand("-h"); !strings.Contains(help, "-silence") {
+		t.Errorf("-h does not document --silence:\n%s", help)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chatlens/chatlens/core/chatparse"
 )
@@ -187,7 +189,7 @@ func TestParseCommandReportsRepairedText(t *testing.T) {
 // runParseCommandInput runs the command with stdin as standard input.
 func runParseCommandInput(stdin io.Reader, args ...string) (code int, stdout, stderr string) {
 	var out, errOut bytes.Buffer
-	code = parseCommandWithInput(args, stdin, &out, &errOut)
+	code = parseCommandWithInput(context.Background(), args, stdin, &out, &errOut)
 	return code, out.String(), errOut.String()
 }
 
@@ -233,7 +235,7 @@ func TestParseCommandStandardInput(t *testing.T) {
 	}
 	cmd.stdin, cmd.spoolLimit = bytes.NewReader(parseCmdZip(t)), 100
 	var out, errOut bytes.Buffer
-	if code := cmd.run(&out, &errOut); code != 1 || !strings.Contains(errOut.String(), "larger than 100 bytes") {
+	if code := cmd.run(context.Background(), &out, &errOut); code != 1 || !strings.Contains(errOut.String(), "larger than 100 bytes") {
 		t.Errorf("zip over the limit: exit %d, stderr %s", code, errOut.String())
 	}
 	if left, _ := os.ReadDir(tmp); len(left) != 0 {
@@ -283,5 +285,74 @@ func TestParseCommandShowsMessageParts(t *testing.T) {
 	code, out, _ := runParseCommandInput(strings.NewReader(whatsapp), "-")
 	if code != 0 || !strings.Contains(out, fmt.Sprintf("parser:          chatparse version %d", chatparse.Version)) {
 		t.Errorf("text report:\n%s", out)
+	}
+}
+
+// TestParseCommandInterrupted: cancelling the context (SIGINT or SIGTERM in
+// Main) ends the command promptly with exit 130, even while it waits on a
+// standard input that never ends, and removes the zip it was spooling.
+func TestParseCommandInterrupted(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	spooling := func() bool {
+		left, _ := filepath.Glob(filepath.Join(tmp, "chatlens-parse-*"))
+		return len(left) > 0
+	}
+	cases := []struct {
+		name  string
+		input []byte
+		ready func() bool // the command is where it should be interrupted
+	}{
+		{"while spooling a zip", parseCmdZip(t)[:40], spooling},
+		{"while streaming a text export", []byte(parseCmdChat[:60]), nil},
+		{"before any input", nil, nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			pr, pw := io.Pipe() // the writer is never closed: standard input never ends
+			t.Cleanup(func() { pw.Close() })
+			go pw.Write(c.input)
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			type result struct {
+				code           int
+				stdout, stderr string
+			}
+			res := make(chan result, 1)
+			go func() {
+				var out, errOut bytes.Buffer
+				code := parseCommandWithInput(ctx, []string{"--stats", "-"}, pr, &out, &errOut)
+				res <- result{code, out.String(), errOut.String()}
+			}()
+			wait := time.Now().Add(5 * time.Second)
+			for c.ready != nil && !c.ready() && time.Now().Before(wait) {
+				time.Sleep(5 * time.Millisecond)
+			}
+			if c.ready != nil && !c.ready() {
+				t.Fatal("the zip was never spooled to a temporary file")
+			}
+			time.Sleep(50 * time.Millisecond) // let the command block in its read
+			cancel()
+			select {
+			case r := <-res:
+				if r.code != exitInterrupted || !strings.Contains(r.stderr, "interrupted") || r.stdout != "" {
+					t.Errorf("exit %d, stdout %q, stderr %q; want %d, no report, an interruption", r.code, r.stdout, r.stderr, exitInterrupted)
+				}
+			case <-time.After(5 * time.Second):
+				t.Fatal("the command still runs 5s after its context was cancelled")
+			}
+			if spooling() {
+				left, _ := os.ReadDir(tmp)
+				t.Errorf("temporary files left behind: %v", left)
+			}
+		})
+	}
+	// A file is read until the next message: a cancelled context stops it too.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var out, errOut bytes.Buffer
+	path := writeParseCmdFile(t, "chat.txt", []byte(parseCmdChat))
+	if code := parseCommandWithInput(ctx, []string{path}, os.Stdin, &out, &errOut); code != exitInterrupted || out.Len() != 0 {
+		t.Errorf("cancelled before the parse: exit %d, stdout %q, stderr %q", code, out.String(), errOut.String())
 	}
 }
