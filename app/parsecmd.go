@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/chatlens/chatlens/core/chatparse"
-	"github.com/chatlens/chatlens/core/chatstats"
 )
 
 const parseUsage = `usage: chatlens parse FILE [flags]
@@ -177,11 +176,6 @@ func (c *parseCmd) run(ctx context.Context, stdout, stderr io.Writer) int {
 	enc.SetEscapeHTML(false)
 	stream := chatparse.Parse(in, c.opts)
 	msgs := c.observe(stream.Messages())
-	if c.stats.on {
-		// observe (parsecmd_stats.go) made the counter with only the time
-		// zone; it reads c.stats.stats per message, so this one is used.
-		c.stats.stats = chatstats.New(chatstats.Options{Location: c.opts.Location, Silence: c.silence})
-	}
 	var parseErr error
 	for msg, err := range msgs {
 		if ctx.Err() != nil {

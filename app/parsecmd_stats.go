@@ -33,7 +33,7 @@ func (c *parseCmd) observe(msgs iter.Seq2[core.Message, error]) iter.Seq2[core.M
 	if !c.stats.on {
 		return msgs
 	}
-	c.stats.stats = chatstats.New(chatstats.Options{Location: c.opts.Location})
+	c.stats.stats = chatstats.New(chatstats.Options{Location: c.opts.Location, Silence: c.silence})
 	return func(yield func(core.Message, error) bool) {
 		for m, err := range msgs {
 			if err == nil {
