@@ -31,8 +31,9 @@ import (
 // try finds the slot empty and queues behind it (no barging). A waiter
 // whose timer or context fires first leaves the queue without the token.
 //
-// What a wait can cost: at most the store's LockTimeout here, and then at
-// most lock_timeout at PostgreSQL (lock.go). Across processes PostgreSQL
+// What a wait can cost: at most the unit's lock timeout here (the store's
+// LockTimeout, or the unit's own under ports.WithTimeout), and then at most
+// lock_timeout at PostgreSQL (lock.go). Across processes PostgreSQL
 // still arbitrates; each process sends it at most one contender per row.
 type gates struct {
 	mu sync.Mutex
