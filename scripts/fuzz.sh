@@ -3,7 +3,10 @@
 # after another: go test -fuzz takes one target per run. Run from anywhere;
 # FUZZTARGETS narrows the list (e.g. FUZZTARGETS="FuzzWhatsApp"), and
 # FUZZPARALLEL sets the fuzzing workers (go test's -parallel; default: one
-# per CPU), e.g. 1 on a machine shared with others. Each target's wall time
+# per CPU), e.g. 1 on a machine shared with others. FUZZMINIMIZETIME bounds
+# the minimisation of each new interesting input (default 5s; go test's own
+# 60s stalls a one-worker run for most of its time: no inputs are tried
+# while a worker minimises). Each target's wall time
 # is printed when it ends, for the record of how long it ran clean.
 # New failing inputs land in core/chatparse/testdata/fuzz/<target>/, where
 # plain go test replays them from then on: commit them with the fix.
@@ -11,6 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 fuzztime="${FUZZTIME:-30s}"
+minimize="${FUZZMINIMIZETIME:-5s}"
 parallel=()
 if [ -n "${FUZZPARALLEL:-}" ]; then
   parallel=(-parallel "$FUZZPARALLEL")
@@ -26,7 +30,7 @@ failed=()
 for target in $targets; do
   echo "--- $target for $fuzztime ($(date -u +%H:%M:%S) UTC)"
   start=$SECONDS
-  if ! go test "$pkg" -run '^$' -fuzz "^${target}\$" -fuzztime "$fuzztime" "${parallel[@]}"; then
+  if ! go test "$pkg" -run '^$' -fuzz "^${target}\$" -fuzztime "$fuzztime" -fuzzminimizetime "$minimize" "${parallel[@]}"; then
     failed+=("$target")
   fi
   echo "--- $target ran $((SECONDS - start))s"
