@@ -3,12 +3,15 @@ package httpapi
 import (
 	"bytes"
 	"context"
+	"errors"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 )
@@ -16,6 +19,11 @@ import (
 // goisms are words of Go or of its JSON decoders that a problem must never
 // show: they describe the server, not the request.
 var goisms = regexp.MustCompile(`(?i:\bgo (struct|value)|int64|float64|\bstruct\b|json:|jsontext|unmarshal|reflect|main\.|httpapi)|[a-z](Request|Input|Output)\b`)
+
+// libraryText is what huma's format checks and parameter parsers say in
+// their own words, or append from the library that checked: a problem says
+// what is wrong in this API's words instead.
+var libraryText = regexp.MustCompile(`expected string to be RFC|\b(mail|uuid|url|parse|strconv\.[A-Za-z]+): |invalid UUID|2006-01-02|Z07:00|date/time for format|parsing time|invalid (integer|float|boolean)`)
 
 // TestStrictJSON: what the decoder refuses is a 400 saying why, a value the
 // schema refuses is a 422, and neither stores anything or names Go types.
@@ -91,6 +99,7 @@ func TestNoGoTypeNamesInAnyProblem(t *testing.T) {
 		`{"amount":"5","user_id":5,"reference":[],"name":{},"email":true,"display_name":1}`,
 		`{"amount":1e400}`, `{"amount":1.5}`, `{"amount":9223372036854775808}`, `{"amount":-0.0}`,
 		`[]`, `"text"`, `null`, `{"a":1,"a":1}`, `{"name":"\udfff"}`, "{\"name\":\"\xed\xa0\x80\"}", `{}{}`, `{`,
+		`{"email":"no-at-sign","display_name":"X"}`, `{"email":"a@","display_name":"X"}`, `{"user_id":"notauuid","amount":5,"reference":"r"}`,
 	}
 	n := 0
 	for path, item := range f.srv.API().OpenAPI().Paths {
@@ -105,7 +114,7 @@ func TestNoGoTypeNamesInAnyProblem(t *testing.T) {
 				if resp.Code < 400 {
 					continue
 				}
-				if goisms.MatchString(resp.Body.String()) {
+				if goisms.MatchString(resp.Body.String()) || libraryText.MatchString(resp.Body.String()) {
 					t.Errorf("%s %s %s: the problem names Go or decoder internals: %s", op.Method, path, body, resp.Body)
 				}
 			}
@@ -114,16 +123,93 @@ func TestNoGoTypeNamesInAnyProblem(t *testing.T) {
 	if n < 2*len(bodies) {
 		t.Fatalf("only %d requests: the document lost its operations with a body", n)
 	}
+
+	// Parameters of the wrong shape, in every operation: an id that is no
+	// UUID, a time that is no date-time, a number that is none.
+	bad := []string{"notauuid", "yesterday", "1.5x", "-", "%00"}
+	n = 0
+	for _, item := range f.srv.API().OpenAPI().Paths {
+		for _, op := range []*huma.Operation{item.Get, item.Post, item.Put, item.Patch, item.Delete} {
+			if op == nil || len(op.Parameters) == 0 {
+				continue
+			}
+			for _, value := range bad {
+				path, query, headers := op.Path, url.Values{}, []any{bearer(admin)}
+				for _, p := range op.Parameters {
+					switch p.In {
+					case "path":
+						path = strings.ReplaceAll(path, "{"+p.Name+"}", value)
+					case "query":
+						query.Set(p.Name, value)
+					case "header":
+						headers = append(headers, p.Name+": "+value)
+					}
+				}
+				if len(query) > 0 {
+					path += "?" + query.Encode()
+				}
+				resp := f.api.Do(op.Method, path, headers...)
+				n++
+				if goisms.MatchString(resp.Body.String()) || libraryText.MatchString(resp.Body.String()) {
+					t.Errorf("%s %s: the problem names library or Go internals: %s", op.Method, path, resp.Body)
+				}
+			}
+		}
+	}
+	if n < 10*len(bad) {
+		t.Fatalf("only %d requests: the document lost its operations with parameters", n)
+	}
+}
+
+// TestFormatMessagesInOurWords: every format huma's validator checks, and
+// every parameter its parsers refuse, is reported in this API's words,
+// whatever the library that checked it says.
+func TestFormatMessagesInOurWords(t *testing.T) {
+	formats := map[string]string{
+		"date-time": "yesterday", "date-time-http": "yesterday", "date": "2024-13-01", "time": "25:00",
+		"duration": "forever", "email": "no-at-sign", "idn-email": "a@b@c", "hostname": "-x-", "idn-hostname": "a..b",
+		"ipv4": "1.2.3", "ipv6": "::g", "ip": "x", "uri": "http://[::1", "uri-reference": "%zz", "iri": ":", "iri-reference": "%",
+		"uri-template": "{", "uuid": "notauuid", "json-pointer": "x", "relative-json-pointer": "/x", "regex": "(",
+	}
+	registry := huma.NewMapRegistry("#/components/schemas/", huma.DefaultSchemaNamer)
+	for format, value := range formats {
+		var res huma.ValidateResult
+		huma.Validate(registry, &huma.Schema{Type: huma.TypeString, Format: format}, huma.NewPathBuffer(nil, 0), huma.ModeWriteToServer, value, &res)
+		if len(res.Errors) == 0 {
+			t.Errorf("format %s: %q passes; choose a value it refuses", format, value)
+			continue
+		}
+		for _, err := range res.Errors {
+			var d huma.ErrorDetailer
+			if !errors.As(err, &d) {
+				t.Fatalf("format %s: %v is no detail", format, err)
+			}
+			got := safeMessage(d.ErrorDetail().Message)
+			if !strings.HasPrefix(got, "must be ") || strings.Contains(got, ": ") || libraryText.MatchString(got) {
+				t.Errorf("format %s: huma's %q is %q", format, d.ErrorDetail().Message, got)
+			}
+		}
+	}
+	for _, msg := range []string{"invalid integer", "invalid float", "invalid floating value", "invalid boolean",
+		"invalid date/time for format " + time.RFC3339Nano, "invalid date/time for format " + time.DateOnly,
+		"invalid date/time for format Mon Jan _2", "invalid url.URL value"} {
+		if got := safeMessage(msg); !strings.HasPrefix(got, "must be ") || libraryText.MatchString(got) || strings.Contains(got, "2006") {
+			t.Errorf("safeMessage(%q) = %q", msg, got)
+		}
+	}
 }
 
 // TestSafeMessage: huma's messages that would carry an error's own text are
 // cut to their fixed words.
 func TestSafeMessage(t *testing.T) {
 	for in, want := range map[string]string{
-		"invalid value: parsing time \"x\" as main.Go type":    "invalid value",
-		"cannot read multipart form: multipart: NextPart: EOF": "cannot read multipart form",
-		"invalid url.URL value":                                "invalid URL",
-		"expected number >= 1":                                 "expected number >= 1",
+		"invalid value: parsing time \"x\" as main.Go type":                     "invalid value",
+		"cannot read multipart form: multipart: NextPart: EOF":                  "cannot read multipart form",
+		"invalid url.URL value":                                                 "must be a URL",
+		"expected string to be RFC 4122 uuid: invalid UUID length: 8":           "must be a UUID",
+		"expected string to be RFC 5322 email: mail: missing '@' or angle-addr": "must be an email address",
+		"invalid date/time for format 2006-01-02T15:04:05.999999999Z07:00":      "must be an RFC 3339 date-time, such as 2024-03-01T09:15:00Z",
+		"expected number >= 1":                                                  "expected number >= 1",
 	} {
 		if got := safeMessage(in); got != want {
 			t.Errorf("safeMessage(%q) = %q; want %q", in, got, want)

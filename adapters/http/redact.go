@@ -6,8 +6,10 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/validation"
 )
 
 // What a problem may repeat of the request: a client's input is its
@@ -110,16 +112,70 @@ var unsafeMessagePrefixes = []string{
 	"cannot read multipart form: ", // mime/multipart's reading error
 }
 
-// safeMessage rewrites huma's messages that would carry Go type names or
-// an error's own text; others are huma's fixed wording, or this API's.
+// formatMessages say in this API's words what huma's messages about a
+// value of the wrong shape say in its own: every format its validator
+// checks (validation.MsgExpected…, several of which append a library's
+// error text after ": %v"), and the parameter parsers' "invalid integer"
+// and the like. A message with a %v verb is matched by its text before the
+// verb, so whatever the library appends is dropped with it.
+var formatMessages = []struct{ huma, ours string }{
+	{validation.MsgExpectedRFC3339DateTime, "must be an RFC 3339 date-time, such as 2024-03-01T09:15:00Z"},
+	{validation.MsgExpectedRFC1123DateTime, "must be an HTTP date, such as Fri, 01 Mar 2024 09:15:00 GMT"},
+	{validation.MsgExpectedRFC3339Date, "must be a date, such as 2024-03-01"},
+	{validation.MsgExpectedRFC3339Time, "must be a time of day, such as 09:15:00"},
+	{validation.MsgExpectedDuration, "must be a duration, such as 1h30m"},
+	{validation.MsgExpectedRFC5322Email, "must be an email address"},
+	{validation.MsgExpectedRFC5890Hostname, "must be a host name"},
+	{validation.MsgExpectedRFC2673IPv4, "must be an IPv4 address"},
+	{validation.MsgExpectedRFC2373IPv6, "must be an IPv6 address"},
+	{validation.MsgExpectedRFCIPAddr, "must be an IP address"},
+	{validation.MsgExpectedRFC3986URI, "must be a URI"},
+	{validation.MsgExpectedRFC6570URITemplate, "must be a URI template"},
+	{validation.MsgExpectedRFC4122UUID, "must be a UUID"},
+	{validation.MsgExpectedRFC6901JSONPointer, "must be a JSON pointer"},
+	{validation.MsgExpectedRFC6901RelativeJSONPointer, "must be a relative JSON pointer"},
+	{validation.MsgExpectedRegexp, "must be a regular expression"},
+	{validation.MsgExpectedBase64String, "must be base64-encoded"},
+	// huma's parameter parsers (a path, query or header value).
+	{"invalid integer", "must be an integer"},
+	{"invalid float", "must be a number"},
+	{"invalid floating value", "must be a number"},
+	{"invalid boolean", "must be true or false"},
+	{"invalid url.URL value", "must be a URL"},
+}
+
+// timeParamPrefix starts huma's message about a time parameter that does
+// not parse, which ends in the Go layout it was parsed with
+// (timeFormat:"…", time.RFC3339Nano by default).
+const timeParamPrefix = "invalid date/time for format "
+
+// timeLayouts say what each Go layout a time parameter may have means.
+var timeLayouts = map[string]string{
+	time.RFC3339Nano: "must be an RFC 3339 date-time, such as 2024-03-01T09:15:00Z",
+	time.RFC3339:     "must be an RFC 3339 date-time, such as 2024-03-01T09:15:00Z",
+	time.DateOnly:    "must be a date, such as 2024-03-01",
+	http.TimeFormat:  "must be an HTTP date, such as Fri, 01 Mar 2024 09:15:00 GMT",
+}
+
+// safeMessage rewrites huma's messages that would carry Go type names, Go
+// layouts or an error's own text; others are huma's fixed wording, or this
+// API's.
 func safeMessage(msg string) string {
+	for _, m := range formatMessages {
+		if prefix, _, verb := strings.Cut(m.huma, "%v"); verb && strings.HasPrefix(msg, prefix) || msg == m.huma {
+			return m.ours
+		}
+	}
+	if layout, ok := strings.CutPrefix(msg, timeParamPrefix); ok {
+		if ours, known := timeLayouts[layout]; known {
+			return ours
+		}
+		return "must be a date-time"
+	}
 	for _, prefix := range unsafeMessagePrefixes {
 		if strings.HasPrefix(msg, prefix) {
 			return strings.TrimSuffix(prefix, ": ")
 		}
-	}
-	if msg == "invalid url.URL value" {
-		return "invalid URL"
 	}
 	return msg
 }
