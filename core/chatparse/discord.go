@@ -82,6 +82,7 @@ type dcMessage struct {
 	author, authorNick, authorID        string
 	attachments, stickers               []core.Attachment
 	reactions                           []core.Reaction
+	mentions                            []string // names, for a notice's members
 	content                             textBuilder
 }
 
@@ -139,6 +140,8 @@ func (p *dcParser) field(d *dcMessage, key string) (err error) {
 		err = p.js.array(func() error { return p.file(&d.stickers, "name") })
 	case "reactions":
 		err = p.js.array(func() error { return p.reaction(d) })
+	case "mentions":
+		err = p.js.array(func() error { return p.mention(d) })
 	case "reference":
 		err = p.js.object(func(k string) (err error) {
 			if k == "messageId" {
@@ -234,6 +237,30 @@ func (p *dcParser) reaction(d *dcMessage) error {
 	return err
 }
 
+// mention reads a mentioned user ({"id": …, "name": …, "nickname": …}): in
+// a notice ("RecipientAdd", "RecipientRemove"), who it was done to.
+func (p *dcParser) mention(d *dcMessage) error {
+	var name, nick string
+	err := p.js.object(func(k string) (err error) {
+		switch k {
+		case "name":
+			name, err = p.js.scalar()
+		case "nickname":
+			nick, err = p.js.scalar()
+		default:
+			err = p.js.skip()
+		}
+		return err
+	})
+	if nick = tidyName(nick); nick == "" {
+		nick = tidyName(name)
+	}
+	if nick != "" && len(d.mentions) < maxListed {
+		d.mentions = append(d.mentions, cutRunes(nick, maxNameBytes))
+	}
+	return err
+}
+
 // build turns the gathered fields into a message; false for a duplicate or
 // an entry without a readable timestamp.
 func (p *dcParser) build(d *dcMessage) (*core.Message, bool) {
@@ -255,12 +282,14 @@ func (p *dcParser) build(d *dcMessage) (*core.Message, bool) {
 	switch {
 	case d.typ == "Call":
 		m.Kind = core.MessageCall
-		m.Event = &core.Event{Action: d.typ, Duration: callLength(ts, d.callEnded)}
+		m.Event = &core.Event{Action: d.typ, Actor: cutRunes(author, maxNameBytes), ActorID: authorID,
+			Duration: callLength(ts, d.callEnded)}
 	case !dcUserTypes[d.typ]:
 		// A notice keeps the export's own text ("Joined the server.") and
 		// says who acted in its event: a notice has no author.
 		m.Kind, m.ReplyTo = core.MessageSystem, "" // a pin notice's reference is no reply
-		m.Event = &core.Event{Action: d.typ, Actor: cutRunes(author, maxNameBytes), ActorID: authorID}
+		m.Event = &core.Event{Action: d.typ, Actor: cutRunes(author, maxNameBytes), ActorID: authorID,
+			Members: d.mentions}
 		return m, true
 	case len(d.attachments) > 0:
 		m.Kind, m.Attachment, m.MediaType = core.MessageMedia, d.attachments[0].Name, d.attachments[0].MediaType
