@@ -9,8 +9,10 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"math/big"
 	"mime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"unicode/utf16"
@@ -47,12 +49,138 @@ var strictCasing sync.Once
 // member names, invalid UTF-8 (lone surrogate escapes included) and
 // anything after the value are errors, member names match exactly, and a
 // member the input struct lacks is an error (the schema refuses those first).
+// An integer field takes any number whose value is an integer, as JSON
+// Schema's "integer" does: 1.0 and 1e2 too (integerUnmarshalers).
 var decodeOptions = json.JoinOptions(
 	jsontext.AllowDuplicateNames(false),
 	jsontext.AllowInvalidUTF8(false),
 	json.MatchCaseInsensitiveNames(false),
 	json.RejectUnknownMembers(true),
+	json.WithUnmarshalers(json.JoinUnmarshalers(integerUnmarshalers, anyNumber)),
 )
+
+// anyNumber decodes a number into an any (huma's first pass, which
+// validates the body against the schema) as a float64, and one beyond
+// float64's range (1e400) as an infinity of its sign rather than failing:
+// the body is JSON, so the schema's bounds or the second pass refuse the
+// value, a 422 at its member, not a 400 for the whole body. safeValue
+// never echoes an infinity.
+var anyNumber = json.UnmarshalFromFunc(func(dec *jsontext.Decoder, v *any) error {
+	if dec.PeekKind() != '0' {
+		return errors.ErrUnsupported // the decoder's own
+	}
+	tok, err := dec.ReadToken()
+	if err != nil {
+		return err
+	}
+	f, err := strconv.ParseFloat(tok.String(), 64)
+	if err != nil && !errors.Is(err, strconv.ErrRange) {
+		return err // not reached: the decoder checked the syntax
+	}
+	*v = f
+	return nil
+})
+
+// integerUnmarshalers decode a JSON number into Go's integer types by its
+// exact decimal value: the decoder's own refuses a fraction or an exponent
+// even when the value is whole. A number that is not whole (which the
+// schema refuses first, unless float64 rounds it to one) or out of the
+// type's range is an error, a 422.
+var integerUnmarshalers = json.JoinUnmarshalers(
+	integerUnmarshaler[int](), integerUnmarshaler[int8](), integerUnmarshaler[int16](),
+	integerUnmarshaler[int32](), integerUnmarshaler[int64](),
+	integerUnmarshaler[uint](), integerUnmarshaler[uint8](), integerUnmarshaler[uint16](),
+	integerUnmarshaler[uint32](), integerUnmarshaler[uint64](),
+)
+
+type integer interface {
+	int | int8 | int16 | int32 | int64 | uint | uint8 | uint16 | uint32 | uint64
+}
+
+var (
+	errNotWhole   = errors.New("not a whole number")
+	errOutOfRange = errors.New("out of range")
+)
+
+func integerUnmarshaler[T integer]() *json.Unmarshalers {
+	return json.UnmarshalFromFunc(func(dec *jsontext.Decoder, v *T) error {
+		if dec.PeekKind() != '0' {
+			return errors.ErrUnsupported // not a number: the decoder's own error
+		}
+		tok, err := dec.ReadToken()
+		if err != nil {
+			return err
+		}
+		n, err := wholeNumber(tok.String())
+		if err != nil {
+			return err
+		}
+		if n.IsInt64() {
+			x := n.Int64()
+			if t := T(x); int64(t) == x && (x < 0) == (t < 0) {
+				*v = t
+				return nil
+			}
+		} else if n.IsUint64() {
+			x := n.Uint64()
+			if t := T(x); uint64(t) == x && t > 0 {
+				*v = t
+				return nil
+			}
+		}
+		return errOutOfRange
+	})
+}
+
+// maxIntegerDigits bounds the digits of a whole number worth computing:
+// more than any Go integer holds.
+const maxIntegerDigits = 20
+
+// wholeNumber is the value of a JSON number when it is whole, computed
+// from its digits (never through a float64, which would round
+// 1.0000000000000000001 to 1). A value of more than maxIntegerDigits
+// digits is errOutOfRange, whatever its exponent says, so 1e999999999
+// costs nothing.
+func wholeNumber(num string) (*big.Int, error) {
+	neg := strings.HasPrefix(num, "-")
+	num = strings.TrimPrefix(num, "-")
+	mantissa, exponent, hasExp := strings.Cut(strings.ToLower(num), "e")
+	intPart, frac, _ := strings.Cut(mantissa, ".")
+	digits := strings.TrimLeft(intPart+frac, "0")
+	if digits == "" {
+		return new(big.Int), nil // zero, whatever its exponent
+	}
+	// The value is digits × 10^scale.
+	scale := -int64(len(frac))
+	if hasExp {
+		e, err := strconv.ParseInt(exponent, 10, 32)
+		if err != nil {
+			// An exponent beyond int32: a value far too large, or far
+			// too small to be whole.
+			if strings.HasPrefix(exponent, "-") {
+				return nil, errNotWhole
+			}
+			return nil, errOutOfRange
+		}
+		scale += e
+	}
+	trimmed := strings.TrimRight(digits, "0")
+	scale += int64(len(digits) - len(trimmed))
+	switch {
+	case scale < 0:
+		return nil, errNotWhole
+	case int64(len(trimmed))+scale > maxIntegerDigits:
+		return nil, errOutOfRange
+	}
+	n, ok := new(big.Int).SetString(trimmed+strings.Repeat("0", int(scale)), 10)
+	if !ok {
+		return nil, errNotWhole // not reached: the decoder checked the syntax
+	}
+	if neg {
+		n.Neg(n)
+	}
+	return n, nil
+}
 
 // decodeStrict is the Unmarshal of every request body. Its errors carry
 // only the decodeMessages below (and, for a value that does not fit its
@@ -108,6 +236,22 @@ const (
 	msgNull          = "null is not a value any field here takes"
 )
 
+// decodeLocated is the member a message of decodeStrict names
+// ("a value does not fit its field (body.amount)" names body.amount), or "".
+func decodeLocated(msg string) string {
+	for _, m := range []string{msgUnfit, msgNull} {
+		if at, ok := strings.CutPrefix(msg, m+" ("); ok && strings.HasSuffix(at, ")") && safePointerShape(strings.TrimSuffix(at, ")")) {
+			return strings.TrimSuffix(at, ")")
+		}
+	}
+	return ""
+}
+
+// safePointerShape reports whether loc is shaped as safePointer writes.
+func safePointerShape(loc string) bool {
+	return (loc == "body" || strings.HasPrefix(loc, "body.")) && safeLocation(loc) == loc
+}
+
 // decodeMessages are the messages of a 400 that a problem may repeat
 // (safeDetails): they describe the body without quoting it.
 var decodeMessages = map[string]bool{
@@ -129,8 +273,8 @@ func describeDecodeError(data []byte, err error) string {
 		return msgDuplicateName
 	case errors.As(err, &sem) && !errors.Is(err, io.ErrUnexpectedEOF):
 		// The body is JSON, but a value cannot be stored in the input
-		// struct (a number out of int64's range, 1.0 for an integer): the
-		// schema let it through, so it is a 422.
+		// struct (a number out of int64's range): the schema let it
+		// through, so it is a 422.
 		if at := safePointer(sem.JSONPointer); at != "" {
 			return msgUnfit + " (" + at + ")"
 		}

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -36,22 +37,28 @@ func TestStrictJSON(t *testing.T) {
 		name, body string
 		status     int
 		message    string // of errors[0]; "" checks only the status
+		location   string // of errors[0]; "" checks none
 	}{
-		{"duplicate member", grant(`"amount":5,"reference":"proxy-sees-this","reference":"ledger-stores-this"`), 400, msgDuplicateName},
-		{"duplicate member, other values", grant(`"amount":5,"amount":7,"reference":"r"`), 400, msgDuplicateName},
-		{"invalid UTF-8", grant("\"amount\":5,\"reference\":\"r\xff\""), 400, msgInvalidUTF8},
-		{"invalid UTF-8 in a member name", grant("\"amount\":5,\"reference\":\"r\",\"\xc0\":1"), 400, msgInvalidUTF8},
-		{"lone high surrogate", grant(`"amount":5,"reference":"r\ud800"`), 400, msgSurrogate},
-		{"lone low surrogate", grant(`"amount":5,"reference":"r\udc00x"`), 400, msgSurrogate},
-		{"surrogates in the wrong order", grant(`"amount":5,"reference":"r\udc00\ud800"`), 400, msgSurrogate},
-		{"trailing value", grant(`"amount":5,"reference":"r"`) + ` {}`, 400, msgTrailing},
-		{"trailing garbage", grant(`"amount":5,"reference":"r"`) + `x`, 400, msgTrailing},
-		{"truncated", `{"user_id":"` + id + `","amount":`, 400, msgTruncated},
-		{"syntax", grant(`"amount":5,"reference":"r",`), 400, msgNotJSON},
-		{"member in another case", grant(`"Amount":5,"reference":"r"`), 422, ""},
-		{"case-variant duplicate", grant(`"amount":5,"reference":"proxy-sees-this","Reference":"ledger-stores-this"`), 422, "unexpected property"},
-		{"integer written as a fraction", grant(`"amount":5.0,"reference":"r"`), 422, msgUnfit + " (body.amount)"},
-		{"string where the number belongs, beside it in another case", grant(`"amount":5,"Amount":"x","reference":"r"`), 422, ""},
+		{"duplicate member", grant(`"amount":5,"reference":"proxy-sees-this","reference":"ledger-stores-this"`), 400, msgDuplicateName, ""},
+		{"duplicate member, other values", grant(`"amount":5,"amount":7,"reference":"r"`), 400, msgDuplicateName, ""},
+		{"invalid UTF-8", grant("\"amount\":5,\"reference\":\"r\xff\""), 400, msgInvalidUTF8, ""},
+		{"invalid UTF-8 in a member name", grant("\"amount\":5,\"reference\":\"r\",\"\xc0\":1"), 400, msgInvalidUTF8, ""},
+		{"lone high surrogate", grant(`"amount":5,"reference":"r\ud800"`), 400, msgSurrogate, ""},
+		{"lone low surrogate", grant(`"amount":5,"reference":"r\udc00x"`), 400, msgSurrogate, ""},
+		{"surrogates in the wrong order", grant(`"amount":5,"reference":"r\udc00\ud800"`), 400, msgSurrogate, ""},
+		{"trailing value", grant(`"amount":5,"reference":"r"`) + ` {}`, 400, msgTrailing, ""},
+		{"trailing garbage", grant(`"amount":5,"reference":"r"`) + `x`, 400, msgTrailing, ""},
+		{"truncated", `{"user_id":"` + id + `","amount":`, 400, msgTruncated, ""},
+		{"syntax", grant(`"amount":5,"reference":"r",`), 400, msgNotJSON, ""},
+		{"member in another case", grant(`"Amount":5,"reference":"r"`), 422, "", ""},
+		{"case-variant duplicate", grant(`"amount":5,"reference":"proxy-sees-this","Reference":"ledger-stores-this"`), 422, "unexpected property", ""},
+		{"integer with a fraction", grant(`"amount":1.5,"reference":"r"`), 422, "expected integer", "body.amount"},
+		{"integer whole as a float64 only", grant(`"amount":1.0000000000000000001,"reference":"r"`), 422, msgUnfit, "body.amount"},
+		{"integer over the schema's maximum", grant(`"amount":1e10,"reference":"r"`), 422, "expected number <= 1e+09", "body.amount"},
+		{"integer over int64", grant(`"amount":9223372036854775808,"reference":"r"`), 422, "", "body.amount"},
+		{"integer beyond float64", grant(`"amount":1e400,"reference":"r"`), 422, "", "body.amount"},
+		{"negative integer beyond float64", grant(`"amount":-1e400,"reference":"r"`), 422, "", "body.amount"},
+		{"string where the number belongs, beside it in another case", grant(`"amount":5,"Amount":"x","reference":"r"`), 422, "", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			resp := f.api.Post("/v1/admin/credits/grants", bearer(admin), "Content-Type: application/json", strings.NewReader(tc.body))
@@ -59,6 +66,9 @@ func TestStrictJSON(t *testing.T) {
 			p := problem(t, resp, tc.status, slug)
 			if tc.message != "" && (len(p.Errors) == 0 || p.Errors[0].Message != tc.message) {
 				t.Errorf("errors %+v; want %q", p.Errors, tc.message)
+			}
+			if tc.location != "" && (len(p.Errors) == 0 || p.Errors[0].Location != tc.location) {
+				t.Errorf("errors %+v; want one at %s", p.Errors, tc.location)
 			}
 			if goisms.MatchString(resp.Body.String()) {
 				t.Errorf("the problem names Go or decoder internals: %s", resp.Body)
@@ -70,6 +80,21 @@ func TestStrictJSON(t *testing.T) {
 	decode(t, f.api.Get("/v1/credits/ledger", bearer(key)), &ledger)
 	if len(ledger.Items) != 0 {
 		t.Fatalf("refused bodies stored %d ledger entries: %+v", len(ledger.Items), ledger.Items)
+	}
+
+	// An integer is a number whose value is whole, however it is written
+	// (JSON Schema's "integer"): 5.0 and 1e2 are 5 and 100.
+	for i, amount := range []string{"5.0", "1e2", "1E+2", "0.5e1", "500e-2", "1.000"} {
+		resp := f.api.Post("/v1/admin/credits/grants", bearer(admin), "Content-Type: application/json",
+			strings.NewReader(grant(`"amount":`+amount+`,"reference":"whole-`+strconv.Itoa(i)+`"`)))
+		if resp.Code != http.StatusCreated {
+			t.Fatalf("amount %s: %d %s", amount, resp.Code, resp.Body)
+		}
+	}
+	var balance Balance
+	decode(t, f.api.Get("/v1/credits", bearer(key)), &balance)
+	if balance.Balance != 5+100+100+5+5+1 {
+		t.Fatalf("balance %d after whole amounts written with fractions and exponents", balance.Balance)
 	}
 
 	// What strictness must not refuse: white space around the value, and a
@@ -334,6 +359,47 @@ func TestRawBodyOperationsDeclareTheirTypes(t *testing.T) {
 	problem(t, f.api.Post("/test/form", "Content-Type: application/json", strings.NewReader(`{}`)), 415, "unsupported-media-type")
 }
 
+// TestWholeNumber: the value of a number for an integer field comes from
+// its digits, exactly; a fraction, or a value no Go integer holds, is an
+// error (and 1e999999999 costs nothing).
+func TestWholeNumber(t *testing.T) {
+	for in, want := range map[string]string{
+		"0": "0", "-0": "0", "0.0e999999999999": "0", "1.0": "1", "1e2": "100", "-1.50E1": "-15", "500e-2": "5",
+		"0.000001e6": "1", "18446744073709551615": "18446744073709551615", "123456789012345678900e-1": "12345678901234567890",
+	} {
+		n, err := wholeNumber(in)
+		if err != nil || n.String() != want {
+			t.Errorf("wholeNumber(%s) = %v, %v; want %s", in, n, err, want)
+		}
+	}
+	for in, want := range map[string]error{
+		"1.5": errNotWhole, "1.0000000000000000001": errNotWhole, "1e-1": errNotWhole, "1e-99999999999": errNotWhole,
+		"1e21": errOutOfRange, "1e99999999999": errOutOfRange, "123456789012345678901": errOutOfRange,
+	} {
+		if _, err := wholeNumber(in); err != want {
+			t.Errorf("wholeNumber(%s): %v; want %v", in, err, want)
+		}
+	}
+
+	// Each integer type takes what it holds and refuses the rest.
+	var v struct {
+		I8  int8   `json:"i8"`
+		U8  uint8  `json:"u8"`
+		I64 int64  `json:"i64"`
+		U64 uint64 `json:"u64"`
+	}
+	for body, ok := range map[string]bool{
+		`{"i8":-128,"u8":255,"i64":-9.223372036854775808e18,"u64":1.8446744073709551615e19}`: true,
+		`{"i8":1.27e2}`: true, `{"i8":128}`: false, `{"i8":-129}`: false, `{"u8":-1}`: false, `{"u8":256}`: false,
+		`{"u64":-1e0}`: false, `{"u64":18446744073709551616}`: false, `{"i64":9223372036854775808}`: false,
+		`{"i64":-9223372036854775809}`: false, `{"i64":1.5}`: false, `{"i64":"1"}`: false,
+	} {
+		if err := decodeStrict([]byte(body), &v); (err == nil) != ok {
+			t.Errorf("%s: %v", body, err)
+		}
+	}
+}
+
 // TestLoneSurrogate covers the scanner's edges: escaped backslashes and
 // whole pairs are not lone surrogates.
 func TestLoneSurrogate(t *testing.T) {
@@ -355,8 +421,8 @@ func TestNullIsRefused(t *testing.T) {
 	_, key := f.signUp("a@example.com")
 	resp := f.api.Post("/v1/users/me/keys", bearer(key), "Content-Type: application/json", strings.NewReader(`{"name":null}`))
 	p := problem(t, resp, 422, "validation")
-	if len(p.Errors) == 0 || p.Errors[0].Message != msgNull+" (body.name)" {
-		t.Fatalf("errors %+v; want %q", p.Errors, msgNull+" (body.name)")
+	if len(p.Errors) == 0 || p.Errors[0].Message != msgNull || p.Errors[0].Location != "body.name" {
+		t.Fatalf("errors %+v; want %q at body.name", p.Errors, msgNull)
 	}
 	var list KeyList
 	decode(t, f.api.Get("/v1/users/me/keys", bearer(key)), &list)

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"encoding/json"
 	"errors"
+	"math"
 	"net/http"
 	"regexp"
 	"strings"
@@ -25,8 +26,13 @@ func safeValue(op *huma.Operation, location string, v any) any {
 	if !echoes(op, location) {
 		return nil
 	}
-	switch v.(type) {
-	case float64, float32, int, int64, int32, uint, uint64, uint32, json.Number:
+	switch n := v.(type) {
+	case float64:
+		if math.IsInf(n, 0) || math.IsNaN(n) {
+			return nil // a number beyond float64's range, which JSON cannot write
+		}
+		return v
+	case float32, int, int64, int32, uint, uint64, uint32, json.Number:
 		return v
 	}
 	return nil
@@ -97,6 +103,11 @@ func safeDetails(op *huma.Operation, status int, errs []error) []*huma.ErrorDeta
 			}
 		case status == http.StatusUnsupportedMediaType:
 			det.Message = unsupportedMediaType
+		case src.Location == "body" && decodeLocated(src.Message) != "":
+			// huma reports decodeStrict's 422s at "body": the message
+			// names the member, which becomes the location.
+			det.Location = decodeLocated(src.Message)
+			det.Message = strings.TrimSuffix(src.Message, " ("+det.Location+")")
 		default:
 			det.Message = safeMessage(det.Message)
 		}
