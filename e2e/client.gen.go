@@ -2055,7 +2055,7 @@ type UploadChatMultipartBody struct {
 	// TimeZone The IANA time zone the export's wall-clock times are in (WhatsApp writes no zone), e.g. Europe/Madrid: messages then have an instant too, and statistics use that clock. Default: none.
 	TimeZone *string `json:"time_zone,omitempty"`
 
-	// Title The chat's title: 1 to 200 characters, not only spaces, with no control or text-direction characters. Default: the chat's name in the export, else its format and dates.
+	// Title The chat's title: 1 to 200 characters, not only spaces, with no control or text-direction characters. Spaces at either end are removed. Default (without the field): the chat's name in the export, else its format and dates.
 	Title *string `json:"title,omitempty"`
 }
 

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -297,9 +298,24 @@ func TestUploadRefusals(t *testing.T) {
 	if p.Errors[0].Location != "body.time_zone" {
 		t.Errorf("bad zone at %+v", p.Errors)
 	}
-	resp = f.upload(key, "title", "Secret\u202eTitle", "file", chatExport)
-	problem(t, resp, http.StatusUnprocessableEntity, "validation")
-	mustNotContain(t, resp.Body.String(), "Secret")
+	// A title the schema refuses (blank, only spaces, a control or
+	// text-direction character, too long) is a 422 at body.title, whether
+	// it comes before the file or after it.
+	for _, title := range []string{"", "   ", "\t", " \u00a0\u3000 ", "Secret\u202eTitle", "Secret\x00Title", "Secret\x7fTitle",
+		"Secret\u2066Title", strings.Repeat("Secret", 34)} {
+		for _, fields := range [][]string{{"title", title, "file", chatExport}, {"file", chatExport, "title", title}} {
+			resp = f.upload(key, fields...)
+			p = problem(t, resp, http.StatusUnprocessableEntity, "validation")
+			if len(p.Errors) == 0 || p.Errors[0].Location != "body.title" {
+				t.Errorf("title %q: %s", title, resp.Body)
+			}
+			mustNotContain(t, resp.Body.String(), "Secret")
+		}
+	}
+	p = problem(t, f.upload(key, "date_order", "dym", "file", chatExport), http.StatusUnprocessableEntity, "validation")
+	if len(p.Errors) == 0 || p.Errors[0].Location != "body.date_order" {
+		t.Errorf("date_order: %+v", p.Errors)
+	}
 
 	// Over the size limit: 413, from the service's limit or the body's.
 	problem(t, f.upload(key, "file", chatExport+strings.Repeat("01/03/2024, 09:15 - Ada: more\n", 200)), http.StatusRequestEntityTooLarge, "too-large")
@@ -410,5 +426,26 @@ func TestAbandonedUploadLeavesNothing(t *testing.T) {
 	}
 	if spooled, _ := os.ReadDir(f.spoolDir); len(spooled) != 0 {
 		t.Fatalf("spool left %d files", len(spooled))
+	}
+}
+
+// TestUploadTitleAsTheSchemaSays: the form's title takes what the schema
+// allows (any text with something besides spaces, up to 200 characters,
+// trimmed), as a rename's does, and the document states the same rule.
+func TestUploadTitleAsTheSchemaSays(t *testing.T) {
+	f := newFixture(t)
+	_, key := f.signUp("ada@example.com")
+	for i, title := range []string{" Family 👨‍👩‍👧 ", strings.Repeat("é", 200), "x"} {
+		export := strings.Replace(chatExport, "See you", "See you "+strconv.Itoa(i), 1) // another file each time
+		if d := f.uploaded(key, "title", title, "file", export); d.Title != strings.TrimSpace(title) {
+			t.Errorf("title %q stored as %q", title, d.Title)
+		}
+	}
+	doc := f.srv.API().OpenAPI().Paths["/v1/chats"].Post.RequestBody.Content["multipart/form-data"].Schema.Properties["title"]
+	rename := f.srv.API().OpenAPI().Components.Schemas.Map()["RenameChatRequest"].Properties["title"]
+	if doc.MinLength == nil || *doc.MinLength != 1 || doc.MaxLength == nil || *doc.MaxLength != 200 ||
+		doc.Pattern == "" || doc.Pattern != rename.Pattern {
+		t.Errorf("the form's title says minLength %v, maxLength %v, pattern %q; a rename's pattern is %q",
+			doc.MinLength, doc.MaxLength, doc.Pattern, rename.Pattern)
 	}
 }

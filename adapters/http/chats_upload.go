@@ -18,11 +18,13 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 
+	"github.com/chatlens/chatlens/core"
 	"github.com/chatlens/chatlens/core/chats"
 )
 
@@ -135,32 +137,76 @@ func (r chatsResource) registerUpload(api huma.API) {
 
 // uploadRequestBody is the form as the document shows it.
 func uploadRequestBody() *huma.RequestBody {
-	text := func(doc string, maxLength int, enum ...any) *huma.Schema {
-		return &huma.Schema{Type: huma.TypeString, Description: doc, MaxLength: &maxLength, Enum: enum}
-	}
 	return &huma.RequestBody{
 		Required:    true,
 		Description: "The export and how to read it, as multipart/form-data.",
 		Content: map[string]*huma.MediaType{"multipart/form-data": {
-			Schema: &huma.Schema{
-				Type: huma.TypeObject, Required: []string{"file"}, AdditionalProperties: false,
-				Properties: map[string]*huma.Schema{
-					"file": {Type: huma.TypeString,
-						Description: "The export file: WhatsApp .txt or .zip, Telegram or Discord JSON. Its format is read from its content, never from its name, which is not kept."},
-					"title": text("The chat's title: 1 to 200 characters, not only spaces, with no control or text-direction characters. "+
-						"Default: the chat's name in the export, else its format and dates.", 200),
-					"date_order": text("How a WhatsApp export writes dates, which it says nowhere: day, month, year (dmy), month first (mdy) or year first (ymd). "+
-						"Default: decided from the dates.", 3, "dmy", "mdy", "ymd"),
-					"time_zone": text("The IANA time zone the export's wall-clock times are in (WhatsApp writes no zone), e.g. Europe/Madrid: "+
-						"messages then have an instant too, and statistics use that clock. Default: none.", 64),
-					"telegram_chat": text("Which chat of a Telegram full-account export to import, by its name or id; required when it holds several.", 256),
-				},
-			},
+			Schema: uploadFormSchema(),
 			// The file is bytes, whatever its type says (OpenAPI 3.1 would write
 			// contentMediaType, which the 3.0 downgrade cannot hold).
 			Encoding: map[string]*huma.Encoding{"file": {ContentType: "application/octet-stream, application/zip, application/json, text/plain"}},
 		}},
 	}
+}
+
+// uploadFormSchema is the form's schema: the document's, and (a copy of
+// it, as finishDocument rewrites the document's patterns) the one
+// checkUploadField enforces on the small fields.
+func uploadFormSchema() *huma.Schema {
+	text := func(doc string, maxLength int, enum ...any) *huma.Schema {
+		return &huma.Schema{Type: huma.TypeString, Description: doc, MaxLength: &maxLength, Enum: enum}
+	}
+	minTitle := 1
+	title := text("The chat's title: 1 to 200 characters, not only spaces, with no control or text-direction characters. "+
+		"Spaces at either end are removed. Default (without the field): the chat's name in the export, else its format and dates.", core.MaxChatTitleLength)
+	title.MinLength = &minTitle
+	title.Pattern, title.PatternDescription = labelPattern.goRE, labelPattern.says
+	return &huma.Schema{
+		Type: huma.TypeObject, Required: []string{"file"}, AdditionalProperties: false,
+		Properties: map[string]*huma.Schema{
+			"file": {Type: huma.TypeString,
+				Description: "The export file: WhatsApp .txt or .zip, Telegram or Discord JSON. Its format is read from its content, never from its name, which is not kept."},
+			"title": title,
+			"date_order": text("How a WhatsApp export writes dates, which it says nowhere: day, month, year (dmy), month first (mdy) or year first (ymd). "+
+				"Default: decided from the dates.", 3, "dmy", "mdy", "ymd"),
+			"time_zone": text("The IANA time zone the export's wall-clock times are in (WhatsApp writes no zone), e.g. Europe/Madrid: "+
+				"messages then have an instant too, and statistics use that clock. Default: none.", 64),
+			"telegram_chat": text("Which chat of a Telegram full-account export to import, by its name or id; required when it holds several.", 256),
+		},
+	}
+}
+
+// uploadFieldSchemas are the form's small fields' schemas as huma
+// validates them: the document's rules, enforced.
+var uploadFieldSchemas = sync.OnceValue(func() map[string]*huma.Schema {
+	s := uploadFormSchema()
+	for _, prop := range s.Properties {
+		prop.PrecomputeMessages() // compiles the pattern, without which huma skips it
+	}
+	return s.Properties
+})
+
+// checkUploadField refuses a small field of the form that breaks its
+// schema (length, pattern, enum): a 422 at body.<name>, never with its
+// value.
+func checkUploadField(name, value string) error {
+	s, ok := uploadFieldSchemas()[name]
+	if !ok {
+		return nil
+	}
+	var res huma.ValidateResult
+	huma.Validate(nil, s, huma.NewPathBuffer([]byte("body."+name), 0), huma.ModeWriteToServer, value, &res)
+	if len(res.Errors) == 0 {
+		return nil
+	}
+	var details []*huma.ErrorDetail
+	for _, err := range res.Errors {
+		var d huma.ErrorDetailer
+		if errors.As(err, &d) {
+			details = append(details, &huma.ErrorDetail{Location: "body." + name, Message: safeMessage(d.ErrorDetail().Message)})
+		}
+	}
+	return invalidFormDetails(details)
 }
 
 func (r chatsResource) upload(ctx context.Context, p principal, in *uploadInput) (*chatOutput, error) {
@@ -237,6 +283,9 @@ func (r chatsResource) readForm(ctx context.Context, mr *multipart.Reader) (uplo
 			if len(v) > maxFieldBytes {
 				return form, up, invalidForm("body."+name, "is longer than "+strconv.Itoa(maxFieldBytes)+" bytes")
 			}
+			if err := checkUploadField(name, string(v)); err != nil {
+				return form, up, err
+			}
 			form.fields[name] = string(v)
 		default:
 			return form, up, invalidForm(safeLocation("body."+name), "is not a field of this form (file, "+strings.Join(uploadFields, ", ")+")")
@@ -292,8 +341,13 @@ var errNotMultipart = errors.New("the upload is not multipart/form-data")
 // invalidForm is a 422 about one part of the form, at location (never
 // with the part's value).
 func invalidForm(location, message string) error {
+	return invalidFormDetails([]*huma.ErrorDetail{{Location: location, Message: message}})
+}
+
+// invalidFormDetails is a 422 about parts of the form.
+func invalidFormDetails(details []*huma.ErrorDetail) error {
 	return &Problem{Type: ProblemTypeBase + kindValidation.slug, Title: kindValidation.title, Status: kindValidation.status,
-		Detail: "the form is not valid; errors says where", Errors: []*huma.ErrorDetail{{Location: location, Message: message}}}
+		Detail: "the form is not valid; errors says where", Errors: details}
 }
 
 // uploadLimitProblem is the mapping of an upload refused by a per-user
