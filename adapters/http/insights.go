@@ -77,7 +77,7 @@ type RequestInsightRequest struct {
 
 type requestInsightInput struct {
 	ID             string `path:"id" format:"uuid" pattern:"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$" patternDescription:"a UUID in its hyphenated form" doc:"The chat's id, as listed (either letter case)." example:"0190f5a2-7c1e-7b3a-9d4e-2f6a8b0c1d50"`
-	IdempotencyKey string `header:"Idempotency-Key" maxLength:"200" doc:"Your unique name for this request, kept 24 hours: sending it again with the same request answers what the first did and charges nothing; with another request (another type, or regenerate) it is a 422. 1 to 200 printable ASCII characters." example:"activity-2025-06-01-a"`
+	IdempotencyKey string `header:"Idempotency-Key" minLength:"1" maxLength:"200" pattern:"^[!-~]+$" patternDescription:"printable ASCII characters without spaces" doc:"Your unique name for this request, kept 24 hours: sending it again with the same request answers what the first did and charges nothing; with another request (another type, or regenerate) it is a 422. 1 to 200 printable ASCII characters." example:"activity-2025-06-01-a"`
 	Body           RequestInsightRequest
 }
 

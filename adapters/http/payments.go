@@ -74,7 +74,7 @@ type WebhookAck struct {
 }
 
 type createPaymentInput struct {
-	IdempotencyKey string `header:"Idempotency-Key" maxLength:"200" doc:"Your unique name for this purchase: sending it again with the same pack returns the same payment (200), with another pack is a 422. 1 to 200 printable ASCII characters. Without it every request makes a new payment." example:"order-2025-06-01-a"`
+	IdempotencyKey string `header:"Idempotency-Key" minLength:"1" maxLength:"200" pattern:"^[!-~]+$" patternDescription:"printable ASCII characters without spaces" doc:"Your unique name for this purchase: sending it again with the same pack returns the same payment (200), with another pack is a 422. 1 to 200 printable ASCII characters. Without it every request makes a new payment." example:"order-2025-06-01-a"`
 	Body           CreatePaymentRequest
 }
 

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -359,4 +360,50 @@ func TestNoPaymentProviderIs503(t *testing.T) {
 		t.Fatalf("no provider: %+v %v", pr, resp.Header())
 	}
 	problem(t, f.raw(http.MethodPost, local.WebhookPath, []byte(`{}`), "Content-Type", "application/json"), http.StatusNotFound, "not-found")
+}
+
+// TestIdempotencyKeyAsTheSchemaSays: both operations that take an
+// Idempotency-Key state the server's rule (core.ValidToken: 1 to 200
+// printable ASCII characters, no space) as schema, and a key the schema
+// refuses is a 422 at the header that does not repeat it.
+func TestIdempotencyKeyAsTheSchemaSays(t *testing.T) {
+	re := regexp.MustCompile(idempotencyKeyPattern)
+	for b := 0; b < 256; b++ {
+		s := "k" + string(rune(b))
+		if b >= 0x80 {
+			s = "k" + string([]byte{byte(b)})
+		}
+		if re.MatchString(s) != core.ValidToken(s, core.MaxIdempotencyKeyLength) {
+			t.Errorf("byte %#x: the pattern says %v, the server %v", b, re.MatchString(s), !re.MatchString(s))
+		}
+	}
+	f := newFixture(t)
+	n := 0
+	for _, op := range documentOperations(f.srv.API().OpenAPI()) {
+		for _, p := range op.Parameters {
+			if p.Name != "Idempotency-Key" {
+				continue
+			}
+			n++
+			s := p.Schema
+			if s.MinLength == nil || *s.MinLength != 1 || s.MaxLength == nil || *s.MaxLength != core.MaxIdempotencyKeyLength ||
+				s.Pattern != idempotencyKeyPattern {
+				t.Errorf("%s: Idempotency-Key says minLength %v, maxLength %v, pattern %q", op.OperationID, s.MinLength, s.MaxLength, s.Pattern)
+			}
+		}
+	}
+	if n != 2 {
+		t.Fatalf("%d operations take an Idempotency-Key; want request-insight and create-payment", n)
+	}
+
+	pf := newPayFixture(t)
+	_, key := pf.signUp("ada@example.com")
+	for _, k := range []string{"secret key", "secret\tkey", "secret\x7fkey", "secret\xc3\xa9", strings.Repeat("secret", 34)} {
+		resp := pf.api.Post("/v1/payments", bearer(key), "Idempotency-Key: "+k, map[string]any{"pack": "starter"})
+		p := problem(t, resp, http.StatusUnprocessableEntity, "validation")
+		if len(p.Errors) == 0 || p.Errors[0].Location != "header.Idempotency-Key" {
+			t.Errorf("key %q: %+v", k, p.Errors)
+		}
+		mustNotContain(t, resp.Body.String(), "secret")
+	}
 }

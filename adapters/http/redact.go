@@ -45,12 +45,19 @@ var safeName = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,63}$`)
 
 // safeLocation keeps huma's location ("body.display_name", "query.limit")
 // up to the first segment that is not a safe name: an unexpected property
-// "Ada@example.com" is reported at "body".
+// "Ada@example.com" is reported at "body". A parameter's name is the
+// operation's, never the client's (huma checks only declared parameters),
+// so "header.Idempotency-Key" stays whole.
 func safeLocation(location string) string {
 	segments := strings.Split(location, ".")
-	for i, seg := range segments[1:] {
-		if !safeName.MatchString(seg) {
-			return strings.Join(segments[:i+1], ".")
+	from := 1
+	switch segments[0] {
+	case "path", "query", "header", "cookie":
+		from = 2
+	}
+	for i := from; i < len(segments); i++ {
+		if !safeName.MatchString(segments[i]) {
+			return strings.Join(segments[:i], ".")
 		}
 	}
 	return location

@@ -191,4 +191,7 @@ const (
 	uuidPattern = `^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`
 	// cursorPattern: base64url without padding, as core.EncodeCursor writes.
 	cursorPattern = `^[A-Za-z0-9_-]*$`
+	// idempotencyKeyPattern is core.ValidToken's: printable ASCII, no
+	// space (the Idempotency-Key tags spell it out; a test compares them).
+	idempotencyKeyPattern = `^[!-~]+$`
 )
