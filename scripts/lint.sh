@@ -7,8 +7,8 @@
 # code and the documents are meant to lint clean. staticcheck is pinned in
 # go.mod as a tool (`go tool` fetches it through the module proxy on first
 # use); the Node tools come from package.json (npm ci); `go test ./openapi`
-# separately proves the documents match the code, and `go test ./contract`
-# that the server answers as they say.
+# separately proves the documents match the code (openapi_test.go) and that
+# the server answers as they say (contract_test.go, fuzz_test.go).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
