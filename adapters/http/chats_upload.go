@@ -14,6 +14,7 @@ import (
 	"mime"
 	"mime/multipart"
 	"net/http"
+	"net/textproto"
 	"os"
 	"slices"
 	"strconv"
@@ -309,7 +310,9 @@ func readError(err error) error {
 	case errors.As(err, &tooBig), errors.As(err, &read), errors.Is(err, chats.ErrTooLarge),
 		errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded), isTimeout(err):
 		return err
-	case errors.Is(err, io.ErrUnexpectedEOF), isMultipartSyntax(err):
+	case errors.Is(err, io.ErrUnexpectedEOF), isMultipartSyntax(err), errors.As(err, new(textproto.ProtocolError)):
+		// textproto.ProtocolError: a part's header that does not parse
+		// (a body cut inside one, say).
 		return &malformedMultipartError{err}
 	}
 	return err
