@@ -465,6 +465,12 @@ func statedInProse(a answer) string {
 			return "a generator this service does not have, or a category that does not exist (put-insight-type)"
 		case e.Location == "query.q":
 			return "a search with no word, or more than 16 (list-messages)"
+		case e.Location == "body.file" && strings.Contains(string(a.body), `"report"`):
+			return "a file that is not a chat export, or holds no message (upload-chat)"
+		case strings.HasPrefix(e.Location, "body.") && e.Message == "is sent more than once":
+			return "a part of the form sent twice, which a schema cannot forbid (upload-chat)"
+		case e.Location == "body.time_zone" || e.Location == "body.telegram_chat":
+			return "a time zone that is not in the IANA database, or a Telegram chat the export does not hold (upload-chat)"
 		case e.Location == "query.from" || e.Location == "query.to" || e.Location == "query.author":
 			return "a time that is no real instant, from after to, or an author name no chat can hold (list-messages)"
 		}

@@ -1,11 +1,14 @@
 package openapi_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math/rand/v2"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -19,8 +22,9 @@ import (
 )
 
 // The fuzz: for every operation in turn, a request generated from the 3.1
-// document (parameters and bodies from their schemas, most of them valid,
-// the rest broken in one of the ways clients and attackers break them),
+// document (path, query and header parameters and bodies from their
+// schemas, JSON or the upload's multipart form, most of them valid, the
+// rest broken in one of the ways clients and attackers break them),
 // sent as one of the kinds of caller (a user, the admin, no key, a wrong,
 // revoked or deleted account's key), and checked by contract.call.
 
@@ -28,6 +32,10 @@ type gen struct {
 	c   *contract
 	rng *rand.Rand
 	n   int // a counter for unique names
+
+	etags    []string // ETag headers seen, to send back as If-Match
+	idemKeys []string // Idempotency-Keys sent, to send again
+	exports  []string // files uploaded, to upload again
 }
 
 func (c *contract) fuzz(seed uint64, n int) {
@@ -84,6 +92,10 @@ func (g *gen) request(route *routers.Route) request {
 			if g.chance(0.5) {
 				r.query.Set(p.Name, g.queryValue(p))
 			}
+		case "header":
+			if v, ok := g.headerValue(p); ok {
+				r.header.Set(p.Name, v)
+			}
 		}
 	}
 	r.path = path
@@ -91,6 +103,13 @@ func (g *gen) request(route *routers.Route) request {
 		if mt := op.RequestBody.Value.Content.Get("application/json"); mt != nil && mt.Schema != nil {
 			r.body, r.hasBody = g.body(mt.Schema.Value), true
 			r.header.Set("Content-Type", g.contentType())
+		} else if mt := op.RequestBody.Value.Content.Get("multipart/form-data"); mt != nil && mt.Schema != nil {
+			var ct string
+			r.body, ct = g.form(mt.Schema.Value)
+			r.hasBody = true
+			if ct != "" {
+				r.header.Set("Content-Type", ct)
+			}
 		}
 	}
 	switch {
@@ -201,6 +220,144 @@ func (g *gen) queryValue(p *openapi3.Parameter) string {
 		return pick(g, "0", "-1", "201", "abc", "1.5", "", "99999999999999999999", "1e2")
 	}
 	return g.str(s, p.Name)
+}
+
+// headerValue is a value for a header parameter, or none: If-Match (an
+// ETag the server gave, another version, any, or a malformed tag) and
+// Idempotency-Key (new, sent before, at the length limit, or one the
+// schema refuses). Other header parameters (webhook signatures) are left
+// to the walk-through.
+func (g *gen) headerValue(p *openapi3.Parameter) (string, bool) {
+	switch p.Name {
+	case "If-Match":
+		switch x := g.rng.Float64(); {
+		case x < 0.2:
+			return "", false
+		case x < 0.5 && len(g.etags) > 0:
+			return pick(g, g.etags...), true
+		case x < 0.8:
+			return pick(g, `"1"`, `"2"`, `"3"`, "*", `W/"1"`, `"1", "2"`, `"999999"`), true
+		default:
+			return pick(g, "1", `""`, `"abc"`, `"-1"`, `"0"`, `"99999999999999999999"`, `"1`, `W/`, "ünï",
+				strings.Repeat("x", 101), `"`+strings.Repeat("1", 99)+`"`), true
+		}
+	case "Idempotency-Key":
+		g.n++
+		switch x := g.rng.Float64(); {
+		case x < 0.3:
+			return "", false
+		case x < 0.55:
+			k := fmt.Sprintf("key-%d", g.n)
+			g.idemKeys = append(g.idemKeys, k)
+			return k, true
+		case x < 0.75 && len(g.idemKeys) > 0:
+			return pick(g, g.idemKeys...), true
+		case x < 0.85:
+			return pick(g, "~", strings.Repeat("!", 200), fmt.Sprintf("%d%s", g.n, strings.Repeat("~", 190))), true
+		default:
+			return pick(g, "has space", "tab\tkey", "ünïcode", strings.Repeat("k", 201), "é", "a\x80b"), true
+		}
+	}
+	return "", false
+}
+
+// form is a multipart/form-data body for the upload (schema is its form):
+// most often a small WhatsApp export, new or sent before, with fields the
+// schema allows; else an empty, garbage or missing file, a title the
+// schema refuses (blank, spaces only, a control or text-direction
+// character, too long), an unknown or repeated part, or a body that is not
+// multipart as its Content-Type says. It returns the body and the
+// Content-Type ("" for none).
+func (g *gen) form(schema *openapi3.Schema) ([]byte, string) {
+	type part struct{ name, value string }
+	var parts []part
+	file := g.export()
+	switch x := g.rng.Float64(); {
+	case x < 0.6:
+	case x < 0.66:
+		file = ""
+	case x < 0.72:
+		b := make([]byte, 1+g.rng.IntN(300))
+		for i := range b {
+			b[i] = byte(g.rng.IntN(256))
+		}
+		file = string(b)
+	case x < 0.76:
+		file = pick(g, `{"messages":[]}`, "PK\x03\x04not a zip", "just some words\n", "\x00\x00\x00")
+	case x < 0.82:
+		file = "\x00missing" // no file part at all
+	}
+	if file != "\x00missing" {
+		parts = append(parts, part{"file", file})
+	}
+	if g.chance(0.5) {
+		title := g.str(schema.Properties["title"].Value, "title")
+		if g.chance(0.35) {
+			title = pick(g, "", " ", "   ", "\t", "\u00a0\u3000", "Family\u202e", "\u2066x", "a\x00b", "x\x7fy",
+				strings.Repeat("é", 201), strings.Repeat("a", 200))
+		}
+		parts = append(parts, part{"title", title})
+	}
+	if g.chance(0.2) {
+		parts = append(parts, part{"date_order", pick(g, "dmy", "mdy", "ymd", "dym", "", "DMY")})
+	}
+	if g.chance(0.2) {
+		parts = append(parts, part{"time_zone", pick(g, "Europe/Madrid", "UTC", "America/New_York", "Mars/Olympus", "", "../etc/passwd")})
+	}
+	if g.chance(0.05) {
+		parts = append(parts, part{pick(g, "nickname", "File", "ada@example.com"), "x"})
+	}
+	if g.chance(0.03) {
+		parts = append(parts, part{"file", g.export()})
+	}
+	g.rng.Shuffle(len(parts), func(i, j int) { parts[i], parts[j] = parts[j], parts[i] })
+
+	var b bytes.Buffer
+	w := multipart.NewWriter(&b)
+	for _, p := range parts {
+		var err error
+		if p.name == "file" {
+			var fw io.Writer
+			if fw, err = w.CreateFormFile("file", "WhatsApp Chat with Ada.txt"); err == nil {
+				_, err = io.WriteString(fw, p.value)
+			}
+		} else {
+			err = w.WriteField(p.name, p.value)
+		}
+		if err != nil {
+			g.c.t.Fatal(err)
+		}
+	}
+	_ = w.Close()
+	body, ct := b.Bytes(), w.FormDataContentType()
+	switch x := g.rng.Float64(); {
+	case x < 0.85:
+	case x < 0.9:
+		body = body[:len(body)/2] // cut short
+	case x < 0.93:
+		ct = "multipart/form-data" // no boundary
+	case x < 0.96:
+		ct = "Multipart/Form-Data; Boundary=" + w.Boundary()
+	default:
+		ct = pick(g, "", "application/json", "multipart/mixed; boundary="+w.Boundary(), "text/plain")
+	}
+	return body, ct
+}
+
+// export is a small WhatsApp export: a new one (a file the server has not
+// seen), or, now and then, one uploaded before.
+func (g *gen) export() string {
+	if len(g.exports) > 0 && g.chance(0.15) {
+		return pick(g, g.exports...)
+	}
+	g.n++
+	var b strings.Builder
+	for i := range 1 + g.rng.IntN(5) {
+		fmt.Fprintf(&b, "%02d/03/2024, %02d:%02d - %s: %s %d\n", 1+i, 8+g.rng.IntN(12), g.rng.IntN(60),
+			pick(g, "Ada", "Grace", "Ada Lovelace", "名前"), pick(g, "Dinner at eight?", "😂 sounds good", "See you", "<Media omitted>"), g.n)
+	}
+	g.exports = append(g.exports, b.String())
+	return b.String()
 }
 
 func (g *gen) contentType() string {
@@ -451,7 +608,20 @@ func randomUUID(g *gen) string {
 func (g *gen) learn(r request, a answer) {
 	c := g.c
 	bearer := apiKey.FindString(r.header.Get("Authorization"))
+	if tag := a.header.Get("ETag"); tag != "" && len(g.etags) < 50 {
+		g.etags = append(g.etags, tag)
+	}
 	switch {
+	case r.op == "upload-chat" && a.status == http.StatusCreated:
+		var chat struct{ ID string }
+		if a.decode(&chat) {
+			c.keyIDs = append(c.keyIDs, chat.ID)
+			for _, acc := range c.pool {
+				if acc.key == bearer {
+					c.keyOwner[chat.ID] = acc.id
+				}
+			}
+		}
 	case r.op == "sign-up" && a.status == http.StatusCreated:
 		var acc struct {
 			User   struct{ ID, Email string }

@@ -113,7 +113,7 @@ func (r chatsResource) registerUpload(api huma.API) {
 		OperationID: "upload-chat", Method: http.MethodPost, Path: chatsPath, Tags: []string{"chats"},
 		Summary: "Upload a chat export",
 		Description: "Imports an exported chat: a WhatsApp export (the .txt, or the .zip with its media), a Telegram Desktop JSON export, or a DiscordChatExporter JSON export, " +
-			"sent as multipart/form-data with the file in the part named `file` (the other fields may come before or after it). " +
+			"sent as multipart/form-data with the file in the part named `file` (the other fields may come before or after it; each part at most once, and no other: a repeated or unknown part is a 422). " +
 			"The body is read as it arrives, never held whole; the file may be up to the deployment's limit (" + maxMiB + " MiB by default; beyond it a 413), " +
 			"and must arrive within the deployment's upload timeout (10 minutes by default; a 408 after it). " +
 			"The chat is stored with its messages and statistics all at once, or not at all: a failed or abandoned upload leaves nothing. " +
