@@ -329,12 +329,13 @@ func (c *contract) check(d *apiDoc, r request, req *http.Request, a answer) {
 	}
 	// Media types are case-insensitive (RFC 9110); kin-openapi compares
 	// them as written.
-	if mt, params, err := mime.ParseMediaType(check.Header.Get("Content-Type")); err == nil {
+	mt, params, err := mime.ParseMediaType(check.Header.Get("Content-Type"))
+	if err == nil {
 		check.Header.Set("Content-Type", mime.FormatMediaType(mt, params))
 	}
 	reqIn = &openapi3filter.RequestValidationInput{Request: check, PathParams: r.pathParams, Route: route, Options: opts}
 	reqErr := openapi3filter.ValidateRequest(context.Background(), reqIn)
-	if reqErr == nil && r.hasBody && strings.HasSuffix(check.Header.Get("Content-Type"), "json") && !iJSON(r.body) {
+	if reqErr == nil && r.hasBody && (mt == "application/json" || strings.HasSuffix(mt, "+json")) && !iJSON(r.body) {
 		// kin-openapi reads the first JSON value, the last of duplicate
 		// names, and invalid UTF-8; the document asks for I-JSON.
 		reqErr = errNotIJSON
