@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"mime"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -279,6 +280,21 @@ func TestUploadRefusals(t *testing.T) {
 	problem(t, resp, http.StatusBadRequest, "bad-request")
 	mustNotContain(t, resp.Body.String(), "secret")
 
+	// Cut anywhere after the file part: mime/multipart ends such a body
+	// as it ends a whole one (io.EOF), so without the close delimiter the
+	// later fields would be lost and the chat made anyway (the contract
+	// fuzz found a 201). Each cut is a 400 and makes nothing (the check
+	// of the refusals' chats below); the whole body is a good upload.
+	body, ct := form(t, "file", chatExport, "title", "Secret Title", "time_zone", "Europe/Madrid")
+	fileEnd := bytes.Index(body, []byte(chatExport)) + len(chatExport)
+	for cut := fileEnd; cut < len(body)-2; cut++ {
+		resp = f.send(http.MethodPost, "/v1/chats", bytes.NewReader(body[:cut]), append(auth, "Content-Type", ct)...)
+		if resp.Code != http.StatusBadRequest {
+			t.Fatalf("cut at %d of %d (%q): status %d, want 400: %s", cut, len(body), body[max(0, cut-20):cut], resp.Code, resp.Body)
+		}
+		mustNotContain(t, resp.Body.String(), "Secret")
+	}
+
 	// Not an export: 422 with the report, and nothing of the file.
 	resp = f.upload(key, "title", "Secret Title", "file", "secret words that are no chat export\n")
 	p := problem(t, resp, http.StatusUnprocessableEntity, "validation")
@@ -331,6 +347,14 @@ func TestUploadRefusals(t *testing.T) {
 	decode(t, f.api.Get("/v1/chats", bearer(key)), &list)
 	if len(list.Items) != 0 {
 		t.Fatalf("a refused upload left %d chats", len(list.Items))
+	}
+	// The cut body's whole form is a good upload, with or without the
+	// CRLF after its close delimiter.
+	for _, end := range []int{len(body) - 2, len(body)} {
+		resp = f.send(http.MethodPost, "/v1/chats", bytes.NewReader(body[:end]), append(auth, "Content-Type", ct)...)
+		if resp.Code != http.StatusCreated && resp.Code != http.StatusOK {
+			t.Fatalf("whole body to %d of %d: status %d: %s", end, len(body), resp.Code, resp.Body)
+		}
 	}
 	mustNotContain(t, f.logs.String(), "secret", "Secret")
 	spooled, _ := os.ReadDir(f.spoolDir)
@@ -453,4 +477,49 @@ func TestUploadTitleAsTheSchemaSays(t *testing.T) {
 		t.Errorf("the form's title says minLength %v, maxLength %v, pattern %q; a rename's pattern is %q",
 			doc.MinLength, doc.MaxLength, doc.Pattern, rename.Pattern)
 	}
+}
+
+// TestCloseWatcher: the close delimiter is seen wherever the reads split
+// it, and only when the body holds it.
+func TestCloseWatcher(t *testing.T) {
+	body, ct := form(t, "file", chatExport, "title", "x")
+	_, params, _ := mime.ParseMediaType(ct)
+	boundary := params["boundary"]
+	for _, c := range []struct {
+		name string
+		body []byte
+		want bool
+	}{
+		{"whole", body, true},
+		{"no final CRLF", body[:len(body)-2], true},
+		{"cut in the delimiter", body[:len(body)-3], false},
+		{"cut before it", body[:len(body)/2], false},
+		{"only the delimiter", []byte("--" + boundary + "--"), true},
+		{"a part delimiter", []byte("\r\n--" + boundary + "\r\n"), false},
+	} {
+		for size := 1; size <= len(c.body); size = size*2 + 1 {
+			w := newCloseWatcher(&chunkReader{b: c.body, size: size}, boundary)
+			if _, err := io.Copy(io.Discard, w); err != nil {
+				t.Fatal(err)
+			}
+			if w.seen != c.want {
+				t.Errorf("%s, read %d bytes at a time: seen %v", c.name, size, w.seen)
+			}
+		}
+	}
+}
+
+// chunkReader reads b size bytes at a time.
+type chunkReader struct {
+	b    []byte
+	size int
+}
+
+func (r *chunkReader) Read(p []byte) (int, error) {
+	if len(r.b) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p[:min(len(p), r.size)], r.b)
+	r.b = r.b[n:]
+	return n, nil
 }

@@ -8,6 +8,7 @@ package httpapi
 // the small fields are read into bounded buffers, before or after it.
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -226,7 +227,7 @@ func (r chatsResource) upload(ctx context.Context, p principal, in *uploadInput)
 	_ = rc.SetReadDeadline(time.Now().Add(r.limits.ReadTimeout))               // unsupported only in tests' recorders
 	_ = rc.SetWriteDeadline(time.Now().Add(r.limits.deadline() + time.Minute)) // likewise
 	body := http.MaxBytesReader(w, req.Body, r.limits.MaxBytes+multipartOverhead)
-	form, up, err := r.readForm(ctx, multipart.NewReader(body, params["boundary"]))
+	form, up, err := r.readForm(ctx, body, params["boundary"])
 	if up != nil {
 		// The spooled file goes whatever happens; a failure to remove it
 		// is nothing the client could act on.
@@ -249,12 +250,17 @@ func (r chatsResource) upload(ctx context.Context, p principal, in *uploadInput)
 // readForm reads the form to its end: the file into the spool, the fields
 // into memory. It returns the spool whenever one was made, even with an
 // error, for the caller to close.
-func (r chatsResource) readForm(ctx context.Context, mr *multipart.Reader) (uploadForm, *chats.Upload, error) {
+func (r chatsResource) readForm(ctx context.Context, body io.Reader, boundary string) (uploadForm, *chats.Upload, error) {
 	form := uploadForm{fields: map[string]string{}}
+	watch := newCloseWatcher(body, boundary)
+	mr := multipart.NewReader(watch, boundary)
 	var up *chats.Upload
 	for n := 0; ; n++ {
 		part, err := mr.NextRawPart()
-		if errors.Is(err, io.EOF) {
+		if err == io.EOF { // the end, or a body cut inside a part's header
+			if !watch.seen {
+				return form, up, &malformedMultipartError{errors.New("the body ends before its closing boundary")}
+			}
 			break
 		}
 		if err != nil {
@@ -296,6 +302,41 @@ func (r chatsResource) readForm(ctx context.Context, mr *multipart.Reader) (uplo
 		return form, nil, invalidForm("body.file", "is missing: send the export in the part named file")
 	}
 	return form, up, nil
+}
+
+// closeWatcher passes a multipart body through and notes whether its
+// close delimiter (CRLF "--" boundary "--") went by. mime/multipart ends
+// with a bare io.EOF both at the close delimiter and when the body is cut
+// inside a part's header, so only this tells a whole form from one cut
+// short, whose later fields would be lost without a word. The boundary
+// cannot occur inside a part (RFC 2046), so the delimiter marks the end.
+type closeWatcher struct {
+	r     io.Reader
+	delim []byte
+	tail  []byte // the stream's last len(delim)-1 bytes, for a delimiter split across reads
+	seen  bool
+}
+
+func newCloseWatcher(r io.Reader, boundary string) *closeWatcher {
+	// The tail starts as a CRLF, so a body that is only "--boundary--"
+	// (a form with no parts) ends properly too.
+	return &closeWatcher{r: r, delim: []byte("\r\n--" + boundary + "--"), tail: []byte("\r\n")}
+}
+
+func (w *closeWatcher) Read(p []byte) (int, error) {
+	n, err := w.r.Read(p)
+	if w.seen || n == 0 {
+		return n, err
+	}
+	b, k := p[:n], len(w.delim)-1
+	joint := append(w.tail, b[:min(len(b), k)]...)
+	w.seen = bytes.Contains(joint, w.delim) || bytes.Contains(b, w.delim)
+	if len(b) >= k {
+		w.tail = append(w.tail[:0], b[len(b)-k:]...)
+	} else {
+		w.tail = append(w.tail[:0], joint[max(0, len(joint)-k):]...)
+	}
+	return n, err
 }
 
 // readError keeps an error reading the body that mapError knows (too
