@@ -24,6 +24,9 @@ what you sent. 429 and 503 carry ` + "`Retry-After`" + ` (seconds).
 ` + "`next_cursor`" + `; pass it back as ` + "`cursor`" + `. A cursor is opaque; a tampered
 one is a 422. ` + "`limit`" + ` defaults to 50, at most 200.
 
+**Query parameters** sent with an empty value (` + "`?limit=`" + `, ` + "`?cursor=`" + `) are
+taken as not sent: the parameter's default applies.
+
 **Request bodies** are JSON (except a chat upload's, which is
 ` + "`multipart/form-data`" + `, read as it arrives), sent as ` + "`application/json`" + ` (any letter case,
 parameters allowed, ` + "`charset`" + ` only ` + "`utf-8`" + `; anything else is a 415), and I-JSON

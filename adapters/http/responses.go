@@ -195,11 +195,18 @@ func documentOperations(oapi *huma.OpenAPI) []*huma.Operation {
 //     the default);
 //   - response schemas are open to extension members (a client must
 //     ignore members it does not know), request schemas stay closed;
-//   - text patterns take their ECMA-262 spelling (text.go).
+//   - text patterns take their ECMA-262 spelling (text.go);
+//   - an optional query parameter allows an empty value, which huma
+//     takes as absent (its default applies), as the description says.
 func finishDocument(oapi *huma.OpenAPI) {
 	oapi.Components.Headers = sharedHeaders()
 	oapi.Components.Responses = map[string]*huma.Response{}
 	for _, op := range documentOperations(oapi) {
+		for _, p := range op.Parameters {
+			if p.In == "query" && !p.Required {
+				p.AllowEmptyValue = true
+			}
+		}
 		for code, r := range op.Responses {
 			status, err := strconv.Atoi(code)
 			if err != nil {
