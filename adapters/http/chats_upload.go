@@ -121,7 +121,7 @@ func (r chatsResource) registerUpload(api huma.API) {
 			"Answers 201 with the chat and its import report; 200 with the chat already made from the same file (nothing is imported again). " +
 			"A file that is not an export, or holds no message, is a 422 whose `report` says what the parser found. " +
 			"An account may upload a limited number of files an hour (429 with Retry-After beyond) and keep a limited total of bytes in its chats (413 beyond; deleting chats frees them). " +
-			"A body that is not multipart/form-data is a 415; a malformed one a 400.",
+			"A body that is not multipart/form-data is a 415; a malformed one, or one that ends before its closing boundary (cut short), a 400.",
 		DefaultStatus: http.StatusCreated,
 		Responses: successes(
 			success{http.StatusCreated, "The new chat, with what the import found.", exampleChatDetails},
