@@ -361,7 +361,7 @@ func (c *contract) check(d *apiDoc, r request, req *http.Request, a answer) {
 		reqErr = errNotIJSON
 	}
 	if reqErr == nil && r.hasBody && mt == "multipart/form-data" && params["boundary"] != "" &&
-		!bytes.Contains(append([]byte("\r\n"), r.body...), []byte("\r\n--"+params["boundary"]+"--")) {
+		!bytes.Contains(append([]byte("\n"), r.body...), []byte("\n--"+params["boundary"]+"--")) {
 		// mime/multipart, which kin-openapi reads the form with, takes a
 		// body cut inside a part's header for a whole one; RFC 2046 ends
 		// a body with its close delimiter.

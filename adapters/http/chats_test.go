@@ -349,12 +349,17 @@ func TestUploadRefusals(t *testing.T) {
 		t.Fatalf("a refused upload left %d chats", len(list.Items))
 	}
 	// The cut body's whole form is a good upload, with or without the
-	// CRLF after its close delimiter.
+	// CRLF after its close delimiter, and with bare LF line ends, which
+	// mime/multipart reads too.
 	for _, end := range []int{len(body) - 2, len(body)} {
 		resp = f.send(http.MethodPost, "/v1/chats", bytes.NewReader(body[:end]), append(auth, "Content-Type", ct)...)
 		if resp.Code != http.StatusCreated && resp.Code != http.StatusOK {
 			t.Fatalf("whole body to %d of %d: status %d: %s", end, len(body), resp.Code, resp.Body)
 		}
+	}
+	lf := strings.ReplaceAll(string(body), "\r\n", "\n")
+	if resp = f.send(http.MethodPost, "/v1/chats", strings.NewReader(lf), append(auth, "Content-Type", ct)...); resp.Code != http.StatusOK {
+		t.Fatalf("the same form with LF line ends: status %d, want 200 (the chat exists): %s", resp.Code, resp.Body)
 	}
 	mustNotContain(t, f.logs.String(), "secret", "Secret")
 	spooled, _ := os.ReadDir(f.spoolDir)
@@ -496,6 +501,8 @@ func TestCloseWatcher(t *testing.T) {
 		{"cut before it", body[:len(body)/2], false},
 		{"only the delimiter", []byte("--" + boundary + "--"), true},
 		{"a part delimiter", []byte("\r\n--" + boundary + "\r\n"), false},
+		{"LF line ends", []byte(strings.ReplaceAll(string(body), "\r\n", "\n")), true},
+		{"LF line ends, cut", []byte(strings.ReplaceAll(string(body[:len(body)-3]), "\r\n", "\n")), false},
 	} {
 		for size := 1; size <= len(c.body); size = size*2 + 1 {
 			w := newCloseWatcher(&chunkReader{b: c.body, size: size}, boundary)

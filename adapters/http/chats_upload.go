@@ -305,7 +305,8 @@ func (r chatsResource) readForm(ctx context.Context, body io.Reader, boundary st
 }
 
 // closeWatcher passes a multipart body through and notes whether its
-// close delimiter (CRLF "--" boundary "--") went by. mime/multipart ends
+// close delimiter (CRLF "--" boundary "--"; LF alone too, which
+// mime/multipart also reads) went by. mime/multipart ends
 // with a bare io.EOF both at the close delimiter and when the body is cut
 // inside a part's header, so only this tells a whole form from one cut
 // short, whose later fields would be lost without a word. The boundary
@@ -318,9 +319,9 @@ type closeWatcher struct {
 }
 
 func newCloseWatcher(r io.Reader, boundary string) *closeWatcher {
-	// The tail starts as a CRLF, so a body that is only "--boundary--"
-	// (a form with no parts) ends properly too.
-	return &closeWatcher{r: r, delim: []byte("\r\n--" + boundary + "--"), tail: []byte("\r\n")}
+	// The tail starts as a line end, so a body that is only
+	// "--boundary--" (a form with no parts) ends properly too.
+	return &closeWatcher{r: r, delim: []byte("\n--" + boundary + "--"), tail: []byte("\n")}
 }
 
 func (w *closeWatcher) Read(p []byte) (int, error) {
