@@ -330,13 +330,17 @@ func (w *closeWatcher) Read(p []byte) (int, error) {
 		return n, err
 	}
 	b, k := p[:n], len(w.delim)-1
+	// joint is the tail and the read's first bytes: where a delimiter
+	// split across reads shows. Its bytes are the tail's own storage, so
+	// the new tail is copied within it (append moves overlapping bytes
+	// safely).
 	joint := append(w.tail, b[:min(len(b), k)]...)
 	w.seen = bytes.Contains(joint, w.delim) || bytes.Contains(b, w.delim)
-	if len(b) >= k {
-		w.tail = append(w.tail[:0], b[len(b)-k:]...)
-	} else {
-		w.tail = append(w.tail[:0], joint[max(0, len(joint)-k):]...)
+	last := b // the stream's last k bytes are b's, or, after a short read, joint's
+	if len(b) < k {
+		last = joint
 	}
+	w.tail = append(w.tail[:0], last[max(0, len(last)-k):]...)
 	return n, err
 }
 
