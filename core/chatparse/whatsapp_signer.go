@@ -101,7 +101,7 @@ func (p *waParser) markedNotice(author, text string) bool {
 func (p *waParser) unmarkedNotice(author, text string) bool {
 	if p.groupName == "" {
 		switch {
-		case p.isSubject(author, text) && p.cur.messages == 0 && len(text) < 400 && strings.IndexByte(text, '\n') < 0:
+		case p.cur.messages == 0 && len(text) < 400 && strings.IndexByte(text, '\n') < 0 && p.isSubject(author, text):
 			p.setChat(author, true)
 			return true
 		case p.encryptionNotice(text):
@@ -125,24 +125,34 @@ func (p *waParser) unmarkedNotice(author, text string) bool {
 // (a group's name never writes), or a whole notice of the tables (a
 // contact's, who has written before, in an older one-to-one export).
 func (p *waParser) encryptionNotice(text string) bool {
+	early := p.seq <= 3 || p.cur.messages == 0
+	// Further down only a whole template can match, and every one starts
+	// with its wording: most texts are ruled out by their first bytes
+	// before the phrases are searched for.
+	if !early && !encryptionTemplateStarts.at(text, 0) {
+		return false
+	}
 	if len(text) >= 600 || strings.IndexByte(text, '\n') >= 0 || strings.IndexByte(text, '?') >= 0 ||
 		strings.Contains(text, "？") ||
 		!encryptionPhrases.in(text) {
 		return false
 	}
-	return p.seq <= 3 || p.cur.messages == 0 || p.matchNotice(text, waEncryptionTemplates) == tplMatched
+	return early || p.matchNotice(text, waEncryptionTemplates) == tplMatched
 }
 
 // waEncryptionTemplates are the one-to-one notice templates that are the
 // encryption notice.
-var waEncryptionTemplates = func() []string {
+var waEncryptionTemplates, encryptionTemplateStarts = func() ([]string, *foldStarts) {
 	var tpls []string
+	starts := new(foldStarts)
 	for _, tpl := range waPairNoticeTemplates {
 		if encryptionPhrases.in(tpl) {
 			tpls = append(tpls, tpl)
+			// A template that begins with a slot could start anywhere.
+			starts.add(tpl[:max(strings.IndexAny(tpl, "*@"), 0)])
 		}
 	}
-	return tpls
+	return tpls, starts
 }()
 
 // noticeWording reports whether text has a notice's wording: one line, a
