@@ -75,6 +75,11 @@ func TestParseWhatsAppNoticeOrWords(t *testing.T) {
 				"01/02/24, 10:03 - Ann hat die Gruppe „Reise: 2024“ erstellt\n" +
 				"01/02/24, 10:04 - Ann a créé le groupe « Voyage: 2024 »\n" + ben,
 			"system system system system system text", "Ben"},
+		{"notices the tables lack quoting a name with a colon",
+			"01/02/24, 10:00 - Ann zmienia temat na \"Trip: 2024\"\n" +
+				"01/02/24, 10:01 - Annさんが「旅行: 2024」を選びました\n" +
+				"01/02/24, 10:02 - Ann choisit 『a: b』\n" + ben,
+			"system system system text", "Ben"},
 		{"ios one-to-one with marks stripped: the contact's words stay words",
 			"[15/01/2024, 10:00:00] Bob: Messages and calls are end-to-end encrypted. No one outside of this chat can read them.\n" +
 				"[15/01/2024, 10:01:00] Bob: I left my keys at home\n[15/01/2024, 10:02:00] Ann: ok\n" +

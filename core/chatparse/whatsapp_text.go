@@ -119,20 +119,28 @@ func authorColon(rest []byte) int {
 	return -1
 }
 
-// quoteLead marks the first byte of each quote in waQuoteBytes.
-var quoteLead = func() (lead [256]bool) {
+// quoteLead marks the first byte of each quote in waQuoteBytes, and
+// quotes lists them.
+var quoteLead, quotes = func() (lead [256]bool, quotes []string) {
 	for _, q := range waQuoteBytes {
 		lead[string(q)[0]] = true
+		quotes = append(quotes, string(q))
 	}
-	return lead
+	return lead, quotes
 }()
 
 // holdsQuote reports whether b holds one of waQuoteBytes' quotes. Most
-// names hold no byte a quote starts with, which a table tells cheaply.
+// bytes start no quote, which a table tells cheaply; CJK text shares its
+// lead byte with 「 and 『, so a quote is confirmed where it may start.
 func holdsQuote(b []byte) bool {
-	for _, c := range b {
-		if quoteLead[c] {
-			return bytes.ContainsAny(b, waQuoteBytes)
+	for i, c := range b {
+		if !quoteLead[c] {
+			continue
+		}
+		for _, q := range quotes {
+			if bytes.HasPrefix(b[i:], []byte(q)) {
+				return true
+			}
 		}
 	}
 	return false
