@@ -21,11 +21,12 @@ type cleaner struct {
 // until the next call.
 func (c *cleaner) clean(line []byte) []byte {
 	c.marks.n = 0
-	if bytes.IndexByte(line, 0xE2) < 0 && bytes.IndexByte(line, 0xEF) < 0 {
+	first := firstInvisible(line)
+	if first < 0 {
 		return line
 	}
-	dst := c.buf[:0]
-	for i := 0; i < len(line); {
+	dst := append(c.buf[:0], line[:first]...)
+	for i := first; i < len(line); {
 		if n := invisibleAt(line, i); n > 0 {
 			c.marks.add(len(dst))
 			i += n
@@ -40,6 +41,32 @@ func (c *cleaner) clean(line []byte) []byte {
 	}
 	c.buf = dst
 	return dst
+}
+
+// firstInvisible returns the offset of the first invisible mark in line, or
+// -1. Marks start with E2 or EF, which many other characters start with too
+// (emoji such as ❤ and ✨, full-width forms): each is searched for with
+// bytes.IndexByte, and only where one occurs is it told apart from a mark.
+func firstInvisible(line []byte) int {
+	first := -1
+	for _, lead := range [...]byte{0xE2, 0xEF} {
+		end := len(line)
+		if first >= 0 {
+			end = first
+		}
+		for i := 0; i < end; {
+			j := bytes.IndexByte(line[i:end], lead)
+			if j < 0 {
+				break
+			}
+			if j += i; invisibleAt(line, j) > 0 {
+				first = j
+				break
+			}
+			i = j + 1
+		}
+	}
+	return first
 }
 
 // invisibleAt returns the length of the invisible mark at line[i], or 0.
