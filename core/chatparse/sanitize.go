@@ -51,9 +51,6 @@ func repairMessage(m *core.Message) (invalid, nul bool) {
 }
 
 func repairString(s *string) (invalid, nul bool) {
-	if storable(*s) {
-		return false, false
-	}
 	if !utf8.ValidString(*s) {
 		*s, invalid = strings.ToValidUTF8(*s, "\uFFFD"), true
 	}
@@ -132,49 +129,4 @@ func addReaction(list *[]core.Reaction, r core.Reaction, count string) {
 	}
 	r.Count = max(n, len(r.By))
 	*list = append(*list, r)
-}
-
-// storable reports whether s is valid UTF-8 without U+0000, as nearly
-// every text is, in one pass instead of utf8.ValidString's and a search for
-// NUL's. ASCII runs are read eight bytes at a time; the three-byte sequences
-// whose lead byte allows any two continuation bytes (most of the scripts
-// past Latin: CJK, Indic, Thai) are checked in place, and every other
-// sequence is left to utf8.DecodeRuneInString.
-func storable(s string) bool {
-	const ones, highs = 0x0101010101010101, 0x8080808080808080
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			for ; i+8 <= len(s); i += 8 {
-				v := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
-					uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
-				if (v|(v-ones)&^v)&highs != 0 { // a byte at or above 0x80, or a zero
-					break
-				}
-			}
-			if i == len(s) {
-				return true
-			}
-			if c = s[i]; c < utf8.RuneSelf {
-				if c == 0 {
-					return false
-				}
-				i++
-				continue
-			}
-		}
-		// E0 and ED narrow the second byte's range (overlong forms,
-		// surrogates); the other three-byte leads take any.
-		if i+2 < len(s) && (c-0xE1 <= 0xEC-0xE1 || c == 0xEE || c == 0xEF) &&
-			s[i+1]&0xC0 == 0x80 && s[i+2]&0xC0 == 0x80 {
-			i += 3
-			continue
-		}
-		r, n := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && n == 1 {
-			return false
-		}
-		i += n
-	}
-	return true
 }

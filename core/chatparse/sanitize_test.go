@@ -3,7 +3,6 @@ package chatparse
 import (
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"runtime"
 	"strings"
 	"testing"
@@ -144,41 +143,5 @@ func TestParseHostileJSONMemoryStaysFlat(t *testing.T) {
 				}
 			}
 		})
-	}
-}
-
-// storable must agree with utf8.ValidString and a search for NUL on every
-// input: every string of up to two bytes, of three whose last byte is one
-// that matters (ASCII, NUL, the edges of the continuation bytes' ranges,
-// every kind of lead byte), and random ones of up to 40 such bytes, each
-// alone and within ASCII runs long enough for the eight-byte path.
-func TestStorableAgreesWithValidString(t *testing.T) {
-	check := func(s string) {
-		t.Helper()
-		want := utf8.ValidString(s) && !strings.Contains(s, "\x00")
-		if got := storable(s); got != want {
-			t.Fatalf("storable(%q) = %v, want %v", s, got, want)
-		}
-		if got := storable("0123456789" + s + "abcdefghij"); got != want {
-			t.Fatalf("storable(%q) within ASCII = %v, want %v", s, got, want)
-		}
-	}
-	pool := []byte{0, 'a', ' ', 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xC1, 0xC2, 0xDF,
-		0xE0, 0xE1, 0xEC, 0xED, 0xEE, 0xEF, 0xF0, 0xF4, 0xF5, 0xFF}
-	for v := range 1 << 16 {
-		check(string([]byte{byte(v)}))
-		check(string([]byte{byte(v), byte(v >> 8)}))
-		for _, c := range pool {
-			check(string([]byte{byte(v), byte(v >> 8), c}))
-		}
-	}
-	rng := rand.New(rand.NewPCG(1, 2))
-	buf := make([]byte, 40)
-	for range 200_000 {
-		n := rng.IntN(len(buf) + 1)
-		for i := range n {
-			buf[i] = pool[rng.IntN(len(pool))]
-		}
-		check(string(buf[:n]))
 	}
 }

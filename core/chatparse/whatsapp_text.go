@@ -146,26 +146,23 @@ func authorColon(rest []byte) int {
 	return -1
 }
 
-// quoteLead marks the first byte of each quote in waQuoteBytes, and
-// quotes lists them.
-var quoteLead, quotes = func() (lead [256]bool, quotes []string) {
+// quoteTails holds, by first byte, the rest of each quote in waQuoteBytes.
+var quoteTails = func() (tails [256][]string) {
 	for _, q := range waQuoteBytes {
-		lead[string(q)[0]] = true
-		quotes = append(quotes, string(q))
+		s := string(q)
+		tails[s[0]] = append(tails[s[0]], s[1:])
 	}
-	return lead, quotes
+	return tails
 }()
 
 // holdsQuote reports whether b holds one of waQuoteBytes' quotes. Most
 // bytes start no quote, which a table tells cheaply; CJK text shares its
-// lead byte with 「 and 『, so a quote is confirmed where it may start.
+// lead byte with 「 and 『, so a quote's other bytes are compared where one
+// may start.
 func holdsQuote(b []byte) bool {
 	for i, c := range b {
-		if !quoteLead[c] {
-			continue
-		}
-		for _, q := range quotes {
-			if bytes.HasPrefix(b[i:], []byte(q)) {
+		for _, tail := range quoteTails[c] {
+			if len(b)-i-1 >= len(tail) && string(b[i+1:i+1+len(tail)]) == tail {
 				return true
 			}
 		}
