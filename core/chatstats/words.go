@@ -213,29 +213,7 @@ func (s *Stats) scanText(a *author, text string) {
 							continue
 						}
 					}
-					// A whole ASCII word before white space or the end,
-					// the commonest case, is counted here, found eight
-					// bytes at a time; one of up to eight bytes straight
-					// from the load that found its end.
-					j, first := asciiWordEnd(text, i)
-					if j == len(text) || text[j] == ' ' || text[j] == '\n' {
-						if !t.counted {
-							t.words++
-						}
-						t.counted = false
-						if c > '9' || !digitsOnly(text[i:j]) {
-							if n := j - i; n <= 8 {
-								s.countShortASCII(a, text[i:j], first&byteMasks[n&15]|lowerMasks[n&15])
-							} else {
-								k := asciiKey(text[i:j])
-								s.countWord(a, &k)
-							}
-						}
-						i = j + 1
-						continue
-					}
-					t.begin(i, classWord)
-					i = j
+					i = s.asciiWords(a, text, i, &t)
 					continue
 				}
 				if t.class != classWord {
@@ -356,6 +334,134 @@ func hasUpper(s string) bool {
 		}
 	}
 	return false
+}
+
+// asciiWords counts the whole ASCII words from text[i] on, an ASCII letter
+// or digit where no part is open: the commonest case by far, counted here
+// without the general scan's bookkeeping, and with the lookup of a word of
+// up to eight bytes inlined (a call would cost as much as the lookup).
+//
+// A whole word is a run of ASCII letters and digits that the end of the
+// text or an ASCII separator ends: not a joiner, which may join it to the
+// next part, nor ':', which may start a URL's "://". The bytes after it
+// that scanText would only skip (the ASCII ones but letters, digits, '#'
+// and '*', which may start a keycap) are skipped. It returns where scanText
+// goes on: at a character it handles itself, or, when a word goes on with
+// something else (a joiner, ':', a character outside ASCII), past the
+// letters and digits of that word, opened as a part as scanText would open
+// it. scanText has checked text[i] for a keycap; asciiWords checks the words
+// after it.
+func (s *Stats) asciiWords(a *author, text string, i int, t *textScan) int {
+	tc := &a.topWords
+	words, counted := t.words, t.counted
+	for {
+		// The word's first eight bytes find its end, and are its key
+		// when it is no longer.
+		var v uint64
+		switch {
+		case i+8 <= len(text):
+			v = load64(text, i)
+		case len(text) >= 8:
+			v = load64(text, len(text)-8) >> (uint(8*(i+8-len(text))) & 63)
+		default:
+			v = loadShort(text, i)
+		}
+		n := bits.TrailingZeros64(^alnumBytes(v)&highBits) >> 3 // 1 to 8
+		end := i + n
+		if n == 8 && end < len(text) && asciiWordByte[text[end]] {
+			end, _ = asciiWordEnd(text, end)
+		}
+		if end < len(text) && !endsASCIIWord[text[end]] {
+			t.words, t.counted = words, counted
+			if text[i] <= '9' && keycapAt(text, i) > 0 {
+				return i
+			}
+			t.begin(i, classWord)
+			return end
+		}
+		if !counted {
+			words++
+		}
+		counted = false
+		switch n := end - i; {
+		case n > 8 || byte(v) <= '9':
+			if byte(v) > '9' || !digitsOnly(text[i:end]) {
+				if n <= 8 {
+					s.countShortASCII(a, text[i:end], v&byteMasks[n&15]|lowerMasks[n&15])
+				} else {
+					k := asciiKey(text[i:end])
+					s.countWord(a, &k)
+				}
+			}
+		default:
+			// countShortASCII, inlined.
+			v = v&byteMasks[n&15] | lowerMasks[n&15]
+			hi, lo := bits.Mul64(lengthSeeds[n&15]^v, hashMul2)
+			h := finishHash(hi ^ lo)
+			tag := uint32(h)&^0xFF | uint32(n)
+			found := false
+			if tab := &tc.table; tab.n > 0 {
+				mask := uint32(len(tab.entries) - 1)
+				for j := uint32(h) >> 8 & mask; tab.entries[j].tag != 0; j = (j + 1) & mask {
+					if e := &tab.entries[j]; e.tag == tag && e.prefix == v {
+						sl := &tc.slots[e.val]
+						sl.count++
+						if tc.heap != nil && sl.stop < 0 {
+							tc.down(int(sl.pos))
+						}
+						found = true
+						break
+					}
+				}
+			}
+			if !found {
+				k := wordKey{hash: h, prefix: v, tag: tag, ascii: true, text: text[i:end]}
+				s.countWord(a, &k)
+			}
+		}
+		for i = end + 1; i < len(text); i++ {
+			if c := text[i]; asciiWordByte[c] {
+				break
+			} else if !skipsASCII[c] {
+				t.words, t.counted = words, counted
+				return i
+			}
+		}
+		if i >= len(text) {
+			t.words, t.counted = words, counted
+			return i
+		}
+	}
+}
+
+// lengthSeeds[n] starts the hash of a word of n bytes (see hashWord).
+var lengthSeeds = func() (s [16]uint64) {
+	for n := range s {
+		s[n] = hashSeed ^ uint64(n)*hashMul1
+	}
+	return s
+}()
+
+// endsASCIIWord marks the bytes after which a run of ASCII letters and
+// digits is a whole word: the ASCII separators but ':'. skipsASCII marks
+// those that, where no part is open, do nothing but end the word before:
+// the ASCII bytes but letters, digits, '#' and '*'.
+var endsASCIIWord, skipsASCII = func() (ends, skips [256]bool) {
+	for c := range utf8.RuneSelf {
+		ends[c] = asciiClass[c] == classSep && c != ':'
+		skips[c] = asciiClass[c] != classWord && c != '#' && c != '*'
+	}
+	return ends, skips
+}()
+
+// loadShort returns the bytes from text[i] on, fewer than eight,
+// little-endian, zero-padded.
+func loadShort(text string, i int) uint64 {
+	var v uint64
+	for k := len(text) - 1; k >= i; k-- {
+		v = v<<8 | uint64(text[k])
+	}
+	return v
 }
 
 // asciiWordEnd returns the end of the run of ASCII letters and digits at
