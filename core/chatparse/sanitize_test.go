@@ -3,6 +3,7 @@ package chatparse
 import (
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"runtime"
 	"strings"
 	"testing"
@@ -143,5 +144,46 @@ func TestParseHostileJSONMemoryStaysFlat(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// storable must agree with utf8.ValidString and a search for NUL. Its
+// automaton reads bytes by class, and pool holds every class's edges, so
+// every string of up to four bytes from pool is every path of up to four
+// steps; every two-byte string and random longer ones are checked too, each
+// alone and after ASCII.
+func TestStorableAgreesWithValidString(t *testing.T) {
+	check := func(s string) {
+		t.Helper()
+		for _, s := range [...]string{s, "ab" + s, s + "c"} {
+			want := utf8.ValidString(s) && !strings.Contains(s, "\x00")
+			if got := storable(s); got != want {
+				t.Fatalf("storable(%q) = %v, want %v", s, got, want)
+			}
+		}
+	}
+	pool := []byte{0x00, 0x01, 'a', 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xC1, 0xC2, 0xDF,
+		0xE0, 0xE1, 0xEC, 0xED, 0xEE, 0xEF, 0xF0, 0xF1, 0xF3, 0xF4, 0xF5, 0xFF}
+	var walk func(prefix []byte)
+	walk = func(prefix []byte) {
+		check(string(prefix))
+		if len(prefix) < 4 {
+			for _, b := range pool {
+				walk(append(prefix, b))
+			}
+		}
+	}
+	walk(nil)
+	for v := range 1 << 16 {
+		check(string([]byte{byte(v), byte(v >> 8)}))
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	buf := make([]byte, 40)
+	for range 100_000 {
+		n := rng.IntN(len(buf) + 1)
+		for i := range n {
+			buf[i] = pool[rng.IntN(len(pool))]
+		}
+		check(string(buf[:n]))
 	}
 }
