@@ -206,7 +206,11 @@ func lookupPlaceholder(first string) (*waPlaceholder, bool) {
 	if len(first) < 4 {
 		return nil, false
 	}
-	whole := strings.TrimSuffix(strings.TrimRight(first, ". "), "。")
+	whole := first
+	for len(whole) > 0 && (whole[len(whole)-1] == '.' || whole[len(whole)-1] == ' ') {
+		whole = whole[:len(whole)-1] // strings.TrimRight(first, ". "), which builds its set per call
+	}
+	whole = strings.TrimSuffix(whole, "。")
 	if p, ok := placeholders.find(whole); ok {
 		return p, true
 	}

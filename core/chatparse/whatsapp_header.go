@@ -312,9 +312,11 @@ func scanNumber(line []byte, i, maxDigits int) (v, n int) {
 // (WhatsApp writes U+202F before AM/PM since 2023).
 func skipSpaces(line []byte, i int) int {
 	for i < len(line) {
-		switch {
-		case line[i] == ' ' || line[i] == '\t':
+		switch c := line[i]; {
+		case c == ' ' || c == '\t':
 			i++
+		case c < utf8.RuneSelf:
+			return i
 		case hasPrefixAt(line, i, "\u00a0"):
 			i += 2
 		case hasPrefixAt(line, i, "\u202f"):
