@@ -210,8 +210,9 @@ func (f *folder) foldSlow(t *foldTables, w string) []byte {
 	return out
 }
 
-// decodeRune decodes the rune at w[i], with the one- and two-byte forms
-// (ASCII, Latin, Greek, Cyrillic, Arabic, Hebrew …) inline.
+// decodeRune decodes the rune at w[i] as utf8.DecodeRuneInString does, with
+// the one-, two- and three-byte forms (ASCII; Latin, Greek, Cyrillic, Arabic,
+// Hebrew …; CJK, kana, Hangul, Indic scripts) here.
 func decodeRune(w string, i int) (rune, int) {
 	c := w[i]
 	if c < utf8.RuneSelf {
@@ -219,6 +220,12 @@ func decodeRune(w string, i int) (rune, int) {
 	}
 	if c >= 0xC2 && c < 0xE0 && i+1 < len(w) && w[i+1]&0xC0 == 0x80 {
 		return rune(c&0x1F)<<6 | rune(w[i+1]&0x3F), 2
+	}
+	if c >= 0xE0 && c < 0xF0 && i+2 < len(w) && w[i+1]&0xC0 == 0x80 && w[i+2]&0xC0 == 0x80 {
+		// Valid unless overlong (below U+0800) or a surrogate.
+		if r := rune(c&0x0F)<<12 | rune(w[i+1]&0x3F)<<6 | rune(w[i+2]&0x3F); r >= 0x800 && (r < 0xD800 || r > 0xDFFF) {
+			return r, 3
+		}
 	}
 	return utf8.DecodeRuneInString(w[i:])
 }

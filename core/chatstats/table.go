@@ -132,6 +132,114 @@ func hashWord[W string | []byte](w W, lower uint64) (hash, prefix uint64) {
 	return finishHash(h), prefix
 }
 
+// hashText is hashWord(text[start:end], lower), read from text with loads of
+// eight bytes that may reach past the word (never past text), so that the
+// last bytes of a word cost one load and a shift rather than one load each
+// (TestHashTextIsHashWord checks).
+func hashText(text string, start, end int, lower uint64) (hash, prefix uint64) {
+	n := end - start
+	h := hashSeed ^ uint64(n)*hashMul1
+	if n <= 8 {
+		v := loadPadded(text, start) & byteMasks[n&15]
+		v |= lower & byteMasks[n&15]
+		hi, lo := bits.Mul64(h^v, hashMul2)
+		return finishHash(hi ^ lo), v
+	}
+	prefix = load64(text, start) | lower
+	i := start
+	for ; end-i >= 8; i += 8 {
+		hi, lo := bits.Mul64(h^(load64(text, i)|lower), hashMul2)
+		h = hi ^ lo
+	}
+	if r := end - i; r > 0 {
+		// The last one to seven bytes, from a load that ends with them.
+		v := load64(text, end-8)>>(uint(64-8*r)&63) | lower&byteMasks[r&15]
+		hi, lo := bits.Mul64(h^v, hashMul2)
+		h = hi ^ lo
+	}
+	return finishHash(h), prefix
+}
+
+// loadPadded returns the eight bytes from text[i] on, little-endian, zero
+// past the end of text.
+func loadPadded(text string, i int) uint64 {
+	switch {
+	case i+8 <= len(text):
+		return load64(text, i)
+	case len(text) >= 8:
+		return load64(text, len(text)-8) >> (uint(8*(i+8-len(text))) & 63)
+	}
+	return loadShort(text, i)
+}
+
+// countText counts the word text[start:end], its own fold when its ASCII
+// letters are lower-cased by OR-ing lower (lowerAll for a word of ASCII
+// letters and digits, else 0): hashText and the table lookup inlined for a
+// word of up to 16 bytes (a CJK word of up to five characters), so that a
+// word found, as almost every word is, costs no key and no call.
+func (s *Stats) countText(a *author, text string, start, end int, lower uint64) {
+	n := end - start
+	var h, prefix, last uint64
+	switch {
+	case n <= 8:
+		prefix = loadPadded(text, start)&byteMasks[n&15] | lower&byteMasks[n&15]
+		hi, lo := bits.Mul64(lengthSeeds[n&15]^prefix, hashMul2)
+		h = finishHash(hi ^ lo)
+	case n <= 16:
+		// Two blocks: the first eight bytes, and the rest, shifted down
+		// from the load that ends with them.
+		prefix = load64(text, start) | lower
+		last = load64(text, end-8) | lower
+		hi, lo := bits.Mul64(lengthSeeds[n&31]^prefix, hashMul2)
+		r := n - 8
+		hi, lo = bits.Mul64((hi^lo)^(last>>(uint(64-8*r)&63)), hashMul2)
+		h = finishHash(hi ^ lo)
+	default:
+		h, prefix = hashText(text, start, end, lower)
+	}
+	tag := tagOf(h, n)
+	tc := &a.topWords
+	if tab := &tc.table; tab.n > 0 {
+		mask := uint32(len(tab.entries) - 1)
+		for j := uint32(h) >> 8 & mask; tab.entries[j].tag != 0; j = (j + 1) & mask {
+			e := &tab.entries[j]
+			if e.tag != tag || e.prefix != prefix {
+				continue
+			}
+			// The tag holds the length (below 255), and the first
+			// eight bytes agree: a word of up to 16 bytes is settled by
+			// its last eight.
+			sl := &tc.slots[e.val]
+			if n <= 8 || n <= 16 && load64(sl.key, n-8) == last || n > 16 && tailEqual(sl.key, text[start:end], lower) {
+				sl.count++
+				if tc.heap != nil && sl.stop < 0 {
+					tc.down(int(sl.pos))
+				}
+				return
+			}
+		}
+	}
+	k := wordKey{hash: h, prefix: prefix, tag: tag, ascii: lower != 0, text: text[start:end]}
+	s.countWord(a, &k)
+}
+
+// tailEqual reports whether key, the folded word, is w with its ASCII
+// letters lower-cased by OR-ing lower, past the first eight bytes.
+func tailEqual(key, w string, lower uint64) bool {
+	if len(key) != len(w) {
+		return false
+	}
+	if lower == 0 {
+		return key[8:] == w[8:]
+	}
+	for i := 8; i < len(key); i++ {
+		if key[i] != w[i]|byte(lower) {
+			return false
+		}
+	}
+	return true
+}
+
 // finishHash spreads h over the bits the table uses; never 0.
 func finishHash(h uint64) uint64 {
 	h ^= h >> 29

@@ -104,3 +104,29 @@ func TestAlnumBytesAndShortKeys(t *testing.T) {
 		}
 	}
 }
+
+// TestHashTextIsHashWord checks hashText, which reads past a word's ends
+// within its text, against hashWord on the word alone: every length up to
+// 40 at every place in texts of every length up to 48, raw and lower-cased.
+func TestHashTextIsHashWord(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	const alnum = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+	for size := 1; size <= 48; size++ {
+		b := make([]byte, size)
+		for i := range b {
+			b[i] = alnum[rng.IntN(len(alnum))]
+		}
+		text := string(b)
+		for start := 0; start < size; start++ {
+			for end := start + 1; end <= size && end-start <= 40; end++ {
+				for _, lower := range []uint64{0, lowerAll} {
+					h, p := hashText(text, start, end, lower)
+					wh, wp := hashWord(text[start:end], lower)
+					if h != wh || p != wp {
+						t.Fatalf("%q[%d:%d], lower %x: hashText %x/%x, hashWord %x/%x", text, start, end, lower, h, p, wh, wp)
+					}
+				}
+			}
+		}
+	}
+}

@@ -253,6 +253,12 @@ func (s *Stats) scanText(a *author, text string) {
 			i++
 			continue
 		}
+		if c >= 0xE0 && c < 0xF0 && t.start < 0 {
+			if j := s.kanaHanWord(a, text, i, &t); j > i {
+				i = j
+				continue
+			}
+		}
 		r, n := decodeRune(text, i)
 		raw := runeClass(r)
 		switch cl := raw &^ classFolds; cl {
@@ -283,6 +289,36 @@ func (s *Stats) scanText(a *author, text string) {
 			t.ascii = false
 			t.runes++
 			t.words++
+			// The rest of the run (commonly a whole word): characters of
+			// three bytes of the class, each a word, decoded here.
+			i += n
+			if r >= 0x10000 {
+				continue
+			}
+			bmp := bmpClass // set: runeClass(r) classified a rune below 0x10000
+			for i+3 <= len(text) {
+				c0, c1, c2 := text[i], text[i+1], text[i+2]
+				if c0 < 0xE0 || c0 >= 0xF0 || c1&0xC0 != 0x80 || c2&0xC0 != 0x80 {
+					break
+				}
+				r := rune(c0&0x0F)<<12 | rune(c1&0x3F)<<6 | rune(c2&0x3F)
+				if r < 0x800 || r >= 0xD800 && r <= 0xDFFF {
+					break // not UTF-8
+				}
+				raw := bmp[r]
+				cl := raw &^ classFolds
+				if cl == classKanaLong && (t.class == classHiragana || t.class == classKatakana) {
+					cl = t.class
+				}
+				if cl != t.class {
+					break
+				}
+				t.folds = t.folds || raw&classFolds != 0
+				t.runes++
+				t.words++
+				i += 3
+			}
+			continue
 		case classMark:
 			if t.start >= 0 {
 				t.folds = true // it may compose with the rune before
@@ -338,8 +374,7 @@ func hasUpper(s string) bool {
 
 // asciiWords counts the whole ASCII words from text[i] on, an ASCII letter
 // or digit where no part is open: the commonest case by far, counted here
-// without the general scan's bookkeeping, and with the lookup of a word of
-// up to eight bytes inlined (a call would cost as much as the lookup).
+// without the general scan's bookkeeping.
 //
 // A whole word is a run of ASCII letters and digits that the end of the
 // text or an ASCII separator ends: not a joiner, which may join it to the
@@ -352,11 +387,65 @@ func hasUpper(s string) bool {
 // it. scanText has checked text[i] for a keycap; asciiWords checks the words
 // after it.
 func (s *Stats) asciiWords(a *author, text string, i int, t *textScan) int {
-	tc := &a.topWords
-	words, counted := t.words, t.counted
+	whole := 0 // whole words counted
 	for {
-		// The word's first eight bytes find its end, and are its key
-		// when it is no longer.
+		// The commonest words, without a call.
+		j, n := asciiRun(&a.topWords, text, i)
+		i, whole = j, whole+n
+		if i >= len(text) || !asciiWordByte[text[i]] {
+			break
+		}
+		// The word at i, which asciiRun left to the general case.
+		end, _ := asciiWordEnd(text, i)
+		if end < len(text) && !endsASCIIWord[text[end]] {
+			t.wholeWords(whole)
+			if text[i] <= '9' && keycapAt(text, i) > 0 {
+				return i
+			}
+			t.begin(i, classWord)
+			return end
+		}
+		whole++
+		if text[i] > '9' || !digitsOnly(text[i:end]) {
+			s.countText(a, text, i, end, lowerAll)
+		}
+		for i = end + 1; i < len(text) && skipsASCII[text[i]]; i++ {
+		}
+		if i >= len(text) || !asciiWordByte[text[i]] {
+			break
+		}
+	}
+	t.wholeWords(whole)
+	return i
+}
+
+// wholeWords counts n whole words after the current one: the first is
+// counted unless the current word already is (it follows a joiner).
+func (t *textScan) wholeWords(n int) {
+	if n > 0 {
+		if t.counted {
+			n--
+		}
+		t.words += n
+		t.counted = false
+	}
+}
+
+// asciiRun is asciiWords's inner loop, without a call, so that its state
+// stays in registers: from text[i], an ASCII letter or digit, it counts the
+// whole words of up to eight bytes, letters first, that tc holds and can
+// count without reordering its heap, and the separators after them that
+// asciiWords skips. It returns where it stopped, at a byte it does not skip
+// or a word it leaves to asciiWords, and the number of words it counted.
+func asciiRun(tc *topCounter, text string, i int) (int, int) {
+	if tc.table.n == 0 {
+		return i, 0
+	}
+	entries, slots, heap := tc.table.entries, tc.slots, tc.heap
+	mask := uint32(len(entries) - 1)
+	words := 0
+	for {
+		// The word's first eight bytes find its end, and are its key.
 		var v uint64
 		switch {
 		case i+8 <= len(text):
@@ -364,78 +453,117 @@ func (s *Stats) asciiWords(a *author, text string, i int, t *textScan) int {
 		case len(text) >= 8:
 			v = load64(text, len(text)-8) >> (uint(8*(i+8-len(text))) & 63)
 		default:
-			v = loadShort(text, i)
+			return i, words
 		}
 		n := bits.TrailingZeros64(^alnumBytes(v)&highBits) >> 3 // 1 to 8
 		end := i + n
-		if n == 8 && end < len(text) && asciiWordByte[text[end]] {
-			end, _ = asciiWordEnd(text, end)
+		if end < len(text) && !endsASCIIWord[text[end]] || byte(v) <= '9' {
+			return i, words
 		}
-		if end < len(text) && !endsASCIIWord[text[end]] {
-			t.words, t.counted = words, counted
-			if text[i] <= '9' && keycapAt(text, i) > 0 {
-				return i
+		// countShortASCII's lookup.
+		v = v&byteMasks[n&15] | lowerMasks[n&15]
+		hi, lo := bits.Mul64(lengthSeeds[n&31]^v, hashMul2)
+		h := finishHash(hi ^ lo)
+		tag := uint32(h)&^0xFF | uint32(n)
+		j := uint32(h) >> 8 & mask
+		for entries[j].tag != tag || entries[j].prefix != v {
+			if entries[j].tag == 0 {
+				return i, words
 			}
-			t.begin(i, classWord)
-			return end
+			j = (j + 1) & mask
 		}
-		if !counted {
-			words++
-		}
-		counted = false
-		switch n := end - i; {
-		case n > 8 || byte(v) <= '9':
-			if byte(v) > '9' || !digitsOnly(text[i:end]) {
-				if n <= 8 {
-					s.countShortASCII(a, text[i:end], v&byteMasks[n&15]|lowerMasks[n&15])
-				} else {
-					k := asciiKey(text[i:end])
-					s.countWord(a, &k)
-				}
-			}
-		default:
-			// countShortASCII, inlined.
-			v = v&byteMasks[n&15] | lowerMasks[n&15]
-			hi, lo := bits.Mul64(lengthSeeds[n&15]^v, hashMul2)
-			h := finishHash(hi ^ lo)
-			tag := uint32(h)&^0xFF | uint32(n)
-			found := false
-			if tab := &tc.table; tab.n > 0 {
-				mask := uint32(len(tab.entries) - 1)
-				for j := uint32(h) >> 8 & mask; tab.entries[j].tag != 0; j = (j + 1) & mask {
-					if e := &tab.entries[j]; e.tag == tag && e.prefix == v {
-						sl := &tc.slots[e.val]
-						sl.count++
-						if tc.heap != nil && sl.stop < 0 {
-							tc.down(int(sl.pos))
-						}
-						found = true
-						break
-					}
-				}
-			}
-			if !found {
-				k := wordKey{hash: h, prefix: v, tag: tag, ascii: true, text: text[i:end]}
-				s.countWord(a, &k)
+		sl := &slots[entries[j].val]
+		if heap != nil && sl.stop < 0 {
+			// Only if the count stays within its children's: the
+			// heap stays as it is.
+			c, l := sl.count+1, 2*int(sl.pos)+1
+			if l < len(heap) && slots[heap[l]].count < c || l+1 < len(heap) && slots[heap[l+1]].count < c {
+				return i, words
 			}
 		}
-		for i = end + 1; i < len(text); i++ {
-			if c := text[i]; asciiWordByte[c] {
-				break
-			} else if !skipsASCII[c] {
-				t.words, t.counted = words, counted
-				return i
-			}
+		sl.count++
+		words++
+		for i = end + 1; i < len(text) && skipsASCII[text[i]]; i++ {
 		}
-		if i >= len(text) {
-			t.words, t.counted = words, counted
-			return i
+		if i >= len(text) || !asciiWordByte[text[i]] {
+			return i, words
 		}
 	}
 }
 
+// kanaHanWord scans the run of Han, hiragana or katakana characters of
+// three bytes from text[i] on, where no part is open, as scanText would,
+// and returns where scanText goes on (i when text[i] starts no such run).
+// A run that the end of the text or an ASCII separator other than ':' ends,
+// the commonest case in Chinese and Japanese, is a whole part: it is counted
+// here and the separator skipped. Otherwise the run is left open as
+// scanText's current part, as scanText would leave it.
+func (s *Stats) kanaHanWord(a *author, text string, i int, t *textScan) int {
+	bmp := bmpClasses()
+	start, cl, folds, runes := i, classSep, false, 0
+	for i+3 <= len(text) {
+		c0, c1, c2 := text[i], text[i+1], text[i+2]
+		if c0 < 0xE0 || c0 >= 0xF0 || c1&0xC0 != 0x80 || c2&0xC0 != 0x80 {
+			break
+		}
+		r := rune(c0&0x0F)<<12 | rune(c1&0x3F)<<6 | rune(c2&0x3F)
+		if r < 0x800 || r >= 0xD800 && r <= 0xDFFF {
+			break // not UTF-8
+		}
+		raw := bmp[r]
+		rc := raw &^ classFolds
+		if rc == classKanaLong {
+			// ー continues a kana run, and starts a katakana one.
+			switch {
+			case cl == classHiragana || cl == classKatakana:
+				rc = cl
+			case runes == 0:
+				rc = classKatakana
+			}
+		}
+		if runes == 0 {
+			if rc != classHan && rc != classHiragana && rc != classKatakana {
+				return start
+			}
+			cl = rc
+		} else if rc != cl {
+			break
+		}
+		folds = folds || raw&classFolds != 0
+		runes++
+		i += 3
+	}
+	if runes == 0 {
+		return start
+	}
+	t.words += runes // every character a word
+	if i < len(text) && !endsASCIIWord[text[i]] {
+		t.start, t.class, t.ascii, t.folds, t.runes = start, cl, false, folds, runes
+		return i
+	}
+	t.counted = false
+	if runes <= maxRunRunes {
+		if !folds {
+			s.countText(a, text, start, i, 0)
+		} else {
+			k := keyOf(s.fold.fold(text[start:i]))
+			s.countWord(a, &k)
+		}
+	}
+	if i < len(text) {
+		i++ // the separator
+	}
+	return i
+}
+
+// bmpClasses returns runeClass's table for the Basic Multilingual Plane.
+func bmpClasses() *[0x10000]uint8 {
+	bmpClassOnce.Do(func() { bmpClass = buildBMPClasses() })
+	return bmpClass
+}
+
 // lengthSeeds[n] starts the hash of a word of n bytes (see hashWord).
-var lengthSeeds = func() (s [16]uint64) {
+var lengthSeeds = func() (s [32]uint64) {
 	for n := range s {
 		s[n] = hashSeed ^ uint64(n)*hashMul1
 	}
@@ -551,16 +679,15 @@ func (s *Stats) endPart(a *author, text string, end int, t *textScan) {
 	if t.class == classWord && digitsOnly(w) || t.class != classWord && t.runes > maxRunRunes {
 		return
 	}
-	var k wordKey
 	switch {
 	case t.ascii:
-		k = asciiKey(w)
+		s.countText(a, text, start, end, lowerAll)
 	case !t.folds:
-		k = textKey(w) // most words of scripts without case
+		s.countText(a, text, start, end, 0) // most words of scripts without case
 	default:
-		k = keyOf(s.fold.fold(w))
+		k := keyOf(s.fold.fold(w))
+		s.countWord(a, &k)
 	}
-	s.countWord(a, &k)
 }
 
 // digitsOnly reports whether w is a number: decimal digits of any script.
