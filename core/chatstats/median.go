@@ -2,6 +2,9 @@ package chatstats
 
 import (
 	"math"
+	"math/bits"
+	"slices"
+	"sync"
 	"time"
 )
 
@@ -46,10 +49,74 @@ func (h *responseTimes) add(ms int64, buckets int) {
 	if h.counts == nil {
 		h.counts = make([]uint32, buckets)
 	}
-	i := int(math.Ceil(math.Log(float64(ms)/1000) / logResponseGamma))
-	i = min(max(i, 0), len(h.counts)-1)
-	h.counts[i]++
+	h.counts[min(responseBucket(ms), len(h.counts)-1)]++
 }
+
+// logBucket is the bucket of a response of ms >= 1000 milliseconds, as
+// the histogram defines it: ceil(log_gamma(ms/1000)), computed with math.Log
+// as this package always has.
+func logBucket(ms int64) int {
+	return max(int(math.Ceil(math.Log(float64(ms)/1000)/logResponseGamma)), 0)
+}
+
+// responseBucket is logBucket(ms) from a table rather than a logarithm per
+// response. logBucket is monotonic in ms (consecutive milliseconds are
+// thousands of ulps apart in the logarithm, and math.Log is within one ulp),
+// so bucket b holds the ms from bucketFirst[b] up to bucketFirst[b+1]-1,
+// bucketFirst[b] found with logBucket itself, exactly. cellBucket gives the
+// bucket of the first ms of each cell of ms with the same bit length and the
+// same six bits after the leading one: a cell spans a ratio below 65/64,
+// less than gamma, so it meets at most two buckets, and one comparison
+// settles which. TestResponseBucketIsLogBucket checks it exhaustively up to
+// six hours and around every bucket's start.
+func responseBucket(ms int64) int {
+	t := responseTable()
+	n := bits.Len64(uint64(ms))
+	b := int(t.cellBucket[n<<6|int(uint64(ms)<<(64-n)>>57&63)])
+	for ms >= t.bucketFirst[b+1] {
+		b++
+	}
+	return b
+}
+
+// responseCellBits is the bit length of the longest response: MaxResponse
+// is a time.Duration, at most 2^63 ns, under 2^44 ms.
+const responseCellBits = 44
+
+type responseBucketTable struct {
+	bucketFirst []int64 // the first ms of each bucket, then math.MaxInt64
+	cellBucket  [(responseCellBits + 1) << 6]uint16
+}
+
+// responseTable is built once, the first time a response of a second or
+// more is counted: a few thousand logarithms.
+var responseTable = sync.OnceValue(func() *responseBucketTable {
+	t := &responseBucketTable{}
+	const maxMs = 1<<responseCellBits - 1
+	last := logBucket(maxMs)
+	t.bucketFirst = make([]int64, last+2)
+	t.bucketFirst[0] = 1000
+	for b := 1; b <= last; b++ {
+		// From an estimate to the exact first ms, step by step.
+		ms := max(int64(1000*math.Pow(responseGamma, float64(b-1))), t.bucketFirst[b-1]+1)
+		for logBucket(ms) < b {
+			ms++
+		}
+		for ms > t.bucketFirst[b-1]+1 && logBucket(ms-1) >= b {
+			ms--
+		}
+		t.bucketFirst[b] = ms
+	}
+	t.bucketFirst[last+1] = math.MaxInt64
+	for n := 10; n <= responseCellBits; n++ { // 1000 has 10 bits
+		for cell := range 64 {
+			first := max(int64(1)<<(n-1)|int64(cell)<<(n-7), 1000)
+			b, _ := slices.BinarySearch(t.bucketFirst, first+1) // the buckets starting at or before first
+			t.cellBucket[n<<6|cell] = uint16(b - 1)
+		}
+	}
+	return t
+})
 
 // median returns the estimate of the lower median (the value of rank
 // ceil(n/2)), and false when nothing was added.

@@ -69,3 +69,43 @@ func TestMedianEdgeCases(t *testing.T) {
 		t.Errorf("a day: %v", got)
 	}
 }
+
+// TestResponseBucketIsLogBucket checks the bucket table against the
+// logarithm it replaces: every millisecond from one second to six hours,
+// every bucket's start and its neighbours up to the longest time.Duration,
+// and random durations over the whole range.
+func TestResponseBucketIsLogBucket(t *testing.T) {
+	check := func(ms int64) {
+		if got, want := responseBucket(ms), logBucket(ms); got != want {
+			t.Fatalf("%d ms: bucket %d, math.Log gives %d", ms, got, want)
+		}
+	}
+	limit := int64(6 * time.Hour / time.Millisecond)
+	if testing.Short() {
+		limit = int64(10 * time.Minute / time.Millisecond)
+	}
+	for ms := int64(1000); ms <= limit; ms++ {
+		check(ms)
+	}
+	longest := int64(math.MaxInt64) / int64(time.Millisecond)
+	for _, first := range responseTable().bucketFirst {
+		for ms := max(first-3, 1000); ms <= first+3 && ms <= longest; ms++ {
+			check(ms)
+		}
+	}
+	for n := 10; n <= responseCellBits; n++ { // cell edges
+		for cell := range int64(64) {
+			edge := int64(1)<<(n-1) | cell<<(n-7)
+			for ms := max(edge-2, 1000); ms <= edge+2 && ms <= longest; ms++ {
+				check(ms)
+			}
+		}
+	}
+	rng := rand.New(rand.NewPCG(5, 6))
+	for range 1_000_000 {
+		check(1000 + rng.Int64N(longest-1000))
+	}
+	if got := responseBucket(longest); got >= len(responseTable().bucketFirst)-1 {
+		t.Fatalf("the longest duration falls past the table: bucket %d", got)
+	}
+}

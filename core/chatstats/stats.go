@@ -86,6 +86,8 @@ type Stats struct {
 	days       map[int64]int           // days since 1970-01-01 on the chat's clock
 	dayAuthors map[int64][]authorCount // the same days' counts by author (index in order)
 	day        int64                   // the current run of messages on one day
+	dayStart   int64                   // its first second, on the chat's clock
+	weekday    int64                   // and its weekday (0 is Sunday)
 	dayCount   int
 	run        []int // the current run's counts by author index, for dayAuthors
 	runAuthors []int // the indexes run counts, so a flush touches no others
@@ -97,6 +99,9 @@ type Stats struct {
 	zoneFrom     int64 // the zone period cached for Location, unix seconds
 	zoneTo       int64
 	zoneOffset   int64
+	wallFrom     int64 // the same for wall times read in Location (localInstant)
+	wallTo       int64
+	wallOffset   int64
 	fold         folder
 	key          []byte
 	forcedLangs  uint32
@@ -209,8 +214,9 @@ func (s *Stats) authorOf(m *core.Message) *author {
 		}
 		*slot = recentAuthor{byID: byID, key: key, a: a}
 	}
-	if m.Author != "" && m.Author != a.name {
-		a.name = strings.Clone(m.Author) // the latest display name
+	// The latest display name; an author found by name has it already.
+	if byID && m.Author != "" && m.Author != a.name {
+		a.name = strings.Clone(m.Author)
 	}
 	return a
 }
@@ -223,13 +229,15 @@ func (s *Stats) addTime(a *author, m *core.Message) {
 		s.untimed++
 		return
 	}
-	day := floorDiv(wall, 86400)
-	hour := (wall - day*86400) / 3600
-	s.byWeekdayHour[floorMod(day+4, 7)][hour]++ // 1970-01-01 was a Thursday
-	if day != s.day {
+	// Messages come in runs on one day: its start and weekday are kept.
+	sec := wall - s.dayStart
+	if s.day == math.MinInt64 || sec < 0 || sec >= 86400 {
+		day := floorDiv(wall, 86400)
 		s.flushDay()
-		s.day = day
+		s.day, s.dayStart, s.weekday = day, day*86400, floorMod(day+4, 7) // 1970-01-01 was a Thursday
+		sec = wall - s.dayStart
 	}
+	s.byWeekdayHour[s.weekday][uint64(sec)/3600]++
 	s.dayCount++
 	if a.index >= len(s.run) {
 		s.run = append(s.run, make([]int, a.index+1-len(s.run))...)
@@ -286,8 +294,7 @@ func (s *Stats) times(m *core.Message) (instant, wall int64, ok bool) {
 		wall = m.Local.Unix()
 		instant = m.Local.UnixMilli()
 		if loc != nil {
-			l := m.Local
-			instant = time.Date(l.Year(), l.Month(), l.Day(), l.Hour(), l.Minute(), l.Second(), l.Nanosecond(), loc).UnixMilli()
+			instant = s.localInstant(m.Local)
 		}
 	default:
 		return 0, 0, false
@@ -314,6 +321,36 @@ func (s *Stats) offset(t time.Time) int64 {
 		s.zoneTo = to.Unix()
 	}
 	return s.zoneOffset
+}
+
+// localInstant returns the instant, in unix milliseconds, of the wall time l
+// in Location: what time.Date gives for l's fields in Location, without a
+// call of time.Date while l stays in the zone period last looked up.
+//
+// time.Date looks up the zone period P (offset o) at the wall time read as
+// UTC, u, and answers u-o if u-o is in P too (otherwise it looks up u-o).
+// So for any u with both u and u-o in P, its answer is u-o; the period is
+// cached with its offset, as offset caches the one of At.
+func (s *Stats) localInstant(l time.Time) int64 {
+	utc := l.Location() == time.UTC // l's fields are then u's, else ask time.Date
+	if u := l.Unix(); utc && u >= s.wallFrom && u < s.wallTo && u-s.wallOffset >= s.wallFrom && u-s.wallOffset < s.wallTo {
+		return l.UnixMilli() - s.wallOffset*1000
+	}
+	loc := s.opts.Location
+	instant := time.Date(l.Year(), l.Month(), l.Day(), l.Hour(), l.Minute(), l.Second(), l.Nanosecond(), loc).UnixMilli()
+	if utc {
+		lt := time.Unix(l.Unix(), 0).In(loc) // the zone period time.Date looked up first
+		_, off := lt.Zone()
+		from, to := lt.ZoneBounds()
+		s.wallFrom, s.wallTo, s.wallOffset = math.MinInt64, math.MaxInt64, int64(off)
+		if !from.IsZero() {
+			s.wallFrom = from.Unix()
+		}
+		if !to.IsZero() {
+			s.wallTo = to.Unix()
+		}
+	}
+	return instant
 }
 
 func (s *Stats) flushDay() {

@@ -174,15 +174,36 @@ func loadPadded(text string, i int) uint64 {
 
 // countText counts the word text[start:end], its own fold when its ASCII
 // letters are lower-cased by OR-ing lower (lowerAll for a word of ASCII
-// letters and digits, else 0): hashText and the table lookup inlined for a
-// word of up to 16 bytes (a CJK word of up to five characters), so that a
-// word found, as almost every word is, costs no key and no call.
+// letters and digits, else 0), in the author's top words.
 func (s *Stats) countText(a *author, text string, start, end int, lower uint64) {
+	if h, prefix, tag, ok := a.topWords.hitText(text, start, end, lower); !ok {
+		s.countNew(a, text, start, end, lower, h, prefix, tag)
+	}
+}
+
+// countNew counts the word that hitText did not find.
+func (s *Stats) countNew(a *author, text string, start, end int, lower, h, prefix uint64, tag uint32) {
+	k := wordKey{hash: h, prefix: prefix, tag: tag, ascii: lower != 0, text: text[start:end]}
+	s.countWord(a, &k)
+}
+
+// hitText counts one more occurrence of text[start:end], lower-cased as
+// countText says, if t holds it; otherwise it returns its hash, first
+// eight bytes and tag (see wordKey). hashText
+// and the table lookup are inlined for a word of up to 16 bytes (a CJK word
+// of up to five characters), so that a word found, as almost every word is,
+// costs no key and no call.
+func (t *topCounter) hitText(text string, start, end int, lower uint64) (h, prefix uint64, tag uint32, ok bool) {
 	n := end - start
-	var h, prefix, last uint64
+	var last uint64
 	switch {
 	case n <= 8:
-		prefix = loadPadded(text, start)&byteMasks[n&15] | lower&byteMasks[n&15]
+		if start+8 <= len(text) {
+			prefix = load64(text, start)
+		} else {
+			prefix = loadPadded(text, start)
+		}
+		prefix = prefix&byteMasks[n&15] | lower&byteMasks[n&15]
 		hi, lo := bits.Mul64(lengthSeeds[n&15]^prefix, hashMul2)
 		h = finishHash(hi ^ lo)
 	case n <= 16:
@@ -197,9 +218,8 @@ func (s *Stats) countText(a *author, text string, start, end int, lower uint64) 
 	default:
 		h, prefix = hashText(text, start, end, lower)
 	}
-	tag := tagOf(h, n)
-	tc := &a.topWords
-	if tab := &tc.table; tab.n > 0 {
+	tag = tagOf(h, n)
+	if tab := &t.table; tab.n > 0 {
 		mask := uint32(len(tab.entries) - 1)
 		for j := uint32(h) >> 8 & mask; tab.entries[j].tag != 0; j = (j + 1) & mask {
 			e := &tab.entries[j]
@@ -209,18 +229,17 @@ func (s *Stats) countText(a *author, text string, start, end int, lower uint64) 
 			// The tag holds the length (below 255), and the first
 			// eight bytes agree: a word of up to 16 bytes is settled by
 			// its last eight.
-			sl := &tc.slots[e.val]
+			sl := &t.slots[e.val]
 			if n <= 8 || n <= 16 && load64(sl.key, n-8) == last || n > 16 && tailEqual(sl.key, text[start:end], lower) {
 				sl.count++
-				if tc.heap != nil && sl.stop < 0 {
-					tc.down(int(sl.pos))
+				if t.heap != nil && sl.stop < 0 {
+					t.down(int(sl.pos))
 				}
-				return
+				return h, prefix, tag, true
 			}
 		}
 	}
-	k := wordKey{hash: h, prefix: prefix, tag: tag, ascii: lower != 0, text: text[start:end]}
-	s.countWord(a, &k)
+	return h, prefix, tag, false
 }
 
 // tailEqual reports whether key, the folded word, is w with its ASCII

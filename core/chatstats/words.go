@@ -340,6 +340,21 @@ func (s *Stats) scanText(a *author, text string) {
 				s.endPart(a, text, i, &t)
 			}
 			t.counted = false
+			if n == 4 && (i+4 == len(text) || text[i+4] < utf8.RuneSelf) &&
+				(r >= regionalFirst && r <= regionalLast || isEmojiBase(r)) {
+				// A lone emoji of one character (ASCII after it: no
+				// modifier, no joiner), the commonest: emojiAt's
+				// sequence is the character itself, counted from the
+				// text.
+				a.emoji++
+				if h, prefix, tag, ok := a.topEmoji.hitText(text, i, i+4, 0); !ok {
+					s.key = append(s.key[:0], text[i:i+4]...)
+					k := wordKey{hash: h, prefix: prefix, tag: tag, folded: s.key}
+					a.topEmoji.miss(&k, s.key)
+				}
+				i += 4
+				continue
+			}
 			var ok bool
 			end := i
 			if end, s.key, ok = emojiAt(text, i, r, n, s.key[:0]); ok {
@@ -395,19 +410,40 @@ func (s *Stats) asciiWords(a *author, text string, i int, t *textScan) int {
 		if i >= len(text) || !asciiWordByte[text[i]] {
 			break
 		}
-		// The word at i, which asciiRun left to the general case.
-		end, _ := asciiWordEnd(text, i)
+		// The word at i, which asciiRun left: one with letters outside
+		// ASCII, or longer, or missing from the table, or not whole.
+		end, latin, upper, folds := latinWordEnd(text, i)
 		if end < len(text) && !endsASCIIWord[text[end]] {
 			t.wholeWords(whole)
 			if text[i] <= '9' && keycapAt(text, i) > 0 {
 				return i
 			}
+			end, _ = asciiWordEnd(text, i)
 			t.begin(i, classWord)
 			return end
 		}
 		whole++
-		if text[i] > '9' || !digitsOnly(text[i:end]) {
-			s.countText(a, text, i, end, lowerAll)
+		switch {
+		case !latin:
+			if text[i] > '9' || !digitsOnly(text[i:end]) {
+				s.countText(a, text, i, end, lowerAll)
+			}
+		case !upper && !folds:
+			s.countText(a, text, i, end, 0)
+		case !folds:
+			// Its fold: ASCII capitals lower-cased, the rest as it is.
+			b := append(s.key[:0], text[i:end]...)
+			for k, c := range b {
+				if c-'A' < 26 {
+					b[k] = c | 0x20
+				}
+			}
+			s.key = b
+			k := keyOf(b)
+			s.countWord(a, &k)
+		default:
+			k := keyOf(s.fold.fold(text[i:end]))
+			s.countWord(a, &k)
 		}
 		for i = end + 1; i < len(text) && skipsASCII[text[i]]; i++ {
 		}
@@ -417,6 +453,58 @@ func (s *Stats) asciiWords(a *author, text string, i int, t *textScan) int {
 	}
 	t.wholeWords(whole)
 	return i
+}
+
+// latinWordEnd returns the end of the word at text[i], an ASCII letter or
+// digit, as far as it is made of ASCII letters and digits and, after a
+// letter, characters of two bytes that scanText classes as letters of a
+// script written with spaces (Latin, Greek, Cyrillic …), the commonest
+// words outside ASCII; whether it holds such characters (latin), an ASCII
+// capital (upper), and a character the fold changes (folds). Where the end
+// of the text or an ASCII separator but ':' follows, scanText would count
+// it as one part of class classWord, a fold of itself unless upper or
+// folds, and with upper alone the fold is the word with its ASCII capitals
+// lower-cased (a character without classFolds is its own lower case and
+// NFKC).
+func latinWordEnd(text string, i int) (end int, latin, upper, folds bool) {
+	letters := text[i] > '9'
+	var bmp *[0x10000]uint8
+	for i < len(text) {
+		if c := text[i]; c < utf8.RuneSelf {
+			// ASCII letters and digits, eight bytes at a time.
+			v := loadPadded(text, i)
+			n := bits.TrailingZeros64(^alnumBytes(v)&highBits) >> 3
+			upper = upper || upperBytes(v)&highBits&byteMasks[n&15] != 0
+			if i += n; n == 8 {
+				continue
+			}
+			if i >= len(text) || text[i] < utf8.RuneSelf {
+				break
+			}
+		}
+		c := text[i]
+		if !letters || c < 0xC2 || c >= 0xE0 || i+1 >= len(text) || text[i+1]&0xC0 != 0x80 {
+			break
+		}
+		if bmp == nil {
+			bmp = bmpClasses()
+		}
+		raw := bmp[rune(c&0x1F)<<6|rune(text[i+1]&0x3F)]
+		if raw&^classFolds != classWord {
+			break
+		}
+		latin, folds = true, folds || raw&classFolds != 0
+		i += 2
+	}
+	return i, latin, upper, folds
+}
+
+// upperBytes sets the high bit of each byte of v, ASCII letters and
+// digits, that is a capital (a SWAR range test, as alnumBytes).
+func upperBytes(v uint64) uint64 {
+	const ones = 0x0101010101010101
+	x := v &^ highBits
+	return (x + (0x80-'A')*ones) &^ (x + (0x7F-'Z')*ones)
 }
 
 // wholeWords counts n whole words after the current one: the first is
@@ -544,7 +632,9 @@ func (s *Stats) kanaHanWord(a *author, text string, i int, t *textScan) int {
 	t.counted = false
 	if runes <= maxRunRunes {
 		if !folds {
-			s.countText(a, text, start, i, 0)
+			if h, prefix, tag, ok := a.topWords.hitText(text, start, i, 0); !ok {
+				s.countNew(a, text, start, i, 0, h, prefix, tag)
+			}
 		} else {
 			k := keyOf(s.fold.fold(text[start:i]))
 			s.countWord(a, &k)
@@ -683,7 +773,10 @@ func (s *Stats) endPart(a *author, text string, end int, t *textScan) {
 	case t.ascii:
 		s.countText(a, text, start, end, lowerAll)
 	case !t.folds:
-		s.countText(a, text, start, end, 0) // most words of scripts without case
+		// Most words of scripts without case.
+		if h, prefix, tag, ok := a.topWords.hitText(text, start, end, 0); !ok {
+			s.countNew(a, text, start, end, 0, h, prefix, tag)
+		}
 	default:
 		k := keyOf(s.fold.fold(w))
 		s.countWord(a, &k)
