@@ -74,6 +74,8 @@ type Stats struct {
 	opts    Options
 	buckets int // response-time histogram size
 
+	silenceMs, maxResponseMs int64 // Options.Silence and MaxResponse in milliseconds
+
 	// Authors are told apart by platform id where the export has one,
 	// else by name (an id and a name that read the same are two authors).
 	byID, byName map[string]*author
@@ -150,7 +152,8 @@ type author struct {
 func New(opts Options) *Stats {
 	opts = opts.withDefaults()
 	s := &Stats{opts: opts, byID: map[string]*author{}, byName: map[string]*author{}, days: map[int64]int{}, dayAuthors: map[int64][]authorCount{},
-		buckets: responseBuckets(opts.MaxResponse), day: math.MinInt64, stops: stopWords()}
+		buckets: responseBuckets(opts.MaxResponse), day: math.MinInt64, stops: stopWords(),
+		silenceMs: opts.Silence.Milliseconds(), maxResponseMs: opts.MaxResponse.Milliseconds()}
 	if len(opts.Languages) > 0 {
 		s.forcedLangs, s.forcedLangOK = languageMask(opts.Languages), true
 	}
@@ -247,12 +250,11 @@ func (s *Stats) addTime(a *author, m *core.Message) {
 	}
 	s.run[a.index]++
 
-	r := ref{seq: m.Seq, author: a.index, local: m.Local, at: m.At, instant: instant}
 	if !s.timed || instant < s.first.instant {
-		s.first = r
+		s.first = ref{seq: m.Seq, author: a.index, local: m.Local, at: m.At, instant: instant}
 	}
 	if !s.timed || instant >= s.last.instant {
-		s.last = r
+		s.last = ref{seq: m.Seq, author: a.index, local: m.Local, at: m.At, instant: instant}
 	}
 	if !s.timed {
 		s.timed, s.latest, s.prev = true, instant, a
@@ -265,11 +267,11 @@ func (s *Stats) addTime(a *author, m *core.Message) {
 		s.outOfOrder++
 		return
 	}
-	if gap > s.opts.Silence.Milliseconds() {
+	if gap > s.silenceMs {
 		s.conversations++
 		a.started++
 	}
-	if a != s.prev && gap <= s.opts.MaxResponse.Milliseconds() {
+	if a != s.prev && gap <= s.maxResponseMs {
 		a.responses.add(gap, s.buckets)
 	}
 	s.latest, s.prev = instant, a
