@@ -3,6 +3,7 @@ package chatstats
 import (
 	"math/bits"
 	"sync"
+	"sync/atomic"
 	"unicode"
 	"unicode/utf8"
 )
@@ -66,8 +67,9 @@ var asciiClass = func() (t [utf8.RuneSelf]uint8) {
 }()
 
 var (
-	bmpClassOnce sync.Once
-	bmpClass     *[0x10000]uint8
+	bmpClassOnce  sync.Once
+	bmpClass      *[0x10000]uint8
+	bmpClassReady atomic.Pointer[[0x10000]uint8] // bmpClass, once built
 )
 
 // runeClass classifies r, from a table for the Basic Multilingual Plane built
@@ -79,8 +81,7 @@ func runeClass(r rune) uint8 {
 		}
 		return classify(r) | foldFlag(r)
 	}
-	bmpClassOnce.Do(func() { bmpClass = buildBMPClasses() })
-	return bmpClass[r]
+	return bmpClasses()[r]
 }
 
 // buildBMPClasses gives every rune of the Basic Multilingual Plane the
@@ -579,76 +580,97 @@ func asciiRun(tc *topCounter, text string, i int) (int, int) {
 	}
 }
 
-// kanaHanWord scans the run of Han, hiragana or katakana characters of
+// kanaHanWord scans the runs of Han, hiragana or katakana characters of
 // three bytes from text[i] on, where no part is open, as scanText would,
 // and returns where scanText goes on (i when text[i] starts no such run).
-// A run that the end of the text or an ASCII separator other than ':' ends,
-// the commonest case in Chinese and Japanese, is a whole part: it is counted
-// here and the separator skipped. Otherwise the run is left open as
-// scanText's current part, as scanText would leave it.
+// Each run is a part, ended where a character of another of these classes
+// starts the next (as in 晩ご飯), and the last one, where the end of the
+// text or an ASCII separator other than ':' ends it (the commonest case in
+// Chinese and Japanese), is counted here too and the separator skipped.
+// Otherwise the last run is left open as scanText's current part, as
+// scanText would leave it.
 func (s *Stats) kanaHanWord(a *author, text string, i int, t *textScan) int {
 	bmp := bmpClasses()
-	start, cl, folds, runes := i, classSep, false, 0
-	for i+3 <= len(text) {
-		c0, c1, c2 := text[i], text[i+1], text[i+2]
-		if c0 < 0xE0 || c0 >= 0xF0 || c1&0xC0 != 0x80 || c2&0xC0 != 0x80 {
-			break
-		}
-		r := rune(c0&0x0F)<<12 | rune(c1&0x3F)<<6 | rune(c2&0x3F)
-		if r < 0x800 || r >= 0xD800 && r <= 0xDFFF {
-			break // not UTF-8
-		}
-		raw := bmp[r]
-		rc := raw &^ classFolds
-		if rc == classKanaLong {
-			// ー continues a kana run, and starts a katakana one.
-			switch {
-			case cl == classHiragana || cl == classKatakana:
-				rc = cl
-			case runes == 0:
-				rc = classKatakana
+	for first := true; ; first = false {
+		start, cl, folds, runes, next := i, classSep, false, 0, false
+		for i+3 <= len(text) {
+			c0, c1, c2 := text[i], text[i+1], text[i+2]
+			if c0 < 0xE0 || c0 >= 0xF0 || c1&0xC0 != 0x80 || c2&0xC0 != 0x80 {
+				break
 			}
+			r := rune(c0&0x0F)<<12 | rune(c1&0x3F)<<6 | rune(c2&0x3F)
+			if r < 0x800 || r >= 0xD800 && r <= 0xDFFF {
+				break // not UTF-8
+			}
+			raw := bmp[r]
+			rc := raw &^ classFolds
+			if rc == classKanaLong {
+				// ー continues a kana run, and starts a katakana one.
+				switch {
+				case cl == classHiragana || cl == classKatakana:
+					rc = cl
+				case runes == 0:
+					rc = classKatakana
+				}
+			}
+			if runes == 0 {
+				if rc != classHan && rc != classHiragana && rc != classKatakana {
+					if first {
+						return start
+					}
+					break
+				}
+				cl = rc
+			} else if rc != cl {
+				// Another class: scanText ends the part here and
+				// opens the next with this character.
+				next = rc == classHan || rc == classHiragana || rc == classKatakana || rc == classKanaLong
+				break
+			}
+			folds = folds || raw&classFolds != 0
+			runes++
+			i += 3
 		}
 		if runes == 0 {
-			if rc != classHan && rc != classHiragana && rc != classKatakana {
+			if first {
 				return start
 			}
-			cl = rc
-		} else if rc != cl {
-			break
+			// Only after a run that next ended: unreachable, as next
+			// is set only before a character that starts a run.
+			return i
 		}
-		folds = folds || raw&classFolds != 0
-		runes++
-		i += 3
-	}
-	if runes == 0 {
-		return start
-	}
-	t.words += runes // every character a word
-	if i < len(text) && !endsASCIIWord[text[i]] {
-		t.start, t.class, t.ascii, t.folds, t.runes = start, cl, false, folds, runes
-		return i
-	}
-	t.counted = false
-	if runes <= maxRunRunes {
-		if !folds {
-			if h, prefix, tag, ok := a.topWords.hitText(text, start, i, 0); !ok {
-				s.countNew(a, text, start, i, 0, h, prefix, tag)
+		t.words += runes // every character a word
+		if !next && i < len(text) && !endsASCIIWord[text[i]] {
+			t.start, t.class, t.ascii, t.folds, t.runes = start, cl, false, folds, runes
+			return i
+		}
+		if runes <= maxRunRunes {
+			if !folds {
+				if h, prefix, tag, ok := a.topWords.hitText(text, start, i, 0); !ok {
+					s.countNew(a, text, start, i, 0, h, prefix, tag)
+				}
+			} else {
+				k := keyOf(s.fold.fold(text[start:i]))
+				s.countWord(a, &k)
 			}
-		} else {
-			k := keyOf(s.fold.fold(text[start:i]))
-			s.countWord(a, &k)
+		}
+		if !next {
+			t.counted = false
+			if i < len(text) {
+				i++ // the separator
+			}
+			return i
 		}
 	}
-	if i < len(text) {
-		i++ // the separator
-	}
-	return i
 }
 
-// bmpClasses returns runeClass's table for the Basic Multilingual Plane.
+// bmpClasses returns runeClass's table for the Basic Multilingual Plane,
+// built once; once built, a load.
 func bmpClasses() *[0x10000]uint8 {
-	bmpClassOnce.Do(func() { bmpClass = buildBMPClasses() })
+	if p := bmpClassReady.Load(); p != nil {
+		return p
+	}
+	bmpClassOnce.Do(func() { bmpClass = buildBMPClasses(); bmpClassReady.Store(bmpClass) })
 	return bmpClass
 }
 
