@@ -130,3 +130,26 @@ func TestHashTextIsHashWord(t *testing.T) {
 		}
 	}
 }
+
+// TestLetterBytes checks the SWAR letter test byte by byte, alone and among
+// random neighbours (no byte's sum may carry into the next).
+func TestLetterBytes(t *testing.T) {
+	isLetter := func(b byte) bool { return b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' }
+	rng := rand.New(rand.NewPCG(10, 11))
+	for b := range 256 {
+		for pos := range 8 {
+			for trial := range 20 {
+				v := uint64(b) << (8 * pos)
+				if trial > 0 {
+					v = rng.Uint64()&^(0xFF<<(8*pos)) | v
+				}
+				for k := range 8 {
+					c := byte(v >> (8 * k))
+					if got := letterBytes(v)&(0x80<<(8*k)) != 0; got != isLetter(c) {
+						t.Fatalf("%#016x, byte %d (%#x): letter %v", v, k, c, got)
+					}
+				}
+			}
+		}
+	}
+}

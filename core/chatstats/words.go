@@ -473,7 +473,12 @@ func latinWordEnd(text string, i int) (end int, latin, upper, folds bool) {
 	for i < len(text) {
 		if c := text[i]; c < utf8.RuneSelf {
 			// ASCII letters and digits, eight bytes at a time.
-			v := loadPadded(text, i)
+			var v uint64
+			if i+8 <= len(text) {
+				v = load64(text, i)
+			} else {
+				v = loadPadded(text, i)
+			}
 			n := bits.TrailingZeros64(^alnumBytes(v)&highBits) >> 3
 			upper = upper || upperBytes(v)&highBits&byteMasks[n&15] != 0
 			if i += n; n == 8 {
@@ -500,6 +505,14 @@ func latinWordEnd(text string, i int) (end int, latin, upper, folds bool) {
 	return i, latin, upper, folds
 }
 
+// letterBytes sets the high bit of each byte of v that is an ASCII letter
+// (alnumBytes without the digits).
+func letterBytes(v uint64) uint64 {
+	const ones = 0x0101010101010101
+	y := v&^highBits | 0x20*ones
+	return (y + (0x80-'a')*ones) &^ (y + (0x7F-'z')*ones) &^ v & highBits
+}
+
 // upperBytes sets the high bit of each byte of v, ASCII letters and
 // digits, that is a capital (a SWAR range test, as alnumBytes).
 func upperBytes(v uint64) uint64 {
@@ -522,7 +535,7 @@ func (t *textScan) wholeWords(n int) {
 
 // asciiRun is asciiWords's inner loop, without a call, so that its state
 // stays in registers: from text[i], an ASCII letter or digit, it counts the
-// whole words of up to eight bytes, letters first, that tc holds and can
+// whole words of up to eight ASCII letters that tc holds and can
 // count without reordering its heap, and the separators after them that
 // asciiWords skips. It returns where it stopped, at a byte it does not skip
 // or a word it leaves to asciiWords, and the number of words it counted.
@@ -544,9 +557,11 @@ func asciiRun(tc *topCounter, text string, i int) (int, int) {
 		default:
 			return i, words
 		}
-		n := bits.TrailingZeros64(^alnumBytes(v)&highBits) >> 3 // 1 to 8
+		// Letters only: a digit ends the run where no separator does,
+		// which leaves the word to asciiWords.
+		n := bits.TrailingZeros64(^letterBytes(v)&highBits) >> 3 // 0 to 8
 		end := i + n
-		if end < len(text) && !endsASCIIWord[text[end]] || byte(v) <= '9' {
+		if n == 0 || end < len(text) && !endsASCIIWord[text[end]] {
 			return i, words
 		}
 		// countShortASCII's lookup.
