@@ -90,12 +90,6 @@ func asciiKey(s string) wordKey {
 	return wordKey{hash: h, prefix: p, tag: tagOf(h, len(s)), text: s, ascii: true}
 }
 
-// textKey returns the key of s, a word that is its own fold.
-func textKey(s string) wordKey {
-	h, p := hashWord(s, 0)
-	return wordKey{hash: h, prefix: p, tag: tagOf(h, len(s)), text: s}
-}
-
 // hashWord hashes w eight bytes at a time, each OR-ed with lower, and
 // returns the hash (never 0, the empty mark) and w's first eight bytes
 // (little-endian, OR-ed, zero-padded).
