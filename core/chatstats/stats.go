@@ -98,12 +98,8 @@ type Stats struct {
 	timed        bool  // a timed participant's message was seen
 	latest       int64 // the latest instant so far, in milliseconds
 	prev         *author
-	zoneFrom     int64 // the zone period cached for Location, unix seconds
-	zoneTo       int64
-	zoneOffset   int64
-	wallFrom     int64 // the same for wall times read in Location (localInstant)
-	wallTo       int64
-	wallOffset   int64
+	zone         zonePeriod // the one of Location last looked up (offset)
+	wall         zonePeriod // the same for wall times read in Location (localInstant)
 	fold         folder
 	key          []byte
 	forcedLangs  uint32
@@ -304,25 +300,33 @@ func (s *Stats) times(m *core.Message) (instant, wall int64, ok bool) {
 	return instant, wall, true
 }
 
+// zonePeriod is a period of a time zone with one offset, in unix seconds;
+// the zero value holds no instant.
+type zonePeriod struct{ from, to, offset int64 }
+
+func (z *zonePeriod) holds(u int64) bool { return u >= z.from && u < z.to }
+
+// lookup sets z to the period of t's zone that holds t.
+func (z *zonePeriod) lookup(t time.Time) {
+	_, off := t.Zone()
+	from, to := t.ZoneBounds()
+	*z = zonePeriod{math.MinInt64, math.MaxInt64, int64(off)}
+	if !from.IsZero() {
+		z.from = from.Unix()
+	}
+	if !to.IsZero() {
+		z.to = to.Unix()
+	}
+}
+
 // offset returns the offset of Location at t, in seconds, from a cache of
 // the zone period last looked up: messages come in runs far longer than one
 // daylight-saving period.
 func (s *Stats) offset(t time.Time) int64 {
-	u := t.Unix()
-	if u >= s.zoneFrom && u < s.zoneTo {
-		return s.zoneOffset
+	if !s.zone.holds(t.Unix()) {
+		s.zone.lookup(t.In(s.opts.Location))
 	}
-	lt := t.In(s.opts.Location)
-	_, off := lt.Zone()
-	from, to := lt.ZoneBounds()
-	s.zoneFrom, s.zoneTo, s.zoneOffset = math.MinInt64, math.MaxInt64, int64(off)
-	if !from.IsZero() {
-		s.zoneFrom = from.Unix()
-	}
-	if !to.IsZero() {
-		s.zoneTo = to.Unix()
-	}
-	return s.zoneOffset
+	return s.zone.offset
 }
 
 // localInstant returns the instant, in unix milliseconds, of the wall time l
@@ -335,22 +339,13 @@ func (s *Stats) offset(t time.Time) int64 {
 // cached with its offset, as offset caches the one of At.
 func (s *Stats) localInstant(l time.Time) int64 {
 	utc := l.Location() == time.UTC // l's fields are then u's, else ask time.Date
-	if u := l.Unix(); utc && u >= s.wallFrom && u < s.wallTo && u-s.wallOffset >= s.wallFrom && u-s.wallOffset < s.wallTo {
-		return l.UnixMilli() - s.wallOffset*1000
+	if u := l.Unix(); utc && s.wall.holds(u) && s.wall.holds(u-s.wall.offset) {
+		return l.UnixMilli() - s.wall.offset*1000
 	}
 	loc := s.opts.Location
 	instant := time.Date(l.Year(), l.Month(), l.Day(), l.Hour(), l.Minute(), l.Second(), l.Nanosecond(), loc).UnixMilli()
 	if utc {
-		lt := time.Unix(l.Unix(), 0).In(loc) // the zone period time.Date looked up first
-		_, off := lt.Zone()
-		from, to := lt.ZoneBounds()
-		s.wallFrom, s.wallTo, s.wallOffset = math.MinInt64, math.MaxInt64, int64(off)
-		if !from.IsZero() {
-			s.wallFrom = from.Unix()
-		}
-		if !to.IsZero() {
-			s.wallTo = to.Unix()
-		}
+		s.wall.lookup(time.Unix(l.Unix(), 0).In(loc)) // the period time.Date looked up first
 	}
 	return instant
 }
