@@ -221,13 +221,27 @@ func decodeRune(w string, i int) (rune, int) {
 	if c >= 0xC2 && c < 0xE0 && i+1 < len(w) && w[i+1]&0xC0 == 0x80 {
 		return rune(c&0x1F)<<6 | rune(w[i+1]&0x3F), 2
 	}
-	if c >= 0xE0 && c < 0xF0 && i+2 < len(w) && w[i+1]&0xC0 == 0x80 && w[i+2]&0xC0 == 0x80 {
-		// Valid unless overlong (below U+0800) or a surrogate.
-		if r := rune(c&0x0F)<<12 | rune(w[i+1]&0x3F)<<6 | rune(w[i+2]&0x3F); r >= 0x800 && (r < 0xD800 || r > 0xDFFF) {
+	if i+2 < len(w) {
+		if r := decode3(c, w[i+1], w[i+2]); r >= 0 {
 			return r, 3
 		}
 	}
 	return utf8.DecodeRuneInString(w[i:])
+}
+
+// decode3 returns the character the three bytes c0, c1, c2 encode, where
+// most of the Basic Multilingual Plane past Latin is (CJK among it), or -1
+// when they encode none.
+func decode3(c0, c1, c2 byte) rune {
+	if c0&0xF0 != 0xE0 || c1&0xC0 != 0x80 || c2&0xC0 != 0x80 { // 1110xxxx 10xxxxxx 10xxxxxx
+		return -1
+	}
+	// Not overlong, no surrogate (D800-DFFF, whose top five of sixteen
+	// bits are 11011).
+	if r := rune(c0&0x0F)<<12 | rune(c1&0x3F)<<6 | rune(c2&0x3F); r >= 0x800 && r>>11 != 0x1B {
+		return r
+	}
+	return -1
 }
 
 // slow sets f.runes to the NFKC of w: full compatibility decomposition,

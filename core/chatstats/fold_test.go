@@ -91,3 +91,23 @@ func TestFoldExamples(t *testing.T) {
 		}
 	}
 }
+
+// decodeRune (and decode3 within it) must decode as utf8.DecodeRuneInString
+// does: every string of one to three bytes, alone and followed by more.
+func TestDecodeRuneMatchesUTF8(t *testing.T) {
+	var b [4]byte
+	for v := range 1 << 24 {
+		b[0], b[1], b[2], b[3] = byte(v), byte(v>>8), byte(v>>16), 'x'
+		for n := 1; n <= 4; n++ {
+			if n < 4 && v>>(8*n) != 0 {
+				continue // that string was checked at a smaller v
+			}
+			w := string(b[:n])
+			r, size := decodeRune(w, 0)
+			wr, wsize := utf8.DecodeRuneInString(w)
+			if r != wr || size != wsize {
+				t.Fatalf("decodeRune(%q) = %U, %d; want %U, %d", w, r, size, wr, wsize)
+			}
+		}
+	}
+}

@@ -298,13 +298,9 @@ func (s *Stats) scanText(a *author, text string) {
 			}
 			bmp := bmpClass // set: runeClass(r) classified a rune below 0x10000
 			for i+3 <= len(text) {
-				c0, c1, c2 := text[i], text[i+1], text[i+2]
-				if c0 < 0xE0 || c0 >= 0xF0 || c1&0xC0 != 0x80 || c2&0xC0 != 0x80 {
+				r := decode3(text[i], text[i+1], text[i+2])
+				if r < 0 {
 					break
-				}
-				r := rune(c0&0x0F)<<12 | rune(c1&0x3F)<<6 | rune(c2&0x3F)
-				if r < 0x800 || r >= 0xD800 && r <= 0xDFFF {
-					break // not UTF-8
 				}
 				raw := bmp[r]
 				cl := raw &^ classFolds
@@ -609,13 +605,9 @@ func (s *Stats) kanaHanWord(a *author, text string, i int, t *textScan) int {
 	for first := true; ; first = false {
 		start, cl, folds, runes, next := i, classSep, false, 0, false
 		for i+3 <= len(text) {
-			c0, c1, c2 := text[i], text[i+1], text[i+2]
-			if c0 < 0xE0 || c0 >= 0xF0 || c1&0xC0 != 0x80 || c2&0xC0 != 0x80 {
+			r := decode3(text[i], text[i+1], text[i+2])
+			if r < 0 {
 				break
-			}
-			r := rune(c0&0x0F)<<12 | rune(c1&0x3F)<<6 | rune(c2&0x3F)
-			if r < 0x800 || r >= 0xD800 && r <= 0xDFFF {
-				break // not UTF-8
 			}
 			raw := bmp[r]
 			rc := raw &^ classFolds
