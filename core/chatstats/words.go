@@ -67,9 +67,8 @@ var asciiClass = func() (t [utf8.RuneSelf]uint8) {
 }()
 
 var (
-	bmpClassOnce  sync.Once
-	bmpClass      *[0x10000]uint8
-	bmpClassReady atomic.Pointer[[0x10000]uint8] // bmpClass, once built
+	bmpClassOnce sync.Once
+	bmpClass     atomic.Pointer[[0x10000]uint8] // once built
 )
 
 // runeClass classifies r, from a table for the Basic Multilingual Plane built
@@ -296,7 +295,7 @@ func (s *Stats) scanText(a *author, text string) {
 			if r >= 0x10000 {
 				continue
 			}
-			bmp := bmpClass // set: runeClass(r) classified a rune below 0x10000
+			bmp := bmpClasses()
 			for i+3 <= len(text) {
 				r := decode3(text[i], text[i+1], text[i+2])
 				if r < 0 {
@@ -674,11 +673,11 @@ func (s *Stats) kanaHanWord(a *author, text string, i int, t *textScan) int {
 // bmpClasses returns runeClass's table for the Basic Multilingual Plane,
 // built once; once built, a load.
 func bmpClasses() *[0x10000]uint8 {
-	if p := bmpClassReady.Load(); p != nil {
+	if p := bmpClass.Load(); p != nil {
 		return p
 	}
-	bmpClassOnce.Do(func() { bmpClass = buildBMPClasses(); bmpClassReady.Store(bmpClass) })
-	return bmpClass
+	bmpClassOnce.Do(func() { bmpClass.Store(buildBMPClasses()) })
+	return bmpClass.Load()
 }
 
 // lengthSeeds[n] starts the hash of a word of n bytes (see hashWord).
