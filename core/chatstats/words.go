@@ -184,6 +184,12 @@ func classify(r rune) uint8 {
 	return classSep
 }
 
+// fastPaths turns on scanText's shortcuts for the commonest texts:
+// asciiWords (and its asciiRun), kanaHanWord, and the lone emoji. They do
+// what the general loop does, in fewer instructions; only
+// TestFastPathsAgreeWithTheGeneralOne turns them off, to hold them to it.
+var fastPaths = true
+
 // textScan holds the state of cutting one message into words.
 type textScan struct {
 	words   int   // words counted so far
@@ -213,10 +219,12 @@ func (s *Stats) scanText(a *author, text string) {
 							continue
 						}
 					}
-					i = s.asciiWords(a, text, i, &t)
-					continue
+					if fastPaths {
+						i = s.asciiWords(a, text, i, &t)
+						continue
+					}
 				}
-				if t.class != classWord {
+				if t.start < 0 || t.class != classWord {
 					if t.start >= 0 {
 						s.endPart(a, text, i, &t)
 					}
@@ -253,7 +261,7 @@ func (s *Stats) scanText(a *author, text string) {
 			i++
 			continue
 		}
-		if c >= 0xE0 && c < 0xF0 && t.start < 0 {
+		if c >= 0xE0 && c < 0xF0 && t.start < 0 && fastPaths {
 			if j := s.kanaHanWord(a, text, i, &t); j > i {
 				i = j
 				continue
@@ -336,7 +344,7 @@ func (s *Stats) scanText(a *author, text string) {
 				s.endPart(a, text, i, &t)
 			}
 			t.counted = false
-			if n == 4 && (i+4 == len(text) || text[i+4] < utf8.RuneSelf) &&
+			if n == 4 && fastPaths && (i+4 == len(text) || text[i+4] < utf8.RuneSelf) &&
 				(r >= regionalFirst && r <= regionalLast || isEmojiBase(r)) {
 				// A lone emoji of one character (ASCII after it: no
 				// modifier, no joiner), the commonest: emojiAt's
@@ -594,57 +602,47 @@ func asciiRun(tc *topCounter, text string, i int) (int, int) {
 // three bytes from text[i] on, where no part is open, as scanText would,
 // and returns where scanText goes on (i when text[i] starts no such run).
 // Each run is a part, ended where a character of another of these classes
-// starts the next (as in 晩ご飯), and the last one, where the end of the
-// text or an ASCII separator other than ':' ends it (the commonest case in
-// Chinese and Japanese), is counted here too and the separator skipped.
+// starts the next (as in 晩ご飯). A run that the end of the text or an
+// ASCII separator other than ':' ends (the commonest case in Chinese and
+// Japanese) is counted here, and the separators after it skipped as
+// scanText would skip them; where a character of three bytes follows them,
+// the scan goes on from there, as scanText would call kanaHanWord again.
 // Otherwise the last run is left open as scanText's current part, as
 // scanText would leave it.
 func (s *Stats) kanaHanWord(a *author, text string, i int, t *textScan) int {
 	bmp := bmpClasses()
-	for first := true; ; first = false {
-		start, cl, folds, runes, next := i, classSep, false, 0, false
-		for i+3 <= len(text) {
-			r := decode3(text[i], text[i+1], text[i+2])
-			if r < 0 {
+	for {
+		// The run's first character sets its class; ー starts a
+		// katakana run.
+		start := i
+		raw := kanaHanClass(bmp, text, i)
+		cl := raw &^ classFolds
+		if cl == classKanaLong {
+			cl = classKatakana
+		}
+		if cl != classHan && cl != classHiragana && cl != classKatakana {
+			return start
+		}
+		// The rest of the run: characters of its class (ー continues a
+		// kana run), with the fold flags of all or-ed together.
+		accept := uint16(1) << cl
+		if cl != classHan {
+			accept |= 1 << classKanaLong
+		}
+		all := raw
+		for i += 3; ; i += 3 {
+			raw = kanaHanClass(bmp, text, i)
+			if accept>>(raw&^classFolds)&1 == 0 {
 				break
 			}
-			raw := bmp[r]
-			rc := raw &^ classFolds
-			if rc == classKanaLong {
-				// ー continues a kana run, and starts a katakana one.
-				switch {
-				case cl == classHiragana || cl == classKatakana:
-					rc = cl
-				case runes == 0:
-					rc = classKatakana
-				}
-			}
-			if runes == 0 {
-				if rc != classHan && rc != classHiragana && rc != classKatakana {
-					if first {
-						return start
-					}
-					break
-				}
-				cl = rc
-			} else if rc != cl {
-				// Another class: scanText ends the part here and
-				// opens the next with this character.
-				next = rc == classHan || rc == classHiragana || rc == classKatakana || rc == classKanaLong
-				break
-			}
-			folds = folds || raw&classFolds != 0
-			runes++
-			i += 3
+			all |= raw
 		}
-		if runes == 0 {
-			if first {
-				return start
-			}
-			// Only after a run that next ended: unreachable, as next
-			// is set only before a character that starts a run.
-			return i
-		}
+		runes := (i - start) / 3
+		folds := all&classFolds != 0
+		// Another of these classes ends the run: scanText ends the part
+		// there and opens the next with that character.
+		rc := raw &^ classFolds
+		next := rc == classHan || rc == classHiragana || rc == classKatakana || rc == classKanaLong
 		t.words += runes // every character a word
 		if !next && i < len(text) && !endsASCIIWord[text[i]] {
 			t.start, t.class, t.ascii, t.folds, t.runes = start, cl, false, folds, runes
@@ -660,14 +658,36 @@ func (s *Stats) kanaHanWord(a *author, text string, i int, t *textScan) int {
 				s.countWord(a, &k)
 			}
 		}
-		if !next {
-			t.counted = false
-			if i < len(text) {
-				i++ // the separator
-			}
+		if next {
+			continue
+		}
+		t.counted = false
+		if i == len(text) {
+			return i
+		}
+		// The separator, and those after it that do nothing where no
+		// part is open; then the next word, if it may be one of ours.
+		for i++; i < len(text) && skipsASCII[text[i]]; i++ {
+		}
+		if i == len(text) || text[i] < 0xE0 || text[i] >= 0xF0 {
 			return i
 		}
 	}
+}
+
+// kanaHanClass returns runeClass of the character of three bytes at
+// text[i], or classSep where there is none. It leaves out decode3's checks
+// for overlong forms and surrogates: their classes, those of characters
+// below U+0800 and classSep, are none that kanaHanWord looks for.
+func kanaHanClass(bmp *[0x10000]uint8, text string, i int) uint8 {
+	if i+3 > len(text) {
+		return classSep
+	}
+	c := text[i : i+3]
+	if (uint32(c[0])|uint32(c[1])<<8|uint32(c[2])<<16)&0xC0C0F0 != 0x8080E0 { // 1110xxxx 10xxxxxx 10xxxxxx
+		return classSep
+	}
+	return bmp[uint16(c[0]&0x0F)<<12|uint16(c[1]&0x3F)<<6|uint16(c[2]&0x3F)]
 }
 
 // bmpClasses returns runeClass's table for the Basic Multilingual Plane,

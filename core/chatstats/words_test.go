@@ -1,7 +1,10 @@
 package chatstats
 
 import (
+	"math/rand/v2"
+	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 	"unicode"
@@ -110,6 +113,53 @@ func TestBMPClasses(t *testing.T) {
 		}
 		if r >= 0x80 && unicode.ToLower(r) != r && table[r]&classFolds == 0 {
 			t.Errorf("%U: has a lower case, not flagged", r)
+		}
+	}
+}
+
+// TestFastPathsAgreeWithTheGeneralOne holds scanText's shortcuts (asciiWords
+// and asciiRun, kanaHanWord, the lone emoji) to its general loop: random
+// texts made of the pieces either path treats apart give the same Result
+// with the shortcuts on and off. Small top lists make the counters evict
+// and reorder, where asciiRun leaves a word to the general path.
+func TestFastPathsAgreeWithTheGeneralOne(t *testing.T) {
+	pieces := []string{
+		"ok", "OK", "Hello", "hello", "the", "and", "don't", "e-mail", "dogs'", "123", "4", "a", "iPhone",
+		"internationalization", "ABCDEFGHIJ", "x1", "1x",
+		" ", " ", " ", "  ", ".", ",", ":", "://x.y/z", "#", "*", "-", "'", "\n", "\t",
+		"1️⃣", "#️⃣", "😂", "😂", "👍🏽", "❤️", "❤", "🇩🇪", "👨‍👩‍👧", "©️", "😂ok",
+		"é", "É", "café", "Straße", "Für", "Привет", "привет", "ＯＫ", "ｗｗｗ", "ｺｰﾋｰ", "𝐡𝐞𝐥𝐥𝐨",
+		"今日", "は", "雨", "ありがとう", "コーヒー", "ー", "晩ご飯", "々", "谢谢", "我今天很高兴见到你",
+		"コ", "ご", "飯", "ﾟ", "スーパーマーケット", "株式会社",
+		"สวัสดี", "안녕", "\u0301", "\u200d", "’", "\u3000", "。", "、",
+		"\xff", "\xe3\x81", "\xed\xa0\x80", "\xe0\x80\x80", "\xe3", "\x80",
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for round := range 300 {
+		msgs := make([]core.Message, 1+rng.IntN(40))
+		for k := range msgs {
+			var b strings.Builder
+			for range 1 + rng.IntN(16) {
+				b.WriteString(pieces[rng.IntN(len(pieces))])
+			}
+			msgs[k] = core.Message{Seq: int64(k + 1), Author: []string{"Ann", "Bo"}[rng.IntN(2)],
+				Kind: core.MessageText, Text: b.String(),
+				Local: time.Date(2024, 1, 15, 10, k, 0, 0, time.UTC)}
+		}
+		run := func(fast bool) Result {
+			fastPaths = fast
+			defer func() { fastPaths = true }()
+			s := New(Options{TopWords: 4, TopEmoji: 3, WordSlots: 6, EmojiSlots: 4})
+			for _, m := range msgs {
+				s.Add(m)
+			}
+			return s.Result()
+		}
+		if fast, general := run(true), run(false); !reflect.DeepEqual(fast, general) {
+			for _, m := range msgs {
+				t.Logf("%q", m.Text)
+			}
+			t.Fatalf("round %d: with the fast paths\n%+v\nwithout\n%+v", round, fast.Authors, general.Authors)
 		}
 	}
 }
