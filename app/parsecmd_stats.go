@@ -37,7 +37,7 @@ func (c *parseCmd) observe(msgs iter.Seq2[core.Message, error]) iter.Seq2[core.M
 	return func(yield func(core.Message, error) bool) {
 		for m, err := range msgs {
 			if err == nil {
-				c.stats.stats.Add(m)
+				c.stats.stats.Add(&m)
 			}
 			if !yield(m, err) {
 				return

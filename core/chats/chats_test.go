@@ -260,7 +260,7 @@ func expected(t *testing.T, content string, opts chatparse.Options) ([]core.Mess
 			t.Fatal(err)
 		}
 		msgs = append(msgs, m)
-		stats.Add(m)
+		stats.Add(&m)
 	}
 	return msgs, s.Report(), stats.Result()
 }

@@ -339,7 +339,7 @@ func (r *parseRun) messages(ctx context.Context) iter.Seq2[core.Message, error] 
 				return
 			}
 			next++
-			r.stats.Add(m)
+			r.stats.Add(&m)
 			if !yield(m, nil) {
 				return
 			}

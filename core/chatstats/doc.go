@@ -4,7 +4,7 @@
 // prints it.
 //
 //	s := chatstats.New(chatstats.Options{Location: loc})
-//	for msg, err := range stream.Messages() { …; s.Add(msg) }
+//	for msg, err := range stream.Messages() { …; s.Add(&msg) }
 //	result := s.Result()
 //
 // Memory does not grow with the number of messages: it holds one counter set

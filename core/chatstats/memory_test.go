@@ -48,7 +48,7 @@ func TestMemoryStaysFlat(t *testing.T) {
 	}
 	heap := func(n int) uint64 {
 		s := New(Options{})
-		generated(n, s.Add)
+		generated(n, func(m core.Message) { s.Add(&m) })
 		_ = s.Result()
 		runtime.GC()
 		var ms runtime.MemStats
@@ -105,7 +105,7 @@ func BenchmarkAdd(b *testing.B) {
 				if i == len(msgs) {
 					i, s = 0, New(Options{})
 				}
-				s.Add(msgs[i])
+				s.Add(&msgs[i])
 			}
 		})
 	}

@@ -66,7 +66,7 @@ func (o Options) withDefaults() Options {
 // Options.WordSlots words each) and the days, never with the messages.
 //
 //	s := chatstats.New(chatstats.Options{Location: loc})
-//	for msg, err := range stream.Messages() { …; s.Add(msg) }
+//	for msg, err := range stream.Messages() { …; s.Add(&msg) }
 //	result := s.Result()
 //
 // A Stats is not safe for concurrent use.
@@ -156,15 +156,17 @@ func New(opts Options) *Stats {
 	return s
 }
 
-// Add counts one message. Messages should come in chat order (core.Message
-// Seq); a message earlier in time than one before it is counted as out of
-// order (see Result.OutOfOrder).
-func (s *Stats) Add(m core.Message) {
+// Add counts the message m points to, and keeps no reference to it (a
+// pointer, as a Message is large and Add is on every message's path).
+// Messages should come in chat order (core.Message Seq); a message earlier
+// in time than one before it is counted as out of order (see
+// Result.OutOfOrder).
+func (s *Stats) Add(m *core.Message) {
 	if m.Kind == core.MessageSystem {
 		s.system++
 		return
 	}
-	a := s.authorOf(&m)
+	a := s.authorOf(m)
 	if a == nil {
 		s.unattributed++
 		return
@@ -183,7 +185,7 @@ func (s *Stats) Add(m core.Message) {
 			s.scanText(a, m.Text)
 		}
 	}
-	s.addTime(a, &m)
+	s.addTime(a, m)
 }
 
 // authorOf finds or makes the author of m, keyed by platform id where there

@@ -39,7 +39,7 @@ func run(opts Options, msgs ...core.Message) Result {
 	s := New(opts)
 	for i, m := range msgs {
 		m.Seq = int64(i + 1)
-		s.Add(m)
+		s.Add(&m)
 	}
 	return s.Result()
 }
@@ -321,9 +321,11 @@ func TestStopWordsFollowTheChatsLanguages(t *testing.T) {
 
 func TestResultCanBeTakenTwice(t *testing.T) {
 	s := New(Options{})
-	s.Add(wall("Ann", "2024-01-15 10:00", "a"))
+	m := wall("Ann", "2024-01-15 10:00", "a")
+	s.Add(&m)
 	first := s.Result()
-	s.Add(wall("Ann", "2024-01-15 10:05", "b"))
+	m = wall("Ann", "2024-01-15 10:05", "b")
+	s.Add(&m)
 	second := s.Result()
 	if first.Messages != 1 || second.Messages != 2 || days(second)["2024-01-15"] != 2 || days(first)["2024-01-15"] != 1 {
 		t.Errorf("first %+v second %+v", first.ByDay, second.ByDay)

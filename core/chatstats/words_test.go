@@ -16,7 +16,7 @@ import (
 func oneText(t *testing.T, text string, langs ...string) Author {
 	t.Helper()
 	s := New(Options{Languages: langs, TopWords: 20, TopEmoji: 20})
-	s.Add(core.Message{Seq: 1, Author: "Ann", Kind: core.MessageText, Text: text,
+	s.Add(&core.Message{Seq: 1, Author: "Ann", Kind: core.MessageText, Text: text,
 		Local: time.Date(2024, 1, 15, 10, 0, 0, 0, time.UTC)})
 	r := s.Result()
 	if len(r.Authors) != 1 {
@@ -151,7 +151,7 @@ func TestFastPathsAgreeWithTheGeneralOne(t *testing.T) {
 			defer func() { fastPaths = true }()
 			s := New(Options{TopWords: 4, TopEmoji: 3, WordSlots: 6, EmojiSlots: 4})
 			for _, m := range msgs {
-				s.Add(m)
+				s.Add(&m)
 			}
 			return s.Result()
 		}

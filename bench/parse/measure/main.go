@@ -105,7 +105,7 @@ func measureParse(path string, withStats bool) (result, error) {
 			return result{}, err
 		}
 		if stats != nil {
-			stats.Add(msg)
+			stats.Add(&msg)
 		}
 		n++
 	}
