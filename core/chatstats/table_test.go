@@ -1,9 +1,12 @@
 package chatstats
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
+	"unicode"
 )
 
 // TestWordTableAgainstMap inserts and removes random words, many of them
@@ -150,6 +153,36 @@ func TestLetterBytes(t *testing.T) {
 					}
 				}
 			}
+		}
+	}
+}
+
+// TestLatin1Word checks the words asciiRun reads with Latin-1 letters: how
+// far each goes, and that it is lowered to its fold.
+func TestLatin1Word(t *testing.T) {
+	for _, c := range []struct{ in, word string }{
+		{"für uns", "für"},
+		{"FÜR", "für"},
+		{"Straße.", "straße"},
+		{"GRÖSSE", "grösse"},
+		{"ÀÞàþÿ", "àþàþ"}, // ÿ cut by the end of the eight bytes
+		{"naïve!", "naïve"},
+		{"abcdefä", "abcdefä"},
+		{"abcdefgä", "abcdefg"}, // ä cut by the end of the eight bytes
+		{"Öl3", "öl"},
+		{"a×b", "a×b"}, // × lowered to ÷: no word the table holds
+	} {
+		v := loadPadded(c.in, 0)
+		n, lower := latin1Word(v)
+		got := make([]byte, 8)
+		binary.LittleEndian.PutUint64(got, v&byteMasks[n&15]|lower)
+		if string(got[:n]) != strings.Map(func(r rune) rune {
+			if r == '×' {
+				return '÷'
+			}
+			return unicode.ToLower(r)
+		}, c.word) {
+			t.Errorf("latin1Word(%q) = %q, want the fold of %q", c.in, got[:n], c.word)
 		}
 	}
 }

@@ -508,6 +508,34 @@ func latinWordEnd(text string, i int) (end int, latin, upper, folds bool) {
 	return i, latin, upper, folds
 }
 
+// latin1Word returns the length of the word at the start of v (eight bytes,
+// little-endian) as far as it is made of ASCII letters and characters of two
+// bytes C3 80 to C3 BF (U+00C0 to U+00FF: à to ÿ and their capitals), and
+// the bits that lower-case it when OR-ed in: 0x20 on its ASCII letters and
+// on the second bytes of those characters but ß (C3 9F), which moves À to Þ
+// onto à to þ and leaves the small letters as they are. Those letters are
+// their own NFKC, so the word so lowered is its fold. × and ÷ (C3 97, C3
+// B7) are no letters; a word holding one is no word in the table and its
+// lookup misses, which leaves it to asciiWords. A letter cut by the end of
+// v ends the word there.
+func latin1Word(v uint64) (n int, lower uint64) {
+	const ones = 0x0101010101010101
+	letters := letterBytes(v)
+	second := v &^ (v << 1) & highBits // 10xxxxxx
+	pairs := zeroBytes(v^0xC3*ones) & (second >> 8)
+	pairs |= pairs << 8
+	n = bits.TrailingZeros64(^(letters|pairs)&highBits) >> 3
+	seconds := second &^ zeroBytes(v^0x9F*ones) // those past n are masked off
+	return n, (letters | seconds) >> 2 & byteMasks[n&15]
+}
+
+// zeroBytes sets the high bit of each byte of v that is zero, and only of
+// those (no borrow runs from one byte into the next).
+func zeroBytes(v uint64) uint64 {
+	const ones = 0x0101010101010101
+	return ^((v&^highBits + 0x7F*ones) | v) & highBits
+}
+
 // letterBytes sets the high bit of each byte of v that is an ASCII letter
 // (alnumBytes without the digits).
 func letterBytes(v uint64) uint64 {
@@ -538,7 +566,8 @@ func (t *textScan) wholeWords(n int) {
 
 // asciiRun is asciiWords's inner loop, without a call, so that its state
 // stays in registers: from text[i], an ASCII letter or digit, it counts the
-// whole words of up to eight ASCII letters that tc holds and can
+// whole words of up to eight bytes, ASCII letters and those of Latin-1 after
+// them (latin1Word), that tc holds and can
 // count without reordering its heap, and the separators after them that
 // asciiWords skips. It returns where it stopped, at a byte it does not skip
 // or a word it leaves to asciiWords, and the number of words it counted.
@@ -565,10 +594,20 @@ func asciiRun(tc *topCounter, text string, i int) (int, int) {
 		n := bits.TrailingZeros64(^letterBytes(v)&highBits) >> 3 // 0 to 8
 		end := i + n
 		if n == 0 || end < len(text) && !endsASCIIWord[text[end]] {
-			return i, words
+			if n == 0 || text[end] != 0xC3 {
+				return i, words
+			}
+			// The word goes on with à to ÿ (German, French, Spanish …).
+			var lower uint64
+			n, lower = latin1Word(v)
+			if end = i + n; end < len(text) && !endsASCIIWord[text[end]] {
+				return i, words
+			}
+			v = v&byteMasks[n&15] | lower
+		} else {
+			v = v&byteMasks[n&15] | lowerMasks[n&15]
 		}
 		// countShortASCII's lookup.
-		v = v&byteMasks[n&15] | lowerMasks[n&15]
 		hi, lo := bits.Mul64(lengthSeeds[n&31]^v, hashMul2)
 		h := finishHash(hi ^ lo)
 		tag := uint32(h)&^0xFF | uint32(n)
