@@ -75,6 +75,6 @@ bench-jobs *args:
 # Every benchmark.
 bench: bench-credits bench-parse bench-import bench-jobs
 
-# Run each parser fuzz target for FUZZTIME (default 30s).
+# Run each fuzz target of the parsers and the statistics for FUZZTIME (default 30s).
 fuzz:
     bash scripts/fuzz.sh

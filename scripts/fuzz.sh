@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs every chat-parser fuzz target for FUZZTIME each (default 30s), one
-# after another: go test -fuzz takes one target per run. Run from anywhere;
+# Runs every fuzz target of the chat parsers (core/chatparse) and the chat
+# statistics (core/chatstats) for FUZZTIME each (default 30s), one after
+# another: go test -fuzz takes one target per run. Run from anywhere;
 # FUZZTARGETS narrows the list (e.g. FUZZTARGETS="FuzzWhatsApp"), and
 # FUZZPARALLEL sets the fuzzing workers (go test's -parallel; default: one
 # per CPU), e.g. 1 on a machine shared with others. FUZZMINIMIZETIME bounds
@@ -8,8 +9,8 @@
 # 60s stalls a one-worker run for most of its time: no inputs are tried
 # while a worker minimises). Each target's wall time
 # is printed when it ends, for the record of how long it ran clean.
-# New failing inputs land in core/chatparse/testdata/fuzz/<target>/, where
-# plain go test replays them from then on: commit them with the fix.
+# New failing inputs land in <package>/testdata/fuzz/<target>/, where plain
+# go test replays them from then on: commit them with the fix.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,22 +20,26 @@ parallel=()
 if [ -n "${FUZZPARALLEL:-}" ]; then
   parallel=(-parallel "$FUZZPARALLEL")
 fi
-pkg=./core/chatparse/
-targets="${FUZZTARGETS:-$(go test -list '^Fuzz' "$pkg" | grep '^Fuzz' || true)}"
-if [ -z "$targets" ]; then
-  echo "fuzz: no fuzz targets found in $pkg" >&2
+failed=()
+ran=0
+for pkg in ./core/chatparse/ ./core/chatstats/; do
+  for target in $(go test -list '^Fuzz' "$pkg" | grep '^Fuzz' || true); do
+    if [ -n "${FUZZTARGETS:-}" ] && [[ " $FUZZTARGETS " != *" $target "* ]]; then
+      continue
+    fi
+    ran=$((ran + 1))
+    echo "--- $target ($pkg) for $fuzztime ($(date -u +%H:%M:%S) UTC)"
+    start=$SECONDS
+    if ! go test "$pkg" -run '^$' -fuzz "^${target}\$" -fuzztime "$fuzztime" -fuzzminimizetime "$minimize" "${parallel[@]}"; then
+      failed+=("$target")
+    fi
+    echo "--- $target ran $((SECONDS - start))s"
+  done
+done
+if [ "$ran" -eq 0 ]; then
+  echo "fuzz: no fuzz target matches ${FUZZTARGETS:-anything}" >&2
   exit 1
 fi
-
-failed=()
-for target in $targets; do
-  echo "--- $target for $fuzztime ($(date -u +%H:%M:%S) UTC)"
-  start=$SECONDS
-  if ! go test "$pkg" -run '^$' -fuzz "^${target}\$" -fuzztime "$fuzztime" -fuzzminimizetime "$minimize" "${parallel[@]}"; then
-    failed+=("$target")
-  fi
-  echo "--- $target ran $((SECONDS - start))s"
-done
 
 if [ "${#failed[@]}" -gt 0 ]; then
   echo "fuzz: failing targets: ${failed[*]}" >&2

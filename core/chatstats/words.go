@@ -187,7 +187,8 @@ func classify(r rune) uint8 {
 // fastPaths turns on scanText's shortcuts for the commonest texts:
 // asciiWords (and its asciiRun), kanaHanWord, and the lone emoji. They do
 // what the general loop does, in fewer instructions; only
-// TestFastPathsAgreeWithTheGeneralOne turns them off, to hold them to it.
+// TestFastPathsAgreeWithTheGeneralOne and FuzzFastPaths turn them off, to
+// hold them to it (so no test of this package may run in parallel).
 var fastPaths = true
 
 // textScan holds the state of cutting one message into words.
@@ -566,11 +567,11 @@ func (t *textScan) wholeWords(n int) {
 
 // asciiRun is asciiWords's inner loop, without a call, so that its state
 // stays in registers: from text[i], an ASCII letter or digit, it counts the
-// whole words of up to eight bytes, ASCII letters and those of Latin-1 after
-// them (latin1Word), that tc holds and can
-// count without reordering its heap, and the separators after them that
-// asciiWords skips. It returns where it stopped, at a byte it does not skip
-// or a word it leaves to asciiWords, and the number of words it counted.
+// whole words of up to eight bytes (ASCII letters, and those of Latin-1
+// after them: latin1Word) that tc holds and can count without reordering
+// its heap, and the separators after them that asciiWords skips. It
+// returns where it stopped, at a byte it does not skip or a word it leaves
+// to asciiWords, and the number of words it counted.
 func asciiRun(tc *topCounter, text string, i int) (int, int) {
 	if tc.table.n == 0 {
 		return i, 0

@@ -175,3 +175,41 @@ func TestFastPathsAgreeWithTheGeneralOne(t *testing.T) {
 		}
 	}
 }
+
+// FuzzFastPaths feeds any text, cut into messages at line ends that two
+// authors each send twice so that their words come back, with scanText's shortcuts on and off,
+// with few word slots and many: neither may panic, and both must give the
+// same Result.
+func FuzzFastPaths(f *testing.F) {
+	for _, seed := range []string{
+		"ok ok OK Hello hello", "für Für FÜR Straße straße GRÖSSE", "ab×cd x÷y aß aÿ",
+		"今日は雨です 今日 ありがとう\nコーヒー飲みたい ｺｰﾋｰ", "😂 ok😂ok 👍🏽 ❤️ 🇩🇪🇫🇷 👨‍👩‍👧",
+		"1️⃣ #️⃣ 2 see https://example.com/a?b=c now", "don't e-mail dogs' l'amico",
+		"ＯＫ ｗｗｗ 𝐡𝐞𝐥𝐥𝐨 cafe\u0301 café", "\xff\xe3\x81 \xed\xa0\x80 \xe0\x80\x80 ok",
+		"สวัสดี ครับ 안녕 Привет", "abcdefgä abcdefä abcdeää",
+	} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		lines := strings.Split(text, "\n")
+		run := func(fast bool, slots int) Result {
+			fastPaths = fast
+			defer func() { fastPaths = true }()
+			s := New(Options{TopWords: 4, TopEmoji: 3, WordSlots: slots, EmojiSlots: 4})
+			for k := range 4 * len(lines) { // each author says every line twice
+				m := core.Message{Seq: int64(k + 1), Author: []string{"Ann", "Bo"}[k/(2*len(lines))],
+					Kind: core.MessageText, Text: lines[k%len(lines)],
+					Local: time.Date(2024, 1, 15, 10, k%60, 0, 0, time.UTC)}
+				s.Add(&m)
+			}
+			return s.Result()
+		}
+		// Few slots make the counters evict and reorder; many keep
+		// every word, which the shortcuts then find.
+		for _, slots := range []int{6, 512} {
+			if fast, general := run(true, slots), run(false, slots); !reflect.DeepEqual(fast, general) {
+				t.Fatalf("%d slots: with the fast paths\n%+v\nwithout\n%+v", slots, fast.Authors, general.Authors)
+			}
+		}
+	})
+}
