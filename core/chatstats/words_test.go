@@ -177,9 +177,9 @@ func TestFastPathsAgreeWithTheGeneralOne(t *testing.T) {
 }
 
 // FuzzFastPaths feeds any text, cut into messages at line ends that two
-// authors each send twice so that their words come back, with scanText's shortcuts on and off,
-// with few word slots and many: neither may panic, and both must give the
-// same Result.
+// authors each send twice so that their words come back, with scanText's
+// shortcuts on and off, with few word slots and many: neither may panic, and
+// both must give the same Result.
 func FuzzFastPaths(f *testing.F) {
 	for _, seed := range []string{
 		"ok ok OK Hello hello", "für Für FÜR Straße straße GRÖSSE", "ab×cd x÷y aß aÿ",
