@@ -509,6 +509,18 @@ func latinWordEnd(text string, i int) (end int, latin, upper, folds bool) {
 	return i, latin, upper, folds
 }
 
+// longASCIIEnd returns the end of the ASCII letters from text[i] on, the
+// second eight bytes of a word, when they end within eight bytes at an ASCII
+// separator but ':' or the end of the text, else -1.
+func longASCIIEnd(text string, i int) int {
+	v := loadPadded(text, i)
+	n := bits.TrailingZeros64(^letterBytes(v)&highBits) >> 3
+	if end := i + n; n < 8 && (end == len(text) || endsASCIIWord[text[end]]) {
+		return end
+	}
+	return -1
+}
+
 // latin1Word returns the length of the word at the start of v (eight bytes,
 // little-endian) as far as it is made of ASCII letters and characters of two
 // bytes C3 80 to C3 BF (U+00C0 to U+00FF: à to ÿ and their capitals), and
@@ -565,13 +577,14 @@ func (t *textScan) wholeWords(n int) {
 	}
 }
 
-// asciiRun is asciiWords's inner loop, without a call, so that its state
-// stays in registers: from text[i], an ASCII letter or digit, it counts the
-// whole words of up to eight bytes (ASCII letters, and those of Latin-1
-// after them: latin1Word) that tc holds and can count without reordering
-// its heap, and the separators after them that asciiWords skips. It
-// returns where it stopped, at a byte it does not skip or a word it leaves
-// to asciiWords, and the number of words it counted.
+// asciiRun is asciiWords's inner loop, without a call for the commonest
+// words, so that its state stays in registers: from text[i], an ASCII letter
+// or digit, it counts the whole words that tc holds of up to eight bytes
+// (ASCII letters, and those of Latin-1 after them: latin1Word) where it can
+// count them without reordering its heap, and of nine to 16 ASCII letters
+// (through hitText), and skips the separators after them that asciiWords
+// skips. It returns where it stopped, at a byte it does not skip or a word
+// it leaves to asciiWords, and the number of words it counted.
 func asciiRun(tc *topCounter, text string, i int) (int, int) {
 	if tc.table.n == 0 {
 		return i, 0
@@ -595,6 +608,23 @@ func asciiRun(tc *topCounter, text string, i int) (int, int) {
 		n := bits.TrailingZeros64(^letterBytes(v)&highBits) >> 3 // 0 to 8
 		end := i + n
 		if n == 0 || end < len(text) && !endsASCIIWord[text[end]] {
+			if n == 8 && asciiWordByte[text[end]] {
+				// A word of nine letters or more: hitText's lookup for
+				// one of up to 16.
+				if end = longASCIIEnd(text, end); end < 0 {
+					return i, words
+				}
+				if _, _, _, ok := tc.hitText(text, i, end, lowerAll); !ok {
+					return i, words
+				}
+				words++
+				for i = end + 1; i < len(text) && skipsASCII[text[i]]; i++ {
+				}
+				if i >= len(text) || !asciiWordByte[text[i]] {
+					return i, words
+				}
+				continue
+			}
 			if n == 0 || text[end] != 0xC3 {
 				return i, words
 			}

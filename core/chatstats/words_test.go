@@ -126,6 +126,7 @@ func TestFastPathsAgreeWithTheGeneralOne(t *testing.T) {
 	pieces := []string{
 		"ok", "OK", "Hello", "hello", "the", "and", "don't", "e-mail", "dogs'", "123", "4", "a", "iPhone",
 		"internationalization", "ABCDEFGHIJ", "x1", "1x",
+		"abcdefghi", "abcdefghij", "Abcdefghij", "abcdefghijklmnop", "abcdefghijklmnopq", "abcdefghijklmno1",
 		" ", " ", " ", "  ", ".", ",", ":", "://x.y/z", "#", "*", "-", "'", "\n", "\t",
 		"1️⃣", "#️⃣", "😂", "😂", "👍🏽", "❤️", "❤", "🇩🇪", "👨‍👩‍👧", "©️", "😂ok",
 		"é", "É", "café", "Straße", "Für", "für", "FÜR", "über", "Über", "ÜBER", "straße", "GRÖSSE", "Größe",
