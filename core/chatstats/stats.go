@@ -116,6 +116,11 @@ type ref struct {
 	instant int64
 }
 
+// refOf is the ref of m, by a, at instant (unix milliseconds).
+func refOf(m *core.Message, a *author, instant int64) ref {
+	return ref{seq: m.Seq, author: a.index, local: m.Local, at: m.At, instant: instant}
+}
+
 type recentAuthor struct {
 	byID bool
 	key  string
@@ -249,10 +254,10 @@ func (s *Stats) addTime(a *author, m *core.Message) {
 	s.run[a.index]++
 
 	if !s.timed || instant < s.first.instant {
-		s.first = ref{seq: m.Seq, author: a.index, local: m.Local, at: m.At, instant: instant}
+		s.first = refOf(m, a, instant)
 	}
 	if !s.timed || instant >= s.last.instant {
-		s.last = ref{seq: m.Seq, author: a.index, local: m.Local, at: m.At, instant: instant}
+		s.last = refOf(m, a, instant)
 	}
 	if !s.timed {
 		s.timed, s.latest, s.prev = true, instant, a

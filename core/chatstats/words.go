@@ -299,29 +299,20 @@ func (s *Stats) scanText(a *author, text string) {
 			t.runes++
 			t.words++
 			// The rest of the run (commonly a whole word): characters of
-			// three bytes of the class, each a word, decoded here.
+			// three bytes that continue it, each a word.
 			i += n
 			if r >= 0x10000 {
 				continue
 			}
-			bmp := bmpClasses()
-			for i+3 <= len(text) {
-				r := decode3(text[i], text[i+1], text[i+2])
-				if r < 0 {
-					break
-				}
-				raw := bmp[r]
-				cl := raw &^ classFolds
-				if cl == classKanaLong && (t.class == classHiragana || t.class == classKatakana) {
-					cl = t.class
-				}
-				if cl != t.class {
+			bmp, accept := bmpClasses(), runClasses(t.class)
+			for ; ; i += 3 {
+				raw := kanaHanClass(bmp, text, i)
+				if accept>>(raw&^classFolds)&1 == 0 {
 					break
 				}
 				t.folds = t.folds || raw&classFolds != 0
 				t.runes++
 				t.words++
-				i += 3
 			}
 			continue
 		case classMark:
@@ -693,12 +684,8 @@ func (s *Stats) kanaHanWord(a *author, text string, i int, t *textScan) int {
 		if cl != classHan && cl != classHiragana && cl != classKatakana {
 			return start
 		}
-		// The rest of the run: characters of its class (ー continues a
-		// kana run), with the fold flags of all or-ed together.
-		accept := uint16(1) << cl
-		if cl != classHan {
-			accept |= 1 << classKanaLong
-		}
+		// The rest of the run, with the fold flags of all or-ed together.
+		accept := runClasses(cl)
 		all := raw
 		for i += 3; ; i += 3 {
 			raw = kanaHanClass(bmp, text, i)
@@ -745,10 +732,22 @@ func (s *Stats) kanaHanWord(a *author, text string, i int, t *textScan) int {
 	}
 }
 
+// runClasses is the set (bit 1<<class) of the classes whose characters
+// continue a run of class cl (classHan, classHiragana or classKatakana):
+// its own, and ー (classKanaLong) after kana.
+func runClasses(cl uint8) uint16 {
+	m := uint16(1) << cl
+	if cl != classHan {
+		m |= 1 << classKanaLong
+	}
+	return m
+}
+
 // kanaHanClass returns runeClass of the character of three bytes at
 // text[i], or classSep where there is none. It leaves out decode3's checks
 // for overlong forms and surrogates: their classes, those of characters
-// below U+0800 and classSep, are none that kanaHanWord looks for.
+// below U+0800 and classSep, are none that a run of Han or kana goes on
+// with.
 func kanaHanClass(bmp *[0x10000]uint8, text string, i int) uint8 {
 	if i+3 > len(text) {
 		return classSep
