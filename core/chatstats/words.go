@@ -441,9 +441,7 @@ func (s *Stats) asciiWords(a *author, text string, i int, t *textScan) int {
 			k := keyOf(s.fold.fold(text[i:end]))
 			s.countWord(a, &k)
 		}
-		for i = end + 1; i < len(text) && skipsASCII[text[i]]; i++ {
-		}
-		if i >= len(text) || !asciiWordByte[text[i]] {
+		if i = pastSeparators(text, end); i >= len(text) || !asciiWordByte[text[i]] {
 			break
 		}
 	}
@@ -609,9 +607,7 @@ func asciiRun(tc *topCounter, text string, i int) (int, int) {
 					return i, words
 				}
 				words++
-				for i = end + 1; i < len(text) && skipsASCII[text[i]]; i++ {
-				}
-				if i >= len(text) || !asciiWordByte[text[i]] {
+				if i = pastSeparators(text, end); i >= len(text) || !asciiWordByte[text[i]] {
 					return i, words
 				}
 				continue
@@ -651,12 +647,22 @@ func asciiRun(tc *topCounter, text string, i int) (int, int) {
 		}
 		sl.count++
 		words++
-		for i = end + 1; i < len(text) && skipsASCII[text[i]]; i++ {
-		}
-		if i >= len(text) || !asciiWordByte[text[i]] {
+		if i = pastSeparators(text, end); i >= len(text) || !asciiWordByte[text[i]] {
 			return i, words
 		}
 	}
+}
+
+// pastSeparators returns where scanning goes on after a word that ends at
+// end, at an ASCII separator or the end of text: past that separator and the
+// ones after it that do nothing where no part is open (skipsASCII), or past
+// the end of text (len(text)+1) when the word ends it.
+func pastSeparators(text string, end int) int {
+	i := end + 1
+	for i < len(text) && skipsASCII[text[i]] {
+		i++
+	}
+	return i
 }
 
 // kanaHanWord scans the runs of Han, hiragana or katakana characters of
@@ -678,11 +684,11 @@ func (s *Stats) kanaHanWord(a *author, text string, i int, t *textScan) int {
 		start := i
 		raw := kanaHanClass(bmp, text, i)
 		cl := raw &^ classFolds
+		if !startsRun(cl) {
+			return start
+		}
 		if cl == classKanaLong {
 			cl = classKatakana
-		}
-		if cl != classHan && cl != classHiragana && cl != classKatakana {
-			return start
 		}
 		// The rest of the run, with the fold flags of all or-ed together.
 		accept := runClasses(cl)
@@ -698,8 +704,7 @@ func (s *Stats) kanaHanWord(a *author, text string, i int, t *textScan) int {
 		folds := all&classFolds != 0
 		// Another of these classes ends the run: scanText ends the part
 		// there and opens the next with that character.
-		rc := raw &^ classFolds
-		next := rc == classHan || rc == classHiragana || rc == classKatakana || rc == classKanaLong
+		next := startsRun(raw &^ classFolds)
 		t.words += runes // every character a word
 		if !next && i < len(text) && !endsASCIIWord[text[i]] {
 			t.start, t.class, t.ascii, t.folds, t.runes = start, cl, false, folds, runes
@@ -722,14 +727,18 @@ func (s *Stats) kanaHanWord(a *author, text string, i int, t *textScan) int {
 		if i == len(text) {
 			return i
 		}
-		// The separator, and those after it that do nothing where no
-		// part is open; then the next word, if it may be one of ours.
-		for i++; i < len(text) && skipsASCII[text[i]]; i++ {
-		}
-		if i == len(text) || text[i] < 0xE0 || text[i] >= 0xF0 {
+		// Then the next word, if it may be one of ours.
+		if i = pastSeparators(text, i); i == len(text) || text[i] < 0xE0 || text[i] >= 0xF0 {
 			return i
 		}
 	}
+}
+
+// startsRun reports whether a character of class cl starts a run of Han or
+// kana: Han, hiragana, katakana, and ー, which starts a katakana one.
+func startsRun(cl uint8) bool {
+	const starts = 1<<classHan | 1<<classHiragana | 1<<classKatakana | 1<<classKanaLong
+	return starts>>cl&1 != 0
 }
 
 // runClasses is the set (bit 1<<class) of the classes whose characters
