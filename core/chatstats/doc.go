@@ -7,8 +7,10 @@
 //	for msg, err := range stream.Messages() { …; s.Add(&msg) }
 //	result := s.Result()
 //
-// Memory does not grow with the number of messages: it holds one counter set
-// per author (at most Options.WordSlots words besides the stop words it used,
+// Memory does not grow with the number of messages: it holds the chat's
+// vocabulary (its first Options.ChatWords distinct words), one counter set
+// per author (a count per vocabulary word it used, at most
+// Options.WordSlots later words besides the stop words it used,
 // Options.EmojiSlots emoji, and a response-time histogram of a few
 // kilobytes) and one counter per day with messages.
 //
@@ -37,10 +39,12 @@
 //     languages: those Options.Languages names, or else the lists
 //     (stopwords.go) whose own words (in no other list) the chat uses at
 //     least a quarter as often as those of its most used list.
-//   - Top lists are exact while an author uses at most Options.WordSlots
-//     distinct words other than stop words (stop words are always counted
-//     exactly); past that, Filtered Space-Saving (topk.go) keeps the most
-//     used ones: a listed count is never below the true count and at most
-//     Count.MaxOvercount above it, and a word left out was used at most as
-//     often as the least counted word the author's counter holds.
+//   - Top words are counted exactly for the chat's first Options.ChatWords
+//     distinct words (vocab.go: the chat's common words come early), and for
+//     stop words. Later words are counted exactly while an author uses at
+//     most Options.WordSlots of them; past that, Filtered Space-Saving
+//     (topk.go) keeps the most used ones: a listed count is never below the
+//     true count and at most Count.MaxOvercount above it, and a later word
+//     left out was used at most as often as the least counted word the
+//     author's counter holds. Emoji likewise, with Options.EmojiSlots.
 package chatstats

@@ -92,9 +92,10 @@ type Author struct {
 }
 
 // Count is one entry of a top list. Count may exceed the true count by at
-// most MaxOvercount, which is zero unless the author used more distinct
-// words (or emoji) than Options.WordSlots (EmojiSlots) and this one was
-// counted in a slot another had held.
+// most MaxOvercount, which is zero unless the word came after the chat's
+// vocabulary was full (Options.ChatWords), the author used more such words
+// (or emoji) than Options.WordSlots (EmojiSlots), and this one was counted
+// in a slot another had held.
 type Count struct {
 	Text         string
 	Count        int

@@ -36,8 +36,13 @@ type Options struct {
 	// empty detects them from the chat. Unknown names are ignored.
 	Languages []string
 
-	// WordSlots and EmojiSlots bound the distinct words and emoji counted
-	// per author (defaults 512 and 64); see Count for what a bound costs.
+	// ChatWords is the size of the chat's vocabulary (default 4096): its
+	// first ChatWords distinct words are counted exactly for every author.
+	ChatWords int
+
+	// WordSlots and EmojiSlots bound the distinct words that come after
+	// the vocabulary is full, and the emoji, counted per author (defaults
+	// 512 and 64); see Count for what a bound costs.
 	WordSlots  int
 	EmojiSlots int
 }
@@ -50,6 +55,7 @@ func (o Options) withDefaults() Options {
 	}
 	def(&o.TopWords, 10)
 	def(&o.TopEmoji, 5)
+	def(&o.ChatWords, 4096)
 	def(&o.WordSlots, 512)
 	def(&o.EmojiSlots, 64)
 	if o.Silence <= 0 {
@@ -62,8 +68,9 @@ func (o Options) withDefaults() Options {
 }
 
 // Stats computes the statistics of one chat from its messages, one at a
-// time, in one pass: memory grows with the authors, their vocabularies (up to
-// Options.WordSlots words each) and the days, never with the messages.
+// time, in one pass: memory grows with the authors, the chat's vocabulary (up
+// to Options.ChatWords words, and Options.WordSlots more per author) and the
+// days, never with the messages.
 //
 //	s := chatstats.New(chatstats.Options{Location: loc})
 //	for msg, err := range stream.Messages() { …; s.Add(&msg) }
@@ -101,6 +108,7 @@ type Stats struct {
 	zone         zonePeriod // the one of Location last looked up (offset)
 	wall         zonePeriod // the same for wall times read in Location (localInstant)
 	fold         folder
+	vocab        vocab
 	key          []byte
 	forcedLangs  uint32
 	forcedLangOK bool
@@ -146,7 +154,8 @@ type author struct {
 	messages, words, media, deleted int
 	emoji, started                  int
 	responses                       responseTimes
-	topWords, topEmoji              topCounter
+	counts                          []uint32   // by vocab id
+	topWords, topEmoji              topCounter // words past the vocabulary's, emoji
 }
 
 // New returns an empty Stats.
@@ -154,7 +163,8 @@ func New(opts Options) *Stats {
 	opts = opts.withDefaults()
 	s := &Stats{opts: opts, byID: map[string]*author{}, byName: map[string]*author{}, days: map[int64]int{}, dayAuthors: map[int64][]authorCount{},
 		buckets: responseBuckets(opts.MaxResponse), day: math.MinInt64, stops: stopWords(),
-		silenceMs: opts.Silence.Milliseconds(), maxResponseMs: opts.MaxResponse.Milliseconds()}
+		silenceMs: opts.Silence.Milliseconds(), maxResponseMs: opts.MaxResponse.Milliseconds(),
+		vocab: vocab{limit: opts.ChatWords}}
 	if len(opts.Languages) > 0 {
 		s.forcedLangs, s.forcedLangOK = languageMask(opts.Languages), true
 	}
@@ -402,7 +412,7 @@ func (s *Stats) Result() Result {
 	}
 	langs := s.forcedLangs
 	if !s.forcedLangOK {
-		langs = detectLanguages(s.stops, s.order)
+		langs = s.detectLanguages()
 	}
 	r.Languages = languageNames(langs)
 	rank := s.authorRanks()
@@ -455,12 +465,6 @@ func (s *Stats) authorRanks() []int {
 		rank[i] = r
 	}
 	return rank
-}
-
-// wordCounts returns the author's candidates for the top words: the words
-// the top counter holds but the stop words of languages in langs.
-func (s *Stats) wordCounts(a *author, langs uint32) []Count {
-	return a.topWords.counts(func(stop int32) bool { return s.stops.langs[stop]&langs == 0 })
 }
 
 func (s *Stats) result(r ref) MessageRef {

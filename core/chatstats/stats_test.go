@@ -368,3 +368,56 @@ func TestDaysSplitByAuthor(t *testing.T) {
 		t.Fatalf("authors %+v: Bob wrote most and comes first", r.Authors)
 	}
 }
+
+// TestVocabularyThenTopCounter fills a small chat vocabulary, then sends
+// more distinct words than the per-author slots hold: the vocabulary's words
+// keep exact counts however many words follow them, the later words keep the
+// top counter's bounds, and a stop word that first comes after the
+// vocabulary is full is still left out and still tells the language.
+func TestVocabularyThenTopCounter(t *testing.T) {
+	var msgs []core.Message
+	say := func(author, text string) {
+		msgs = append(msgs, wall(author, "2024-01-15 10:00", text))
+	}
+	say("Ann", "coffee coffee coffee train train home") // the vocabulary: three words
+	say("Bo", "home home")
+	for i := range 40 { // forty words past the vocabulary, once each
+		say("Ann", fmt.Sprintf("rare%d", i))
+	}
+	for range 6 {
+		say("Ann", "pizza und und und")
+	}
+	say("Ann", "coffee")
+	r := run(Options{ChatWords: 3, WordSlots: 4, TopWords: 10}, msgs...)
+	if !slices.Equal(r.Languages, []string{"de"}) {
+		t.Errorf("languages %v: want de, from und past the vocabulary", r.Languages)
+	}
+	ann := authorNamed(t, r, "Ann")
+	want := map[string]int{"coffee": 4, "train": 2, "home": 1}
+	for _, c := range ann.TopWords {
+		if c.Text == "und" {
+			t.Errorf("stop word und in the top words: %+v", ann.TopWords)
+		}
+		if n, ok := want[c.Text]; ok {
+			if c.Count != n || c.MaxOvercount != 0 {
+				t.Errorf("%s: %+v, want exactly %d", c.Text, c, n)
+			}
+			delete(want, c.Text)
+		}
+		if c.Text == "pizza" && (c.Count < 6 || c.Count-c.MaxOvercount > 6) {
+			t.Errorf("pizza: %+v, used 6 times", c)
+		}
+	}
+	if len(want) > 0 {
+		t.Errorf("vocabulary words %v missing from %+v", want, ann.TopWords)
+	}
+	if !slices.ContainsFunc(ann.TopWords, func(c Count) bool { return c.MaxOvercount > 0 }) {
+		t.Errorf("no word past the vocabulary counted in a slot another held: %+v", ann.TopWords)
+	}
+	if got := texts(ann.TopWords); !slices.Contains(got, "pizza") {
+		t.Errorf("pizza, the most used word past the vocabulary, missing: %q", got)
+	}
+	if got := texts(authorNamed(t, r, "Bo").TopWords); !slices.Equal(got, []string{"home", "home"}) {
+		t.Errorf("Bo's top words %q", got)
+	}
+}

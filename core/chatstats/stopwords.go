@@ -94,15 +94,15 @@ var stopWordLists = []struct{ lang, words string }{
 		但是 因为 因為 所以 如果 还是 還是 什么 什麼 怎么 怎麼`},
 }
 
-// stopDict numbers the folded stop words of every list, so that each
-// author counts them exactly in an array, apart from the top counter.
+// stopDict numbers the folded stop words of every list, with the lists that
+// hold each: a word's lists are looked up once, when it joins the chat's
+// vocabulary (or an author's top counter, past the vocabulary's size).
 type stopDict struct {
 	// lengths has bit n-1 of entry b set when a stop word of n bytes starts
 	// with byte b: most words that are no stop word fail this test and
 	// spare a lookup.
 	lengths [256]uint32
-	table   wordTable
-	words   []string
+	dict             // the stop words
 	langs   []uint32 // per word, the lists (bits, in the order of stopWordLists) that hold it
 }
 
@@ -115,9 +115,9 @@ var stopWords = sync.OnceValue(func() *stopDict {
 			k := keyOf(key)
 			id, ok := d.lookup(&k)
 			if !ok {
-				id = int32(len(d.words))
+				id = int32(len(d.keys))
 				d.table.insert(&k, id)
-				d.words = append(d.words, string(key))
+				d.keys = append(d.keys, string(key))
 				d.langs = append(d.langs, 0)
 			}
 			d.langs[id] |= 1 << i
@@ -134,21 +134,6 @@ var stopWords = sync.OnceValue(func() *stopDict {
 // stop word (first lower-cased when it is an ASCII letter).
 func (d *stopDict) mayHold(first byte, n int) bool {
 	return n > 0 && n <= 32 && d.lengths[first]&(1<<(n-1)) != 0
-}
-
-// lookup returns the id of the stop word k.
-func (d *stopDict) lookup(k *wordKey) (int32, bool) {
-	t := &d.table
-	if t.n == 0 {
-		return 0, false
-	}
-	for i, mask := t.probe(k.hash); t.entries[i].tag != 0; i = (i + 1) & mask {
-		e := &t.entries[i]
-		if k.head(e) && (k.size() <= 8 || k.tail(d.words[e.val])) {
-			return e.val, true
-		}
-	}
-	return 0, false
 }
 
 // StopWordLanguages returns the languages that have a stop-word list, as
@@ -180,24 +165,21 @@ func languageMask(langs []string) uint32 {
 // when such words of its list account for at least a quarter as many
 // occurrences as those of the best language. Without any, shared words
 // decide the same way; a chat with no stop word at all gets every list.
-func detectLanguages(d *stopDict, authors []*author) uint32 {
+func (s *Stats) detectLanguages() uint32 {
 	unique := make([]int64, len(stopWordLists))
 	shared := make([]int64, len(stopWordLists))
-	for _, a := range authors {
-		for _, slot := range a.topWords.slots {
-			if slot.stop < 0 {
-				continue
-			}
-			langs, n := d.langs[slot.stop], slot.count
+	for _, a := range s.order {
+		s.stopUses(a, func(stop int32, n int64) {
+			langs := s.stops.langs[stop]
 			for i := range shared {
 				if langs&(1<<i) != 0 {
-					shared[i] += int64(n)
+					shared[i] += n
 					if langs == 1<<i {
-						unique[i] += int64(n)
+						unique[i] += n
 					}
 				}
 			}
-		}
+		})
 	}
 	for _, hits := range [][]int64{unique, shared} {
 		best := slices.Max(hits)

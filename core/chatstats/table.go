@@ -166,28 +166,52 @@ func loadPadded(text string, i int) uint64 {
 	return loadShort(text, i)
 }
 
+// dict maps words to small ids: a wordTable and the words by id. The chat's
+// vocabulary, each author's overflow words and emoji, and the stop words
+// are dicts.
+type dict struct {
+	table wordTable
+	keys  []string // by id, the folded word
+}
+
+// lookup returns the id of the word k.
+func (d *dict) lookup(k *wordKey) (int32, bool) {
+	t := &d.table
+	if t.n == 0 {
+		return 0, false
+	}
+	for i, mask := t.probe(k.hash); t.entries[i].tag != 0; i = (i + 1) & mask {
+		e := &t.entries[i]
+		if k.head(e) && (k.size() <= 8 || k.tail(d.keys[e.val])) {
+			return e.val, true
+		}
+	}
+	return 0, false
+}
+
 // countText counts the word text[start:end], its own fold when its ASCII
 // letters are lower-cased by OR-ing lower (lowerAll for a word of ASCII
-// letters and digits, else 0), in the author's top words.
+// letters and digits, else 0), among the author's words.
 func (s *Stats) countText(a *author, text string, start, end int, lower uint64) {
-	if h, prefix, tag, ok := a.topWords.hitText(text, start, end, lower); !ok {
+	if h, prefix, tag, id, ok := s.vocab.findText(text, start, end, lower); ok {
+		a.countID(id)
+	} else {
 		s.countNew(a, text, start, end, lower, h, prefix, tag)
 	}
 }
 
-// countNew counts the word that hitText did not find.
+// countNew counts the word that findText did not find in the vocabulary.
 func (s *Stats) countNew(a *author, text string, start, end int, lower, h, prefix uint64, tag uint32) {
 	k := wordKey{hash: h, prefix: prefix, tag: tag, ascii: lower != 0, text: text[start:end]}
-	s.countWord(a, &k)
+	s.countUnknown(a, &k)
 }
 
-// hitText counts one more occurrence of text[start:end], lower-cased as
-// countText says, if t holds it; otherwise it returns its hash, first
-// eight bytes and tag (see wordKey). hashText
-// and the table lookup are inlined for a word of up to 16 bytes (a CJK word
-// of up to five characters), so that a word found, as almost every word is,
-// costs no key and no call.
-func (t *topCounter) hitText(text string, start, end int, lower uint64) (h, prefix uint64, tag uint32, ok bool) {
+// findText returns the id of text[start:end], lower-cased as countText
+// says, if d holds it, and in any case its hash, first eight bytes and tag
+// (see wordKey). hashText and the table lookup are inlined for a word of
+// up to 16 bytes (a CJK word of up to five characters), so that a word
+// found, as almost every word is, costs no key and no call.
+func (d *dict) findText(text string, start, end int, lower uint64) (h, prefix uint64, tag uint32, id int32, ok bool) {
 	n := end - start
 	var last uint64
 	switch {
@@ -213,7 +237,7 @@ func (t *topCounter) hitText(text string, start, end int, lower uint64) (h, pref
 		h, prefix = hashText(text, start, end, lower)
 	}
 	tag = tagOf(h, n)
-	if tab := &t.table; tab.n > 0 {
+	if tab := &d.table; tab.n > 0 {
 		mask := uint32(len(tab.entries) - 1)
 		for j := uint32(h) >> 8 & mask; tab.entries[j].tag != 0; j = (j + 1) & mask {
 			e := &tab.entries[j]
@@ -223,17 +247,13 @@ func (t *topCounter) hitText(text string, start, end int, lower uint64) (h, pref
 			// The tag holds the length (below 255), and the first
 			// eight bytes agree: a word of up to 16 bytes is settled by
 			// its last eight.
-			sl := &t.slots[e.val]
-			if n <= 8 || n <= 16 && load64(sl.key, n-8) == last || n > 16 && tailEqual(sl.key, text[start:end], lower) {
-				sl.count++
-				if t.heap != nil && sl.stop < 0 {
-					t.down(int(sl.pos))
-				}
-				return h, prefix, tag, true
+			key := d.keys[e.val]
+			if n <= 8 || n <= 16 && load64(key, n-8) == last || n > 16 && tailEqual(key, text[start:end], lower) {
+				return h, prefix, tag, e.val, true
 			}
 		}
 	}
-	return h, prefix, tag, false
+	return h, prefix, tag, 0, false
 }
 
 // tailEqual reports whether key, the folded word, is w with its ASCII

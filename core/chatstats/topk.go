@@ -20,12 +20,13 @@ import (
 // key while at most size distinct keys have been seen; a key without a slot
 // occurred at most as many times as the smallest count the slots hold.
 //
-// Stop words (Stats.countWord) take slots of their own, besides size: they
-// are counted exactly and never evicted.
+// Stop words (Stats.countUnknown) take slots of their own, besides size:
+// they are counted exactly and never evicted. The top counter of an
+// author's words counts only those past the chat's vocabulary (vocab).
 type topCounter struct {
 	size    int
 	content int // slots of words other than stop words
-	table   wordTable
+	dict        // the keys by slot
 	slots   []topSlot
 	// heap orders the content slots as a min-heap by count, once size of
 	// them are taken and the least counted key matters; before, it is nil.
@@ -34,27 +35,11 @@ type topCounter struct {
 }
 
 type topSlot struct {
-	key   string
 	hash  uint64 // the key's wordTable hash
 	count int64
 	over  int64 // the key's true count is in [count-over, count]
 	pos   int32 // the slot's place in heap
 	stop  int32 // the stop word's id in stopDict, or -1
-}
-
-// lookup returns the slot of the word k.
-func (t *topCounter) lookup(k *wordKey) (int32, bool) {
-	tab := &t.table
-	if tab.n == 0 {
-		return 0, false
-	}
-	for i, mask := tab.probe(k.hash); tab.entries[i].tag != 0; i = (i + 1) & mask {
-		e := &tab.entries[i]
-		if k.head(e) && (k.size() <= 8 || k.tail(t.slots[e.val].key)) {
-			return e.val, true
-		}
-	}
-	return 0, false
 }
 
 // add counts one occurrence of key, a table of its own (emoji).
@@ -79,7 +64,8 @@ func (t *topCounter) hit(id int32) {
 // addStop gives the stop word k, id in stopDict, its slot and counts it.
 func (t *topCounter) addStop(k *wordKey, id int32, word string) {
 	t.table.insert(k, int32(len(t.slots)))
-	t.slots = append(t.slots, topSlot{key: word, hash: k.hash, count: 1, stop: id})
+	t.keys = append(t.keys, word)
+	t.slots = append(t.slots, topSlot{hash: k.hash, count: 1, stop: id})
 }
 
 // miss counts one occurrence of the word k, whose folded bytes are key,
@@ -87,7 +73,8 @@ func (t *topCounter) addStop(k *wordKey, id int32, word string) {
 func (t *topCounter) miss(k *wordKey, key []byte) {
 	if t.content < t.size {
 		t.table.insert(k, int32(len(t.slots)))
-		t.slots = append(t.slots, topSlot{key: string(key), hash: k.hash, count: 1, stop: -1})
+		t.keys = append(t.keys, string(key))
+		t.slots = append(t.slots, topSlot{hash: k.hash, count: 1, stop: -1})
 		if t.content++; t.content == t.size {
 			for id, s := range t.slots {
 				if s.stop < 0 {
@@ -118,11 +105,11 @@ func (t *topCounter) miss(k *wordKey, key []byte) {
 	}
 	// The least counted key leaves; its hash counter keeps its count as a
 	// bound for when it comes back.
-	if e := fnv32([]byte(s.key)) % uint32(len(t.alpha)); int64(t.alpha[e]) < s.count {
+	if e := fnv32([]byte(t.keys[root])) % uint32(len(t.alpha)); int64(t.alpha[e]) < s.count {
 		t.alpha[e] = uint32(min(s.count, 1<<32-1))
 	}
-	t.table.remove(s.hash, len(s.key), root)
-	s.key, s.hash = string(key), k.hash
+	t.table.remove(s.hash, len(t.keys[root]), root)
+	t.keys[root], s.hash = string(key), k.hash
 	s.over = int64(t.alpha[a])
 	s.count = s.over + 1
 	t.table.insert(k, root)
@@ -180,9 +167,9 @@ func (t *topCounter) down(i int) {
 // words, and the stop words keep says to keep.
 func (t *topCounter) counts(keep func(stop int32) bool) []Count {
 	out := make([]Count, 0, len(t.slots))
-	for _, s := range t.slots {
+	for id, s := range t.slots {
 		if s.stop < 0 || (keep != nil && keep(s.stop)) {
-			out = append(out, Count{Text: s.key, Count: int(s.count), MaxOvercount: int(s.over)})
+			out = append(out, Count{Text: t.keys[id], Count: int(s.count), MaxOvercount: int(s.over)})
 		}
 	}
 	return out

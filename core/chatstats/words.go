@@ -343,7 +343,9 @@ func (s *Stats) scanText(a *author, text string) {
 				// sequence is the character itself, counted from the
 				// text.
 				a.emoji++
-				if h, prefix, tag, ok := a.topEmoji.hitText(text, i, i+4, 0); !ok {
+				if h, prefix, tag, id, ok := a.topEmoji.findText(text, i, i+4, 0); ok {
+					a.topEmoji.hit(id)
+				} else {
 					s.key = append(s.key[:0], text[i:i+4]...)
 					k := wordKey{hash: h, prefix: prefix, tag: tag, folded: s.key}
 					a.topEmoji.miss(&k, s.key)
@@ -401,7 +403,7 @@ func (s *Stats) asciiWords(a *author, text string, i int, t *textScan) int {
 	whole := 0 // whole words counted
 	for {
 		// The commonest words, without a call.
-		j, n := asciiRun(&a.topWords, text, i)
+		j, n := asciiRun(&s.vocab, a.counts, text, i)
 		i, whole = j, whole+n
 		if i >= len(text) || !asciiWordByte[text[i]] {
 			break
@@ -568,33 +570,33 @@ func (t *textScan) wholeWords(n int) {
 
 // asciiRun is asciiWords's inner loop, without a call for the commonest
 // words, so that its state stays in registers: from text[i], an ASCII letter
-// or digit, it counts the whole words that tc holds of up to eight bytes
-// (ASCII letters, and those of Latin-1 after them: latin1Word) where it can
-// count them without reordering its heap, and of nine to 16 ASCII letters
-// (through hitText), and skips the separators after them that asciiWords
-// skips. It returns where it stopped, at a byte it does not skip or a word
-// it leaves to asciiWords, and the number of words it counted.
-func asciiRun(tc *topCounter, text string, i int) (int, int) {
-	if tc.table.n == 0 {
+// or digit, it counts the whole words of the vocabulary voc that the author's
+// counts has room for, of up to eight bytes (ASCII letters, and those of
+// Latin-1 after them: latin1Word) and of nine to 16 ASCII letters (through
+// findText), and skips the separators after them that asciiWords skips. It
+// returns where it stopped, at a byte it does not skip or a word it leaves
+// to asciiWords, and the number of words it counted.
+func asciiRun(voc *vocab, counts []uint32, text string, i int) (int, int) {
+	if voc.table.n == 0 {
 		return i, 0
 	}
-	entries, slots, heap := tc.table.entries, tc.slots, tc.heap
+	entries := voc.table.entries
 	mask := uint32(len(entries) - 1)
 	words := 0
 	for {
 		// The word's first eight bytes find its end, and are its key.
-		var v uint64
+		var w uint64
 		switch {
 		case i+8 <= len(text):
-			v = load64(text, i)
+			w = load64(text, i)
 		case len(text) >= 8:
-			v = load64(text, len(text)-8) >> (uint(8*(i+8-len(text))) & 63)
+			w = load64(text, len(text)-8) >> (uint(8*(i+8-len(text))) & 63)
 		default:
 			return i, words
 		}
 		// Letters only: a digit ends the run where no separator does,
 		// which leaves the word to asciiWords.
-		n := bits.TrailingZeros64(^letterBytes(v)&highBits) >> 3 // 0 to 8
+		n := bits.TrailingZeros64(^letterBytes(w)&highBits) >> 3 // 0 to 8
 		end := i + n
 		if n == 0 || end < len(text) && !endsASCIIWord[text[end]] {
 			if n == 8 && asciiWordByte[text[end]] {
@@ -603,9 +605,11 @@ func asciiRun(tc *topCounter, text string, i int) (int, int) {
 				if end = longASCIIEnd(text, end); end < 0 {
 					return i, words
 				}
-				if _, _, _, ok := tc.hitText(text, i, end, lowerAll); !ok {
+				_, _, _, id, ok := voc.findText(text, i, end, lowerAll)
+				if !ok || int(id) >= len(counts) {
 					return i, words
 				}
+				counts[id]++
 				words++
 				if i = pastSeparators(text, end); i >= len(text) || !asciiWordByte[text[i]] {
 					return i, words
@@ -617,35 +621,30 @@ func asciiRun(tc *topCounter, text string, i int) (int, int) {
 			}
 			// The word goes on with à to ÿ (German, French, Spanish …).
 			var lower uint64
-			n, lower = latin1Word(v)
+			n, lower = latin1Word(w)
 			if end = i + n; end < len(text) && !endsASCIIWord[text[end]] {
 				return i, words
 			}
-			v = v&byteMasks[n&15] | lower
+			w = w&byteMasks[n&15] | lower
 		} else {
-			v = v&byteMasks[n&15] | lowerMasks[n&15]
+			w = w&byteMasks[n&15] | lowerMasks[n&15]
 		}
 		// countShortASCII's lookup.
-		hi, lo := bits.Mul64(lengthSeeds[n&31]^v, hashMul2)
+		hi, lo := bits.Mul64(lengthSeeds[n&31]^w, hashMul2)
 		h := finishHash(hi ^ lo)
 		tag := uint32(h)&^0xFF | uint32(n)
 		j := uint32(h) >> 8 & mask
-		for entries[j].tag != tag || entries[j].prefix != v {
+		for entries[j].tag != tag || entries[j].prefix != w {
 			if entries[j].tag == 0 {
 				return i, words
 			}
 			j = (j + 1) & mask
 		}
-		sl := &slots[entries[j].val]
-		if heap != nil && sl.stop < 0 {
-			// Only if the count stays within its children's: the
-			// heap stays as it is.
-			c, l := sl.count+1, 2*int(sl.pos)+1
-			if l < len(heap) && slots[heap[l]].count < c || l+1 < len(heap) && slots[heap[l+1]].count < c {
-				return i, words
-			}
+		id := entries[j].val
+		if int(id) >= len(counts) {
+			return i, words
 		}
-		sl.count++
+		counts[id]++
 		words++
 		if i = pastSeparators(text, end); i >= len(text) || !asciiWordByte[text[i]] {
 			return i, words
@@ -712,9 +711,7 @@ func (s *Stats) kanaHanWord(a *author, text string, i int, t *textScan) int {
 		}
 		if runes <= maxRunRunes {
 			if !folds {
-				if h, prefix, tag, ok := a.topWords.hitText(text, start, i, 0); !ok {
-					s.countNew(a, text, start, i, 0, h, prefix, tag)
-				}
+				s.countText(a, text, start, i, 0)
 			} else {
 				k := keyOf(s.fold.fold(text[start:i]))
 				s.countWord(a, &k)
@@ -900,9 +897,7 @@ func (s *Stats) endPart(a *author, text string, end int, t *textScan) {
 		s.countText(a, text, start, end, lowerAll)
 	case !t.folds:
 		// Most words of scripts without case.
-		if h, prefix, tag, ok := a.topWords.hitText(text, start, end, 0); !ok {
-			s.countNew(a, text, start, end, 0, h, prefix, tag)
-		}
+		s.countText(a, text, start, end, 0)
 	default:
 		k := keyOf(s.fold.fold(w))
 		s.countWord(a, &k)
@@ -940,40 +935,17 @@ func (s *Stats) countShortASCII(a *author, w string, v uint64) {
 	hi, lo := bits.Mul64((hashSeed^uint64(len(w))*hashMul1)^v, hashMul2)
 	h := finishHash(hi ^ lo)
 	tag := tagOf(h, len(w))
-	t := &a.topWords
-	if tab := &t.table; tab.n > 0 {
+	if tab := &s.vocab.table; tab.n > 0 {
 		mask := uint32(len(tab.entries) - 1)
 		for i := uint32(h) >> 8 & mask; tab.entries[i].tag != 0; i = (i + 1) & mask {
 			if e := &tab.entries[i]; e.tag == tag && e.prefix == v {
-				t.hit(e.val)
+				a.countID(e.val)
 				return
 			}
 		}
 	}
 	k := wordKey{hash: h, prefix: v, tag: tag, ascii: true, text: w}
-	s.countWord(a, &k)
-}
-
-// countWord counts one word in the author's top counter: a stop word in a
-// slot of its own, exactly, any other as the counter decides.
-func (s *Stats) countWord(a *author, k *wordKey) {
-	t := &a.topWords
-	if id, ok := t.lookup(k); ok {
-		t.hit(id)
-		return
-	}
-	if s.stops.mayHold(k.first(), k.size()) {
-		if id, ok := s.stops.lookup(k); ok {
-			t.addStop(k, id, s.stops.words[id])
-			return
-		}
-	}
-	key := k.folded
-	if key == nil {
-		s.key = k.bytes(s.key)
-		key = s.key
-	}
-	t.miss(k, key)
+	s.countUnknown(a, &k)
 }
 
 func (s *Stats) addEmoji(a *author, seq string) {

@@ -162,7 +162,9 @@ func TestFastPathsAgreeWithTheGeneralOne(t *testing.T) {
 		run := func(fast bool) Result {
 			fastPaths = fast
 			defer func() { fastPaths = true }()
-			s := New(Options{TopWords: 4, TopEmoji: 3, WordSlots: 6, EmojiSlots: 4})
+			// Every other pair of rounds, a vocabulary of four words
+			// leaves the rest to the top counters.
+			s := New(Options{TopWords: 4, TopEmoji: 3, ChatWords: []int{4, 4096}[round/2%2], WordSlots: 6, EmojiSlots: 4})
 			for _, m := range msgs {
 				s.Add(&m)
 			}
@@ -193,10 +195,10 @@ func FuzzFastPaths(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, text string) {
 		lines := strings.Split(text, "\n")
-		run := func(fast bool, slots int) Result {
+		run := func(fast bool, words, slots int) Result {
 			fastPaths = fast
 			defer func() { fastPaths = true }()
-			s := New(Options{TopWords: 4, TopEmoji: 3, WordSlots: slots, EmojiSlots: 4})
+			s := New(Options{TopWords: 4, TopEmoji: 3, ChatWords: words, WordSlots: slots, EmojiSlots: 4})
 			for k := range 4 * len(lines) { // each author says every line twice
 				m := core.Message{Seq: int64(k + 1), Author: []string{"Ann", "Bo"}[k/(2*len(lines))],
 					Kind: core.MessageText, Text: lines[k%len(lines)],
@@ -205,11 +207,12 @@ func FuzzFastPaths(f *testing.F) {
 			}
 			return s.Result()
 		}
-		// Few slots make the counters evict and reorder; many keep
-		// every word, which the shortcuts then find.
-		for _, slots := range []int{6, 512} {
-			if fast, general := run(true, slots), run(false, slots); !reflect.DeepEqual(fast, general) {
-				t.Fatalf("%d slots: with the fast paths\n%+v\nwithout\n%+v", slots, fast.Authors, general.Authors)
+		// A small vocabulary and few slots make the top counters
+		// evict and reorder; a large one keeps every word, which the
+		// shortcuts then find.
+		for _, size := range [][2]int{{4, 6}, {4096, 512}} {
+			if fast, general := run(true, size[0], size[1]), run(false, size[0], size[1]); !reflect.DeepEqual(fast, general) {
+				t.Fatalf("vocabulary %d, %d slots: with the fast paths\n%+v\nwithout\n%+v", size[0], size[1], fast.Authors, general.Authors)
 			}
 		}
 	})
