@@ -4,10 +4,13 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"reflect"
 	"runtime"
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/chatlens/chatlens/core"
 )
 
 func TestParseRepairsInvalidUTF8AndNUL(t *testing.T) {
@@ -185,5 +188,49 @@ func TestStorableAgreesWithValidString(t *testing.T) {
 			buf[i] = pool[rng.IntN(len(pool))]
 		}
 		check(string(buf[:n]))
+	}
+}
+
+// TestRepairMessageReachesEveryText sets every string of a message, nested
+// ones included, to invalid UTF-8 with a NUL, and checks that repairMessage
+// leaves none of them so: a text field added to core.Message without a
+// repair fails here.
+func TestRepairMessageReachesEveryText(t *testing.T) {
+	m := &core.Message{Attachments: make([]core.Attachment, 2), Reactions: []core.Reaction{{By: make([]core.Reactor, 2)}},
+		Geo: &core.GeoPoint{}, Event: &core.Event{Members: make([]string, 2)}}
+	const bad = "a\xff\x00b"
+	var walk func(v reflect.Value, path string, visit func(v reflect.Value, path string))
+	walk = func(v reflect.Value, path string, visit func(v reflect.Value, path string)) {
+		switch v.Kind() {
+		case reflect.String:
+			visit(v, path)
+		case reflect.Pointer:
+			if !v.IsNil() {
+				walk(v.Elem(), path, visit)
+			}
+		case reflect.Slice:
+			for i := range v.Len() {
+				walk(v.Index(i), fmt.Sprintf("%s[%d]", path, i), visit)
+			}
+		case reflect.Struct:
+			for i := range v.NumField() {
+				if v.Type().Field(i).IsExported() {
+					walk(v.Field(i), path+"."+v.Type().Field(i).Name, visit)
+				}
+			}
+		}
+	}
+	fields := 0
+	walk(reflect.ValueOf(m), "Message", func(v reflect.Value, _ string) { v.SetString(bad); fields++ })
+	if invalid, nul := repairMessage(m); !invalid || !nul {
+		t.Errorf("repairMessage reported invalid %v, NUL %v", invalid, nul)
+	}
+	walk(reflect.ValueOf(m), "Message", func(v reflect.Value, path string) {
+		if s := v.String(); !utf8.ValidString(s) || strings.Contains(s, "\x00") {
+			t.Errorf("%s = %q after repair", path, s)
+		}
+	})
+	if fields < 15 {
+		t.Fatalf("the walk set only %d strings", fields)
 	}
 }
