@@ -245,12 +245,15 @@ func (d *dict) findText(text string, start, end int, lower uint64) (h, prefix ui
 				continue
 			}
 			// The tag holds the length (below 255), and the first
-			// eight bytes agree: a word of up to 16 bytes is settled by
-			// its last eight.
-			key := d.keys[e.val]
-			if n <= 8 || n <= 16 && load64(key, n-8) == last || n > 16 && tailEqual(key, text[start:end], lower) {
-				return h, prefix, tag, e.val, true
+			// eight bytes agree: that settles a word of up to eight
+			// bytes, and its last eight one of up to 16.
+			if n > 8 {
+				key := d.keys[e.val]
+				if n <= 16 && load64(key, n-8) != last || n > 16 && !tailEqual(key, text[start:end], lower) {
+					continue
+				}
 			}
+			return h, prefix, tag, e.val, true
 		}
 	}
 	return h, prefix, tag, 0, false

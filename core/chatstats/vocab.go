@@ -33,13 +33,24 @@ func (v *vocab) add(k *wordKey, key []byte, stop int32) int32 {
 	return id
 }
 
-// countID counts one more use of the vocabulary's word id.
+// countID counts one more use of the vocabulary's word id (small enough to
+// be inlined: the array grows in a call of its own).
 func (a *author) countID(id int32) {
-	if int(id) >= len(a.counts) {
-		a.counts = slices.Grow(a.counts, int(id)+1-len(a.counts))
-		a.counts = a.counts[:cap(a.counts)]
+	if int(id) < len(a.counts) {
+		a.counts[id]++
+		return
 	}
+	a.growCounts(id)
 	a.counts[id]++
+}
+
+// growCounts makes room in a.counts for id, and for more ids after it. Not
+// inlined, so that countID is.
+//
+//go:noinline
+func (a *author) growCounts(id int32) {
+	a.counts = slices.Grow(a.counts, int(id)+1-len(a.counts))
+	a.counts = a.counts[:cap(a.counts)]
 }
 
 // countWord counts one word for author a.
