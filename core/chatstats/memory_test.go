@@ -110,3 +110,37 @@ func BenchmarkAdd(b *testing.B) {
 		})
 	}
 }
+
+// TestQuietAuthorsStaySmall fills the chat's vocabulary, then has two
+// thousand authors say two words each, one of them among the last the
+// vocabulary took: an author who says little must keep little, whichever
+// words they used (a large group has thousands of such members).
+func TestQuietAuthorsStaySmall(t *testing.T) {
+	s := New(Options{})
+	var b strings.Builder
+	for i := range 4096 {
+		fmt.Fprintf(&b, "w%d ", i)
+	}
+	m := core.Message{Seq: 1, Author: "Ann", Kind: core.MessageText, Text: b.String(),
+		Local: time.Date(2024, 1, 15, 10, 0, 0, 0, time.UTC)}
+	s.Add(&m)
+	heap := func() uint64 {
+		runtime.GC()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		return ms.HeapAlloc
+	}
+	before := heap()
+	const quiet = 2000
+	for i := range quiet {
+		m := core.Message{Seq: int64(i + 2), Author: fmt.Sprintf("member %d", i), Kind: core.MessageText,
+			Text: "w1 w4095", Local: time.Date(2024, 1, 15, 10, 0, 0, 0, time.UTC)}
+		s.Add(&m)
+	}
+	perAuthor := (heap() - before) / quiet
+	runtime.KeepAlive(s)
+	t.Logf("%d bytes a quiet author", perAuthor)
+	if perAuthor > 2048 {
+		t.Errorf("a quiet author takes %d bytes", perAuthor)
+	}
+}

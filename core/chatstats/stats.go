@@ -154,7 +154,7 @@ type author struct {
 	messages, words, media, deleted int
 	emoji, started                  int
 	responses                       responseTimes
-	counts                          []uint32   // by vocab id
+	counts                          countPages // by vocab id
 	topWords, topEmoji              topCounter // words past the vocabulary's, emoji
 }
 
@@ -222,8 +222,7 @@ func (s *Stats) authorOf(m *core.Message) *author {
 		}
 		var ok bool
 		if a, ok = authors[key]; !ok {
-			a = &author{id: strings.Clone(m.AuthorID), name: strings.Clone(m.Author), index: len(s.order),
-				topWords: topCounter{size: s.opts.WordSlots}, topEmoji: topCounter{size: s.opts.EmojiSlots}}
+			a = s.newAuthor(strings.Clone(m.AuthorID), strings.Clone(m.Author))
 			key = strings.Clone(key)
 			authors[key] = a
 			s.order = append(s.order, a)
@@ -235,6 +234,12 @@ func (s *Stats) authorOf(m *core.Message) *author {
 		a.name = strings.Clone(m.Author)
 	}
 	return a
+}
+
+// newAuthor returns a new author, the next in order (the caller adds it).
+func (s *Stats) newAuthor(id, name string) *author {
+	return &author{id: id, name: name, index: len(s.order), counts: newCountPages(s.opts.ChatWords),
+		topWords: topCounter{size: s.opts.WordSlots}, topEmoji: topCounter{size: s.opts.EmojiSlots}}
 }
 
 // addTime counts m in the activity tables, first and last, conversations

@@ -92,10 +92,10 @@ func TestAlnumBytesAndShortKeys(t *testing.T) {
 		padded := string(append(b, "        "[:8-n]...))
 		// countShortASCII finds what asciiKey keys, and the other way round.
 		st := New(Options{})
-		a := &author{topWords: topCounter{size: 16}}
+		a := st.newAuthor("", "Ann")
 		st.countShortASCII(a, w, load64(padded, 0)&byteMasks[n]|lowerMasks[n])
 		k := asciiKey(w)
-		if id, ok := st.vocab.lookup(&k); !ok || a.counts[id] != 1 {
+		if id, ok := st.vocab.lookup(&k); !ok || a.counts[id/pageIDs][id%pageIDs] != 1 {
 			t.Fatalf("%q: counted by countShortASCII, not found by its key", w)
 		}
 		st.countWord(a, &k)

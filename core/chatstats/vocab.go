@@ -1,10 +1,8 @@
 package chatstats
 
-import "slices"
-
 // vocab is the chat's vocabulary: its first Options.ChatWords distinct
 // words (folded), numbered in the order they first come, which every
-// author counts exactly in an array of its own (author.counts, by id).
+// author counts exactly, by id, in pages of its own (author.counts).
 // Words that come after it is full go to the author's bounded top counter
 // (author.topWords, Filtered Space-Saving).
 //
@@ -12,8 +10,9 @@ import "slices"
 // come early and are shared by its authors, so the lookup that every word
 // costs stays in the processor's first-level cache, where eight authors'
 // tables did not; and the words most likely to make a top list are counted
-// exactly. The memory it adds is bounded: the table and its words, and four
-// bytes per author and word that author used (TestMemoryStaysFlat).
+// exactly. The memory it adds is bounded: the table and its words, and a
+// page of counts per author for every pageIDs ids in which the author used a
+// word (TestMemoryStaysFlat, TestQuietAuthorsStaySmall).
 type vocab struct {
 	dict
 	stops []int32 // by id, the word's id in stopDict, or -1
@@ -33,25 +32,37 @@ func (v *vocab) add(k *wordKey, key []byte, stop int32) int32 {
 	return id
 }
 
-// countID counts one more use of the vocabulary's word id (small enough to
-// be inlined: the array grows in a call of its own).
-func (a *author) countID(id int32) {
-	if int(id) < len(a.counts) {
-		a.counts[id]++
-		return
-	}
-	a.growCounts(id)
-	a.counts[id]++
+// pageIDs is the number of vocabulary ids per page of an author's counts.
+const pageIDs = 64
+
+// countPages are an author's counts of the vocabulary's words, by id, in
+// pages of pageIDs allocated as the author uses a word of theirs: an author
+// who says little (a large group has thousands) keeps little, whichever
+// words they used (TestQuietAuthorsStaySmall). The page table is made whole
+// with the author (newCountPages), so that finding a page is one load.
+type countPages []*[pageIDs]uint32
+
+// newCountPages returns the page table for a vocabulary of limit words.
+func newCountPages(limit int) countPages {
+	return make(countPages, (limit+pageIDs-1)/pageIDs)
 }
 
-// growCounts makes room in a.counts for id, and for more ids after it. Not
-// inlined, so that countID is.
-//
-//go:noinline
-func (a *author) growCounts(id int32) {
-	a.counts = slices.Grow(a.counts, int(id)+1-len(a.counts))
-	a.counts = a.counts[:cap(a.counts)]
+// has reports whether the page that holds id is there.
+func (c countPages) has(id int32) bool { return c[uint32(id)/pageIDs] != nil }
+
+// add counts one more use of id, whose page is there.
+func (c countPages) add(id int32) { c[uint32(id)/pageIDs][uint32(id)%pageIDs]++ }
+
+// countID counts one more use of the vocabulary's word id.
+func (a *author) countID(id int32) {
+	if !a.counts.has(id) {
+		a.counts.addPage(id)
+	}
+	a.counts.add(id)
 }
+
+// addPage adds the page that holds id.
+func (c countPages) addPage(id int32) { c[uint32(id)/pageIDs] = new([pageIDs]uint32) }
 
 // countWord counts one word for author a.
 func (s *Stats) countWord(a *author, k *wordKey) {
@@ -95,10 +106,18 @@ func (s *Stats) countUnknown(a *author, k *wordKey) {
 	}
 }
 
-// used returns a's counts of the vocabulary's words, by id (an author's
-// array may run past the vocabulary, with zeros).
-func (s *Stats) used(a *author) []uint32 {
-	return a.counts[:min(len(a.counts), len(s.vocab.keys))]
+// eachCount calls f with each vocabulary word a used, by id, and its count.
+func (s *Stats) eachCount(a *author, f func(id int, n uint32)) {
+	for p, page := range a.counts {
+		if page == nil {
+			continue
+		}
+		for k, n := range page {
+			if n > 0 {
+				f(p*pageIDs+k, n)
+			}
+		}
+	}
 }
 
 // wordCounts returns the author's candidates for the top words: the words
@@ -107,22 +126,22 @@ func (s *Stats) used(a *author) []uint32 {
 func (s *Stats) wordCounts(a *author, langs uint32) []Count {
 	keep := func(stop int32) bool { return s.stops.langs[stop]&langs == 0 }
 	out := a.topWords.counts(keep)
-	for id, n := range s.used(a) {
-		if stop := s.vocab.stops[id]; n > 0 && (stop < 0 || keep(stop)) {
+	s.eachCount(a, func(id int, n uint32) {
+		if stop := s.vocab.stops[id]; stop < 0 || keep(stop) {
 			out = append(out, Count{Text: s.vocab.keys[id], Count: int(n)})
 		}
-	}
+	})
 	return out
 }
 
 // stopUses calls use with each stop word's id in stopDict and the number of
 // times a used it.
 func (s *Stats) stopUses(a *author, use func(stop int32, n int64)) {
-	for id, n := range s.used(a) {
-		if stop := s.vocab.stops[id]; n > 0 && stop >= 0 {
+	s.eachCount(a, func(id int, n uint32) {
+		if stop := s.vocab.stops[id]; stop >= 0 {
 			use(stop, int64(n))
 		}
-	}
+	})
 	for _, slot := range a.topWords.slots {
 		if slot.stop >= 0 {
 			use(slot.stop, slot.count)

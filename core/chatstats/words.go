@@ -576,7 +576,7 @@ func (t *textScan) wholeWords(n int) {
 // findText), and skips the separators after them that asciiWords skips. It
 // returns where it stopped, at a byte it does not skip or a word it leaves
 // to asciiWords, and the number of words it counted.
-func asciiRun(voc *vocab, counts []uint32, text string, i int) (int, int) {
+func asciiRun(voc *vocab, counts countPages, text string, i int) (int, int) {
 	if voc.table.n == 0 {
 		return i, 0
 	}
@@ -606,10 +606,10 @@ func asciiRun(voc *vocab, counts []uint32, text string, i int) (int, int) {
 					return i, words
 				}
 				_, _, _, id, ok := voc.findText(text, i, end, lowerAll)
-				if !ok || int(id) >= len(counts) {
+				if !ok || !counts.has(id) {
 					return i, words
 				}
-				counts[id]++
+				counts.add(id)
 				words++
 				if i = pastSeparators(text, end); i >= len(text) || !asciiWordByte[text[i]] {
 					return i, words
@@ -641,10 +641,10 @@ func asciiRun(voc *vocab, counts []uint32, text string, i int) (int, int) {
 			j = (j + 1) & mask
 		}
 		id := entries[j].val
-		if int(id) >= len(counts) {
+		if !counts.has(id) {
 			return i, words
 		}
-		counts[id]++
+		counts.add(id)
 		words++
 		if i = pastSeparators(text, end); i >= len(text) || !asciiWordByte[text[i]] {
 			return i, words
