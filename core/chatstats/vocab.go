@@ -106,9 +106,9 @@ func (s *Stats) countUnknown(a *author, k *wordKey) {
 	}
 }
 
-// eachCount calls f with each vocabulary word a used, by id, and its count.
-func (s *Stats) eachCount(a *author, f func(id int, n uint32)) {
-	for p, page := range a.counts {
+// each calls f with the id of each word counted, and its count.
+func (c countPages) each(f func(id int, n uint32)) {
+	for p, page := range c {
 		if page == nil {
 			continue
 		}
@@ -126,7 +126,7 @@ func (s *Stats) eachCount(a *author, f func(id int, n uint32)) {
 func (s *Stats) wordCounts(a *author, langs uint32) []Count {
 	keep := func(stop int32) bool { return s.stops.langs[stop]&langs == 0 }
 	out := a.topWords.counts(keep)
-	s.eachCount(a, func(id int, n uint32) {
+	a.counts.each(func(id int, n uint32) {
 		if stop := s.vocab.stops[id]; stop < 0 || keep(stop) {
 			out = append(out, Count{Text: s.vocab.keys[id], Count: int(n)})
 		}
@@ -137,7 +137,7 @@ func (s *Stats) wordCounts(a *author, langs uint32) []Count {
 // stopUses calls use with each stop word's id in stopDict and the number of
 // times a used it.
 func (s *Stats) stopUses(a *author, use func(stop int32, n int64)) {
-	s.eachCount(a, func(id int, n uint32) {
+	a.counts.each(func(id int, n uint32) {
 		if stop := s.vocab.stops[id]; stop >= 0 {
 			use(stop, int64(n))
 		}

@@ -570,8 +570,8 @@ func (t *textScan) wholeWords(n int) {
 
 // asciiRun is asciiWords's inner loop, without a call for the commonest
 // words, so that its state stays in registers: from text[i], an ASCII letter
-// or digit, it counts the whole words of the vocabulary voc that the author's
-// counts has room for, of up to eight bytes (ASCII letters, and those of
+// or digit, it counts the whole words of the vocabulary voc whose pages the
+// author's counts hold, of up to eight bytes (ASCII letters, and those of
 // Latin-1 after them: latin1Word) and of nine to 16 ASCII letters (through
 // findText), and skips the separators after them that asciiWords skips. It
 // returns where it stopped, at a byte it does not skip or a word it leaves
