@@ -28,6 +28,7 @@ type waParser struct {
 
 	first     waHeader // the first header fixes the file's shape
 	haveFirst bool
+	dates     headerDates
 	sawMark   bool // the file has direction marks (iOS keeps them)
 	seq       int  // messages finished so far, notices included
 
@@ -110,7 +111,7 @@ func (p *waParser) run(r io.Reader, emit func(*core.Message) bool) error {
 		}
 		line := p.cl.clean(raw)
 		p.sawMark = p.sawMark || p.cl.marks.n > 0
-		h, isHeader := scanWAHeader(line)
+		h, isHeader := p.dates.scan(line)
 		if isHeader && p.haveFirst && !h.shapeMatches(&p.first) {
 			isHeader = false
 		}
