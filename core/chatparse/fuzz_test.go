@@ -89,6 +89,9 @@ func FuzzWhatsApp(f *testing.F) {
 		"\ufeff\u200e[01.02.24 10.00] g: \u200eA added B\n[01.02.24 10.01] g: \u200ex",
 		"01/02/24, 10:00 - A: <attached: >\n01/02/24, 10:00 - A:  (file attached)",
 		"01/02/2024, 10:00 - 01/02/2024, 10:00 - A: nested",
+		// Headers that share a day's first bytes, and near misses of
+		// the date the parser remembers (headerDates).
+		"1/2/24, 3:04 PM - A: x\n1/2/24, 3:05 PM - B: y\n1/2/245, 3:05 PM - B: z\n1/2/24 3:06 PM - A: w\n1/2/2, 3:07 PM - A: v",
 	)
 	for _, seed := range waWordingSeeds() {
 		f.Add([]byte(seed))
