@@ -10,7 +10,10 @@
 # while a worker minimises). Each target's wall time
 # is printed when it ends, for the record of how long it ran clean.
 # New failing inputs land in <package>/testdata/fuzz/<target>/, where plain
-# go test replays them from then on: commit them with the fix.
+# go test replays them from then on: commit them with the fix. A target that
+# ends in "context deadline exceeded" with no new input is Go's coordinator
+# racing -fuzztime (go.dev/issue/75804, before Go 1.27): it is said so and
+# does not fail the run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,6 +25,10 @@ if [ -n "${FUZZPARALLEL:-}" ]; then
 fi
 failed=()
 ran=0
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+# inputs counts the inputs in a fuzz corpus directory (0 when there is none).
+inputs() { if [ -d "$1" ]; then find "$1" -type f | wc -l; else echo 0; fi; }
 for pkg in ./core/chatparse/ ./core/chatstats/; do
   for target in $(go test -list '^Fuzz' "$pkg" | grep '^Fuzz' || true); do
     if [ -n "${FUZZTARGETS:-}" ] && [[ " $FUZZTARGETS " != *" $target "* ]]; then
@@ -30,8 +37,18 @@ for pkg in ./core/chatparse/ ./core/chatstats/; do
     ran=$((ran + 1))
     echo "--- $target ($pkg) for $fuzztime ($(date -u +%H:%M:%S) UTC)"
     start=$SECONDS
-    if ! go test "$pkg" -run '^$' -fuzz "^${target}\$" -fuzztime "$fuzztime" -fuzzminimizetime "$minimize" "${parallel[@]}"; then
-      failed+=("$target")
+    corpus="$pkg/testdata/fuzz/$target"
+    before=$(inputs "$corpus")
+    if ! go test "$pkg" -run '^$' -fuzz "^${target}\$" -fuzztime "$fuzztime" -fuzzminimizetime "$minimize" "${parallel[@]}" 2>&1 | tee "$log"; then
+      # Go's fuzzing coordinator can report "context deadline exceeded"
+      # when -fuzztime ends while a worker is busy (go.dev/issue/75804,
+      # fixed in Go 1.27; seen here on a loaded machine): no input failed
+      # and none was written. Any other failure, or a new input, counts.
+      if [ "$(inputs "$corpus")" -eq "$before" ] && tail -n 8 "$log" | grep -q 'context deadline exceeded'; then
+        echo "--- $target: \"context deadline exceeded\" at the end of -fuzztime with no failing input: Go's fuzzing coordinator (go.dev/issue/75804), not a finding"
+      else
+        failed+=("$target")
+      fi
     fi
     echo "--- $target ran $((SECONDS - start))s"
   done
