@@ -629,7 +629,7 @@ func asciiRun(voc *vocab, counts countPages, text string, i int) (int, int) {
 		} else {
 			w = w&byteMasks[n&15] | lowerMasks[n&15]
 		}
-		// countShortASCII's lookup.
+		// findText's lookup of a word of up to eight bytes, inline.
 		hi, lo := bits.Mul64(lengthSeeds[n&31]^w, hashMul2)
 		h := finishHash(hi ^ lo)
 		tag := uint32(h)&^0xFF | uint32(n)
@@ -933,26 +933,6 @@ var byteMasks, lowerMasks = func() (b, l [16]uint64) {
 	}
 	return b, l
 }()
-
-// countShortASCII counts an ASCII word of up to eight bytes, v: its bytes
-// lower-cased and zero-padded; its lookup inlined, for the commonest word
-// of all.
-func (s *Stats) countShortASCII(a *author, w string, v uint64) {
-	hi, lo := bits.Mul64((hashSeed^uint64(len(w))*hashMul1)^v, hashMul2)
-	h := finishHash(hi ^ lo)
-	tag := tagOf(h, len(w))
-	if tab := &s.vocab.table; tab.n > 0 {
-		mask := uint32(len(tab.entries) - 1)
-		for i := uint32(h) >> 8 & mask; tab.entries[i].tag != 0; i = (i + 1) & mask {
-			if e := &tab.entries[i]; e.tag == tag && e.prefix == v {
-				a.countID(e.val)
-				return
-			}
-		}
-	}
-	k := wordKey{hash: h, prefix: v, tag: tag, ascii: true, text: w}
-	s.countUnknown(a, &k)
-}
 
 func (s *Stats) addEmoji(a *author, seq string) {
 	b := s.key[:0]
