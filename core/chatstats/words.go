@@ -45,6 +45,11 @@ const (
 	classFolds uint8 = 0x80
 )
 
+// The classes fit in four bits, which the scanner's bit sets (startsRun,
+// runClasses) are shifted by without a test of the shift: this fails to
+// compile when a class past 15 is added.
+const _ = uint8(15 - classEmoji)
+
 // asciiWordByte marks the ASCII letters and digits.
 var asciiWordByte = func() (t [256]bool) {
 	for c := range utf8.RuneSelf {
@@ -307,7 +312,7 @@ func (s *Stats) scanText(a *author, text string) {
 			bmp, accept := bmpClasses(), runClasses(t.class)
 			for ; ; i += 3 {
 				raw := kanaHanClass(bmp, text, i)
-				if accept>>(raw&^classFolds)&1 == 0 {
+				if accept>>(raw&15)&1 == 0 {
 					break
 				}
 				t.folds = t.folds || raw&classFolds != 0
@@ -694,12 +699,12 @@ func (s *Stats) kanaHanWord(a *author, text string, i int, t *textScan) int {
 		all := raw
 		for i += 3; ; i += 3 {
 			raw = kanaHanClass(bmp, text, i)
-			if accept>>(raw&^classFolds)&1 == 0 {
+			if accept>>(raw&15)&1 == 0 {
 				break
 			}
 			all |= raw
 		}
-		runes := (i - start) / 3
+		runes := int(uint(i-start) / 3)
 		folds := all&classFolds != 0
 		// Another of these classes ends the run: scanText ends the part
 		// there and opens the next with that character.
@@ -741,7 +746,7 @@ func (s *Stats) kanaHanWord(a *author, text string, i int, t *textScan) int {
 // kana: Han, hiragana, katakana, and ー, which starts a katakana one.
 func startsRun(cl uint8) bool {
 	const starts = 1<<classHan | 1<<classHiragana | 1<<classKatakana | 1<<classKanaLong
-	return starts>>cl&1 != 0
+	return starts>>(cl&15)&1 != 0
 }
 
 // runClasses is the set (bit 1<<class) of the classes whose characters
