@@ -57,6 +57,10 @@ bench-credits *args:
 bench-parse *args:
     bash bench/parse/run.sh {{args}}
 
+# The parse's and the statistics' instructions per shape (cachegrind; needs valgrind).
+bench-parse-instructions *args:
+    bash bench/parse/instructions.sh {{args}}
+
 # Import and search on a durable cluster: uploads through the real binary
 # beside psql's COPY, searches beside the same statement in psql.
 # Import (HTTP upload vs COPY), search and statistics benchmark of the chats API.
