@@ -12,7 +12,10 @@
 // per author (a count per vocabulary word it used, at most
 // Options.WordSlots later words besides the stop words it used,
 // Options.EmojiSlots emoji, and a response-time histogram of a few
-// kilobytes) and one counter per day with messages.
+// kilobytes) and one counter per day with messages; and the texts of the
+// last few messages (at most 256, or 64 KiB and one more), whose words are
+// counted together (stats.go, addText: in batches the word path and the
+// parser stop evicting each other from the processor's caches).
 //
 // What counts:
 //   - System messages belong to no participant: they are counted, and
