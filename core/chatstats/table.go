@@ -222,8 +222,7 @@ func (d *dict) findText(text string, start, end int, lower uint64) (h, prefix ui
 			prefix = loadPadded(text, start)
 		}
 		prefix = prefix&byteMasks[n&15] | lower&byteMasks[n&15]
-		hi, lo := bits.Mul64(lengthSeeds[n&15]^prefix, hashMul2)
-		h = finishHash(hi ^ lo)
+		h = shortHash(prefix, n)
 	case n <= 16:
 		// Two blocks: the first eight bytes, and the rest, shifted down
 		// from the load that ends with them.

@@ -634,19 +634,8 @@ func asciiRun(voc *vocab, counts countPages, text string, i int) (int, int) {
 		} else {
 			w = w&byteMasks[n&15] | lowerMasks[n&15]
 		}
-		// findText's lookup of a word of up to eight bytes, inline.
-		hi, lo := bits.Mul64(lengthSeeds[n&31]^w, hashMul2)
-		h := finishHash(hi ^ lo)
-		tag := uint32(h)&^0xFF | uint32(n)
-		j := uint32(h) >> 8 & mask
-		for entries[j].tag != tag || entries[j].prefix != w {
-			if entries[j].tag == 0 {
-				return i, words
-			}
-			j = (j + 1) & mask
-		}
-		id := entries[j].val
-		if !counts.has(id) {
+		id := findShort(entries, mask, shortHash(w, n), w, n)
+		if id < 0 || !counts.has(id) {
 			return i, words
 		}
 		counts.add(id)
@@ -655,6 +644,30 @@ func asciiRun(voc *vocab, counts countPages, text string, i int) (int, int) {
 			return i, words
 		}
 	}
+}
+
+// shortHash is findText's hash of a word of up to eight bytes, w (its
+// bytes, zero-padded), n bytes long.
+func shortHash(w uint64, n int) uint64 {
+	hi, lo := bits.Mul64(lengthSeeds[n&31]^w, hashMul2)
+	return finishHash(hi ^ lo)
+}
+
+// findShort is findText's lookup of that word, of hash h, in a table's
+// entries (mask is their number less one): its id, or -1. The table holds
+// at least one word (with none, entries is empty). shortHash and findShort are
+// small enough to be inlined into the loops that count the commonest
+// words, where a call would cost more than the lookup.
+func findShort(entries []wordEntry, mask uint32, h, w uint64, n int) int32 {
+	tag := uint32(h)&^0xFF | uint32(n)
+	j := uint32(h) >> 8 & mask
+	for entries[j].tag != tag || entries[j].prefix != w {
+		if entries[j].tag == 0 {
+			return -1
+		}
+		j = (j + 1) & mask
+	}
+	return entries[j].val
 }
 
 // pastSeparators returns where scanning goes on after a word that ends at
@@ -715,9 +728,20 @@ func (s *Stats) kanaHanWord(a *author, text string, i int, t *textScan) int {
 			return i
 		}
 		if runes <= maxRunRunes {
-			if !folds {
-				// countText, by hand: a call fewer on the commonest path
-				// of Chinese and Japanese text.
+			if !folds && runes <= 2 && s.vocab.table.n > 0 {
+				// A word of one or two characters (six bytes), the
+				// commonest in Chinese and Japanese text: findText's
+				// lookup, inline.
+				n := i - start
+				w := loadPadded(text, start) & byteMasks[n&15]
+				h := shortHash(w, n)
+				if id := findShort(s.vocab.table.entries, uint32(len(s.vocab.table.entries)-1), h, w, n); id >= 0 {
+					a.countID(id)
+				} else {
+					s.countNew(a, text, start, i, 0, h, w, tagOf(h, n))
+				}
+			} else if !folds {
+				// countText, by hand: a call fewer.
 				if h, prefix, tag, id, ok := s.vocab.findText(text, start, i, 0); ok {
 					a.countID(id)
 				} else {
