@@ -711,7 +711,14 @@ func (s *Stats) kanaHanWord(a *author, text string, i int, t *textScan) int {
 		accept := runClasses(cl)
 		all := raw
 		for i += 3; ; i += 3 {
-			raw = kanaHanClass(bmp, text, i)
+			if i+4 <= len(text) {
+				// One load of four bytes, the character's three and one
+				// more: kanaHanClass without its three loads.
+				c := text[i : i+4]
+				raw = class3(bmp, uint32(c[0])|uint32(c[1])<<8|uint32(c[2])<<16|uint32(c[3])<<24)
+			} else {
+				raw = kanaHanClass(bmp, text, i)
+			}
 			if accept>>(raw&15)&1 == 0 {
 				break
 			}
@@ -794,10 +801,17 @@ func kanaHanClass(bmp *[0x10000]uint8, text string, i int) uint8 {
 		return classSep
 	}
 	c := text[i : i+3]
-	if (uint32(c[0])|uint32(c[1])<<8|uint32(c[2])<<16)&0xC0C0F0 != 0x8080E0 { // 1110xxxx 10xxxxxx 10xxxxxx
+	return class3(bmp, uint32(c[0])|uint32(c[1])<<8|uint32(c[2])<<16)
+}
+
+// class3 returns runeClass of the character of three bytes that x's low
+// three bytes (little-endian) are, or classSep where they are none, with
+// kanaHanClass's leniency; x's top byte is not read.
+func class3(bmp *[0x10000]uint8, x uint32) uint8 {
+	if x&0xC0C0F0 != 0x8080E0 { // 1110xxxx 10xxxxxx 10xxxxxx
 		return classSep
 	}
-	return bmp[uint16(c[0]&0x0F)<<12|uint16(c[1]&0x3F)<<6|uint16(c[2]&0x3F)]
+	return bmp[uint16(x&0x0F)<<12|uint16(x>>8&0x3F)<<6|uint16(x>>16&0x3F)]
 }
 
 // bmpClasses returns runeClass's table for the Basic Multilingual Plane,
