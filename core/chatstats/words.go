@@ -740,7 +740,12 @@ func (s *Stats) kanaHanWord(a *author, text string, i int, t *textScan) int {
 				// commonest in Chinese and Japanese text: findText's
 				// lookup, inline.
 				n := i - start
-				w := loadPadded(text, start) & byteMasks[n&15]
+				var w uint64
+				if start+8 <= len(text) {
+					w = load64(text, start) & byteMasks[n&15]
+				} else {
+					w = loadPadded(text, start) & byteMasks[n&15]
+				}
 				h := shortHash(w, n)
 				if id := findShort(s.vocab.table.entries, uint32(len(s.vocab.table.entries)-1), h, w, n); id >= 0 {
 					a.countID(id)
@@ -784,7 +789,7 @@ func startsRun(cl uint8) bool {
 // continue a run of class cl (classHan, classHiragana or classKatakana):
 // its own, and ー (classKanaLong) after kana.
 func runClasses(cl uint8) uint16 {
-	m := uint16(1) << cl
+	m := uint16(1) << (cl & 15)
 	if cl != classHan {
 		m |= 1 << classKanaLong
 	}
