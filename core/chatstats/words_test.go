@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/chatlens/chatlens/core"
 )
@@ -113,6 +114,41 @@ func TestBMPClasses(t *testing.T) {
 		}
 		if r >= 0x80 && unicode.ToLower(r) != r && table[r]&classFolds == 0 {
 			t.Errorf("%U: has a lower case, not flagged", r)
+		}
+	}
+}
+
+// TestKanaHanClass holds the run loops' character classes (kanaHanClass,
+// and class3 on a load of four bytes) to runeClass: every valid character
+// of three bytes gets its class, whatever byte follows it; a sequence of
+// three bytes that is no valid character (an overlong form, a surrogate, a
+// byte out of place, a text too short) gets a class that continues no run.
+func TestKanaHanClass(t *testing.T) {
+	bmp := bmpClasses()
+	runs := runClasses(classHan) | runClasses(classHiragana) | runClasses(classKatakana)
+	load4 := func(s string) uint32 {
+		return uint32(s[0]) | uint32(s[1])<<8 | uint32(s[2])<<16 | uint32(s[3])<<24
+	}
+	for b0 := 0xE0; b0 <= 0xEF; b0++ {
+		for b1 := range 0x100 {
+			for _, b2 := range []int{0x00, 0x41, 0x80, 0x9F, 0xA0, 0xBF, 0xC0, 0xE3, 0xFF} {
+				s := string([]byte{byte(b0), byte(b1), byte(b2)})
+				r, n := utf8.DecodeRuneInString(s)
+				got, got4 := kanaHanClass(bmp, s, 0), class3(bmp, load4(s+"\xE3"))
+				if got != got4 {
+					t.Fatalf("% x: kanaHanClass %d, class3 of four bytes %d", s, got, got4)
+				}
+				if r != utf8.RuneError && n == 3 {
+					if want := runeClass(r); got != want {
+						t.Fatalf("%U: kanaHanClass %d, runeClass %d", r, got, want)
+					}
+				} else if runs>>(got&15)&1 != 0 {
+					t.Fatalf("% x, no character: class %d continues a run", s, got)
+				}
+				if kanaHanClass(bmp, s[:2], 0) != classSep || kanaHanClass(bmp, s, 1) != classSep {
+					t.Fatalf("% x: a class past the end of the text", s)
+				}
+			}
 		}
 	}
 }
