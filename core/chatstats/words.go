@@ -741,7 +741,7 @@ func (s *Stats) kanaHanWord(a *author, text string, i int, t *textScan) int {
 				// lookup, inline.
 				n := i - start
 				var w uint64
-				if start+8 <= len(text) {
+				if start+8 <= len(text) { // loadPadded's first case, inline
 					w = load64(text, start) & byteMasks[n&15]
 				} else {
 					w = loadPadded(text, start) & byteMasks[n&15]
