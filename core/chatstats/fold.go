@@ -55,8 +55,12 @@ func foldData() *foldTables {
 }
 
 func buildFoldTables() *foldTables {
-	t := &foldTables{decomp: map[rune][]rune{}, ccc: map[rune]uint8{}, compose: map[uint64]rune{},
-		attentionHigh: map[rune]bool{}}
+	// Sized for fold_tables.go (Unicode 15.0: 5857 decompositions with the
+	// derived ones, 922 runes with a combining class, 941 compositions,
+	// 2179 runes to mark above the BMP), so that building them grows no
+	// map; a later Unicode only makes them grow once.
+	t := &foldTables{decomp: make(map[rune][]rune, 6000), ccc: make(map[rune]uint8, 1024),
+		compose: make(map[uint64]rune, 1024), attentionHigh: make(map[rune]bool, 2560)}
 	for rest := foldDecompositions; rest != ""; {
 		r, n := utf8.DecodeRuneInString(rest)
 		end := n
@@ -73,7 +77,7 @@ func buildFoldTables() *foldTables {
 		}
 	}
 	rs = []rune(foldCompositions)
-	pairOf := map[rune][2]rune{}
+	pairOf := make(map[rune][2]rune, len(rs)/3)
 	for i := 0; i+2 < len(rs); i += 3 {
 		t.compose[pairKey(rs[i], rs[i+1])] = rs[i+2]
 		pairOf[rs[i+2]] = [2]rune{rs[i], rs[i+1]}
